@@ -1,0 +1,1 @@
+"""Agencies that supply locum social workers, and managed service providers acting for boroughs."""

@@ -1,0 +1,16 @@
+"""The directory of authorities: names, codes, sub-regions and who signed the Pledge (public data)."""
+
+from django.views.generic import ListView
+
+from pledge_portal.tenancy import SIGNED_IN, RoleRequiredMixin
+
+from .selectors import borough_directory
+
+
+class BoroughDirectoryView(RoleRequiredMixin, ListView):
+    required_roles = SIGNED_IN
+    template_name = "boroughs/directory.html"
+    context_object_name = "boroughs"
+
+    def get_queryset(self):
+        return borough_directory()

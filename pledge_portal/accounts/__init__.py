@@ -1,0 +1,1 @@
+"""Identity: the custom user, organisations (the tenants), roles, memberships and invitations."""

@@ -1,0 +1,41 @@
+"""Writing to the audit log. Every service that changes state calls ``record`` once per change."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditEvent
+
+
+def record(
+    actor,
+    action: str,
+    target: models.Model | None = None,
+    *,
+    organisation=None,
+    detail: dict | None = None,
+    request=None,
+) -> AuditEvent:
+    """Append one event. ``organisation`` is the one the actor acted from; when omitted it is their only
+    organisation, if they have exactly one. ``detail`` must hold no more personal data than the action
+    needs: the log outlives the records it describes."""
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    if organisation is None and actor is not None and len(actor.organisations) == 1:
+        organisation = actor.organisations[0]
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_label=actor.email if actor else "",
+        organisation=organisation,
+        action=action,
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=str(target.pk) if target is not None else "",
+        target_label=str(target)[:200] if target is not None else "",
+        detail=detail or {},
+        ip_address=_client_ip(request),
+    )
+
+
+def _client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None

@@ -1,0 +1,1 @@
+"""Shared pages and helpers: home pages per role, navigation, health check, error pages, exports."""

@@ -1,0 +1,61 @@
+"""What each role's home page shows, beyond the journeys: the facts each user starts their day with."""
+
+from django.db.models import Count
+
+from pledge_portal.accounts.models import Organisation, User
+from pledge_portal.accounts.roles import ADMIN_ROLE_BY_KIND, ROLE_DESCRIPTIONS, Role
+from pledge_portal.accounts.selectors import organisations_managed_by
+from pledge_portal.audit.selectors import audit_events_visible_to
+from pledge_portal.jobs.selectors import task_runs_visible_to
+
+HOME_HEADINGS = {
+    Role.BOROUGH_SUBMITTER: "Your borough's returns and references",
+    Role.BOROUGH_APPROVER: "Sign-off and your borough's team",
+    Role.AGENCY_USER: "Your agency on the London Pledge",
+    Role.AGENCY_ADMIN: "Your agency and its users",
+    Role.MSP_USER: "The boroughs you report for",
+    Role.REGIONAL_ANALYST: "The region at a glance",
+    Role.STEERING_MEMBER: "The region at a glance",
+    Role.PLATFORM_ADMIN: "Portal administration",
+}
+
+
+def home_context(user: User) -> dict:
+    role = user.primary_role
+    context = {
+        "role": role,
+        "role_label": Role(role).label if role else None,
+        "role_description": ROLE_DESCRIPTIONS.get(role, ""),
+        "heading": HOME_HEADINGS.get(role, "Welcome"),
+        "memberships": user.active_memberships,
+        "recent_jobs": list(task_runs_visible_to(user).filter(created_by=user)[:3]),
+    }
+    if role is None:
+        return context
+    boroughs = list(user.boroughs().select_related("sub_region"))
+    context["boroughs"] = boroughs
+    context["agencies"] = list(user.agencies())
+    managed = organisations_managed_by(user)
+    if role != Role.PLATFORM_ADMIN and managed.exists():
+        context["teams"] = list(managed.annotate(member_count=Count("memberships__user", distinct=True)))
+        for org in context["teams"]:
+            org.admin_role_label = Role(ADMIN_ROLE_BY_KIND[org.kind]).label
+    if user.is_regional:
+        regions = list(user.regions())
+        from boroughs.models import Borough
+
+        region_boroughs = Borough.objects.filter(region__in=regions)
+        context["regions"] = regions
+        context["region_stats"] = {
+            "boroughs": region_boroughs.count(),
+            "signatories": region_boroughs.filter(pledge_signatory=True).count(),
+            "agencies": Organisation.objects.filter(kind="agency", is_active=True).count(),
+        }
+    if user.has_role(Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN):
+        context["recent_events"] = list(audit_events_visible_to(user)[:8])
+    if role == Role.PLATFORM_ADMIN:
+        context["organisation_counts"] = list(
+            Organisation.objects.values("kind").annotate(n=Count("id")).order_by("kind")
+        )
+        context["user_count"] = User.objects.filter(is_active=True).count()
+    return context

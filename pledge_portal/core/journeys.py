@@ -1,0 +1,79 @@
+"""The journeys each role can take: one list feeds the navigation and the home page cards.
+
+When a capability lands, its entry goes here, with the roles that may use it (the same roles its
+view declares). Order is the order users see.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from pledge_portal.accounts.roles import ADMIN_ROLE_BY_KIND, REGIONAL_ROLES, Role
+from pledge_portal.tenancy import SIGNED_IN, Roles, may_use
+
+
+@dataclass(frozen=True)
+class Journey:
+    title: str
+    url_name: str
+    roles: Roles
+    description: str
+    in_navigation: bool = True
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+ORGANISATION_ADMINS = frozenset(ADMIN_ROLE_BY_KIND.values()) | {Role.PLATFORM_ADMIN}
+
+JOURNEYS: tuple[Journey, ...] = (
+    Journey(
+        "Your team",
+        "accounts:organisations",
+        ORGANISATION_ADMINS,
+        "Invite colleagues to the portal with the right role, and remove people who have left.",
+    ),
+    Journey(
+        "Authorities",
+        "boroughs:directory",
+        SIGNED_IN,
+        "London's authorities with their GSS and DfE codes, sub-regions and Pledge status.",
+    ),
+    Journey(
+        "Agencies",
+        "agencies:list",
+        REGIONAL_ROLES | {Role.PLATFORM_ADMIN},
+        "Agencies and managed service providers registered on the portal.",
+    ),
+    Journey(
+        "Audit log",
+        "audit:log",
+        frozenset({Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN}),
+        "Who did what to which record, when and from which organisation; export it as CSV.",
+    ),
+    Journey(
+        "Background jobs",
+        "jobs:list",
+        SIGNED_IN,
+        "Exports and other long jobs you started, with their progress and files.",
+        in_navigation=False,
+    ),
+    Journey(
+        "API",
+        "api-docs",
+        frozenset({Role.MSP_USER, Role.AGENCY_ADMIN, Role.AGENCY_USER, Role.PLATFORM_ADMIN}),
+        "The portal's API for your own systems, with its OpenAPI description.",
+        in_navigation=False,
+    ),
+    Journey(
+        "Django admin",
+        "admin:index",
+        frozenset({Role.PLATFORM_ADMIN}),
+        "Organisations, users, memberships and reference data.",
+    ),
+)
+
+
+def journeys_for(user) -> list[Journey]:
+    return [j for j in JOURNEYS if may_use(user, j.roles)]

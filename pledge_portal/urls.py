@@ -1,0 +1,52 @@
+"""The portal's URLs. Every page is reached through a view that declares its roles (see tenancy.py)."""
+
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.urls import include, path, reverse
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from pledge_portal.core import views as core_views
+from pledge_portal.jobs.urls import api_urlpatterns as jobs_api
+from pledge_portal.tenancy import PUBLIC
+
+
+class SchemaView(SpectacularAPIView):
+    required_roles = PUBLIC
+
+
+class DocsView(SpectacularSwaggerView):
+    required_roles = PUBLIC
+
+
+def admin_login(request, extra_context=None):
+    """The admin's own sign-in would skip two-factor: send everyone through the portal's sign-in."""
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"), reverse("account_login"))
+
+
+admin.site.login = admin_login
+admin.site.site_header = "London Pledge portal administration"
+admin.site.site_title = "London Pledge portal admin"
+
+api_v1 = [
+    *jobs_api,
+]
+
+urlpatterns = [
+    path("", core_views.HomeView.as_view(), name="home"),
+    path("healthz", core_views.HealthView.as_view(), name="healthz"),
+    path("", include("pledge_portal.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("audit/", include("pledge_portal.audit.urls")),
+    path("jobs/", include("pledge_portal.jobs.urls")),
+    path("boroughs/", include("boroughs.urls")),
+    path("agencies/", include("agencies.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = core_views.bad_request
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error

@@ -1,0 +1,1 @@
+"""The shared reference template, reference requests, uploads and proposals (issue: references)."""

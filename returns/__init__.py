@@ -1,0 +1,1 @@
+"""Reporting periods, quarterly returns, validation, workflow, dashboards and packs (issue: returns)."""
