@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.urls import include, path, reverse
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -19,7 +20,10 @@ class DocsView(SpectacularSwaggerView):
 
 
 def admin_login(request, extra_context=None):
-    """The admin's own sign-in would skip two-factor: send everyone through the portal's sign-in."""
+    """The admin's own sign-in would skip two-factor: send everyone through the portal's sign-in.
+    A signed-in user who is not a platform admin is refused, rather than sent round in a loop."""
+    if request.user.is_authenticated:
+        raise PermissionDenied("The admin is for platform admins only.")
     return redirect_to_login(request.GET.get("next") or reverse("admin:index"), reverse("account_login"))
 
 

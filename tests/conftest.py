@@ -1,0 +1,85 @@
+"""Shared fixtures: a small two-tenant world with a user for every role on each side."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+
+from pledge_portal.accounts.models import Organisation, User
+from pledge_portal.accounts.roles import Role
+
+from .factories import AgencyFactory, BoroughFactory, MSPFactory, RegionFactory, user_with_role
+
+
+@dataclass
+class Side:
+    """One tenant of each kind, and one user per role in them."""
+
+    borough: object
+    agency: object
+    msp: object
+    msp_borough: object
+    region: object
+    users: dict[str, User] = field(default_factory=dict)
+
+    def organisation_for(self, role: str) -> Organisation | None:
+        return {
+            Role.BOROUGH_SUBMITTER: self.borough.organisation,
+            Role.BOROUGH_APPROVER: self.borough.organisation,
+            Role.AGENCY_USER: self.agency.organisation,
+            Role.AGENCY_ADMIN: self.agency.organisation,
+            Role.MSP_USER: self.msp.organisation,
+            Role.REGIONAL_ANALYST: self.region.organisation,
+            Role.STEERING_MEMBER: self.region.organisation,
+            Role.PLATFORM_ADMIN: None,
+        }[role]
+
+
+@dataclass
+class World:
+    own: Side
+    other: Side
+    platform_admin: User
+
+    def user(self, role: str) -> User:
+        return self.platform_admin if role == Role.PLATFORM_ADMIN else self.own.users[role]
+
+
+def _side(label: str) -> Side:
+    region = RegionFactory(
+        name=f"{label} region", organisation__name=f"{label} programme team", organisation__slug=f"{label.lower()}-team"
+    )
+    borough = BoroughFactory(name=f"{label} Borough", region=region, organisation__slug=f"{label.lower()}-borough")
+    msp_borough = BoroughFactory(name=f"{label} MSP Borough", region=region)
+    msp = MSPFactory(name=f"{label} MSP", organisation__slug=f"{label.lower()}-msp")
+    msp.boroughs.add(msp_borough)
+    agency = AgencyFactory(name=f"{label} Agency Ltd", organisation__slug=f"{label.lower()}-agency")
+    side = Side(borough=borough, agency=agency, msp=msp, msp_borough=msp_borough, region=region)
+    for role in Role:
+        if role == Role.PLATFORM_ADMIN:
+            continue
+        side.users[role] = user_with_role(
+            role, side.organisation_for(role), email=f"{role.value.replace('_', '-')}@{label.lower()}.example.test"
+        )
+    return side
+
+
+@pytest.fixture
+def world(db) -> World:
+    """Two tenants of every kind ("own" and "other", in two regions) and a platform admin."""
+    return World(
+        own=_side("Own"),
+        other=_side("Other"),
+        platform_admin=user_with_role(Role.PLATFORM_ADMIN, email="platform@example.test"),
+    )
+
+
+@pytest.fixture
+def client_for():
+    def make(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
