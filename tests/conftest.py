@@ -83,3 +83,17 @@ def client_for():
         return client
 
     return make
+
+
+def require_service(name: str, available: bool, how: str) -> None:
+    """Tests that need a real service (Redis, a Celery worker, Chromium) run wherever it exists. On a
+    laptop without it they are skipped with a reason; in CI (``CI`` or ``PLEDGE_REQUIRE_SERVICES`` set)
+    a missing service fails the run, so CI can never turn green by skipping them."""
+    import os
+
+    if available:
+        return
+    message = f"{name} is not available: {how}"
+    if os.environ.get("CI") or os.environ.get("PLEDGE_REQUIRE_SERVICES"):
+        pytest.fail(message)
+    pytest.skip(message)
