@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from pledge_portal.accounts.models import Organisation
-from pledge_portal.accounts.roles import OrganisationKind, Role
+from pledge_portal.accounts.roles import Role
 
 from .models import Borough
 
@@ -27,11 +27,6 @@ def borough_directory() -> QuerySet[Borough]:
 
 
 def organisations_in_regions_of(user) -> QuerySet[Organisation]:
-    """Organisations a regional user oversees: their team, their region's boroughs, and the agencies and
-    MSPs that work across regions."""
+    """Organisations a regional user oversees: their own team and the boroughs of their region."""
     regions = user.regions()
-    return Organisation.objects.filter(
-        Q(region__in=regions)
-        | Q(borough__region__in=regions)
-        | Q(kind__in=[OrganisationKind.AGENCY, OrganisationKind.MSP])
-    )
+    return Organisation.objects.filter(Q(region__in=regions) | Q(borough__region__in=regions))

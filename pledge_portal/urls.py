@@ -3,7 +3,9 @@
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.urls import include, path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from pledge_portal.core import views as core_views
@@ -22,9 +24,14 @@ class DocsView(SpectacularSwaggerView):
 def admin_login(request, extra_context=None):
     """The admin's own sign-in would skip two-factor: send everyone through the portal's sign-in.
     A signed-in user who is not a platform admin is refused, rather than sent round in a loop."""
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("admin:index")
     if request.user.is_authenticated:
+        if request.user.is_active and request.user.is_staff:
+            return redirect(next_url)
         raise PermissionDenied("The admin is for platform admins only.")
-    return redirect_to_login(request.GET.get("next") or reverse("admin:index"), reverse("account_login"))
+    return redirect_to_login(next_url, reverse("account_login"))
 
 
 admin.site.login = admin_login

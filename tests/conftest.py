@@ -11,6 +11,12 @@ from pledge_portal.accounts.roles import Role
 from .factories import AgencyFactory, BoroughFactory, MSPFactory, RegionFactory, user_with_role
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests create many users; the production hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class Side:
     """One tenant of each kind, and one user per role in them."""

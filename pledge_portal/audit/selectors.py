@@ -8,9 +8,8 @@ from .models import AuditEvent
 
 
 def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
-    """Platform admins read everything; regional analysts read the events of their region's organisations
-    and of the boroughs in it (plus events by agencies and MSPs, which work across regions). Nobody
-    else reads the log through the portal."""
+    """Platform admins read everything; regional analysts read the events of their own team and of their
+    region's boroughs. Nobody else reads the log through the portal."""
     qs = AuditEvent.objects.select_related("organisation", "target_type")
     if user.has_role(Role.PLATFORM_ADMIN):
         return qs

@@ -1,0 +1,379 @@
+"""Every URL of the portal, as every role and as an anonymous visitor, with its own tenant's ids and another's.
+
+The table below says who may use each URL. The test enumerates the URL conf, so a new URL that is not in
+the table fails ``test_every_url_is_in_the_table`` until someone states who may use it: tenancy rules
+grow with the portal automatically. For each URL and role it checks:
+
+* the status: allowed roles get ``ok``; other signed-in users 403; anonymous visitors are sent to sign in;
+* another tenant's ids answer 404 (only platform admins see across tenants), for GET and for POST;
+* no page shown to a tenant's user contains another tenant's private data (their people's emails).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+
+from pledge_portal.accounts import services as account_services
+from pledge_portal.accounts.models import Membership
+from pledge_portal.accounts.roles import REGIONAL_ROLES, TWO_FACTOR_ROLES, Role
+from pledge_portal.audit import services as audit
+from pledge_portal.core.journeys import ORGANISATION_ADMINS
+from pledge_portal.jobs.models import TaskRun
+from pledge_portal.tenancy import PUBLIC, SIGNED_IN, may_use
+
+from .conftest import Side, World
+
+LOGIN = "login"  # anonymous visitors are redirected to the sign-in page
+ANONYMOUS = "anonymous"
+ALL_ROLES = [*Role.values, ANONYMOUS]
+
+
+@dataclass(frozen=True)
+class Access:
+    roles: object  # PUBLIC, SIGNED_IN or a set of roles
+    ok: int = 200  # what an allowed user gets
+    anon: int | str = LOGIN  # what an anonymous visitor gets
+    kwargs: Callable[[Side, str], dict] | None = None  # URL arguments naming the role's own objects
+    methods: tuple[str, ...] = ("get",)
+    per_role_ok: dict | None = None  # where one allowed role legitimately gets another status
+
+    def expected(self, role: str) -> int | str:
+        if role == ANONYMOUS:
+            return self.anon if self.roles != PUBLIC else self.ok
+        if self.roles in (PUBLIC, SIGNED_IN) or role in self.roles:
+            return (self.per_role_ok or {}).get(role, self.ok)
+        return 403
+
+    def allows(self, role: str) -> bool:
+        return role != ANONYMOUS and (self.roles in (PUBLIC, SIGNED_IN) or role in self.roles)
+
+
+def identity(anon: int | str, signed_in: int, *, with_totp: int | None = None) -> Access:
+    """allauth's sign-in pages: the same for every role, except where it matters whether the user has an
+    authenticator app (the roles that must use two-factor have one in the test world). Users signed in
+    by the test client have not just typed their password, so sensitive pages first ask them to."""
+    per_role = {r: with_totp for r in TWO_FACTOR_ROLES} if with_totp is not None else None
+    return Access(roles=SIGNED_IN, ok=signed_in, anon=anon, per_role_ok=per_role)
+
+
+def org_of(side: Side, role: str):
+    return side.organisation_for(role) or side.borough.organisation
+
+
+def _membership(side: Side, role: str):
+    return Membership.objects.filter(organisation=org_of(side, role)).order_by("pk").first()
+
+
+def _run(side: Side, role: str, *, with_file: bool = False):
+    user = side.users.get(role) or side.users[Role.BOROUGH_SUBMITTER]
+    return (
+        TaskRun.objects.filter(created_by=user, output__gt="" if with_file else "").first()
+        if with_file
+        else (TaskRun.objects.filter(created_by=user).first())
+    )
+
+
+ORG_ADMINS = ORGANISATION_ADMINS
+ANALYSTS_AND_ADMINS = frozenset({Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN})
+
+TABLE: dict[str, Access] = {
+    "home": Access(PUBLIC),
+    "healthz": Access(PUBLIC),
+    # Organisation admins are sent straight to their only organisation; platform admins choose from all.
+    "accounts:organisations": Access(ORG_ADMINS, ok=302, per_role_ok={Role.PLATFORM_ADMIN: 200}),
+    "accounts:members": Access(ORG_ADMINS, kwargs=lambda s, r: {"slug": org_of(s, r).slug}),
+    "accounts:member-remove": Access(
+        ORG_ADMINS, kwargs=lambda s, r: {"slug": org_of(s, r).slug, "pk": _membership(s, r).pk}
+    ),
+    "accounts:invitation-revoke": Access(
+        ORG_ADMINS,
+        ok=405,
+        methods=("get", "post"),
+        kwargs=lambda s, r: {"slug": org_of(s, r).slug, "pk": org_of(s, r).invitations.pending().first().pk},
+    ),
+    "accounts:invitation": Access(PUBLIC, kwargs=lambda s, r: {"token": s.invitation_token}),
+    "accounts:account": Access(SIGNED_IN),
+    "accounts:api-token": Access(SIGNED_IN, ok=405),
+    "audit:log": Access(ANALYSTS_AND_ADMINS),
+    "jobs:list": Access(SIGNED_IN),
+    "jobs:detail": Access(SIGNED_IN, kwargs=lambda s, r: {"pk": _run(s, r).pk}),
+    "jobs:download": Access(SIGNED_IN, kwargs=lambda s, r: {"pk": _run(s, r, with_file=True).pk}),
+    "api-job-detail": Access(SIGNED_IN, anon=403, kwargs=lambda s, r: {"pk": _run(s, r).pk}),
+    "boroughs:directory": Access(SIGNED_IN),
+    "agencies:list": Access(REGIONAL_ROLES | {Role.PLATFORM_ADMIN}),
+    "api-schema": Access(PUBLIC),
+    "api-docs": Access(PUBLIC),
+    # allauth: sign-in, password and two-factor pages.
+    "account_login": identity(anon=200, signed_in=302),
+    "account_logout": identity(anon=302, signed_in=200),
+    "account_inactive": identity(anon=200, signed_in=200),
+    "account_signup": identity(anon=200, signed_in=302),
+    "account_reauthenticate": identity(anon=LOGIN, signed_in=200),
+    "account_email": identity(anon=LOGIN, signed_in=200),
+    "account_email_verification_sent": identity(anon=200, signed_in=200),
+    "account_change_password": identity(anon=LOGIN, signed_in=200),
+    "account_set_password": identity(anon=LOGIN, signed_in=302),
+    "account_reset_password": identity(anon=200, signed_in=200),
+    "account_reset_password_done": identity(anon=200, signed_in=200),
+    "account_reset_password_from_key_done": identity(anon=200, signed_in=200),
+    "account_confirm_login_code": identity(anon=302, signed_in=302),
+    "mfa_index": identity(anon=LOGIN, signed_in=200),
+    "mfa_authenticate": identity(anon=302, signed_in=302),
+    "mfa_reauthenticate": identity(anon=LOGIN, signed_in=302, with_totp=200),
+    "mfa_activate_totp": identity(anon=LOGIN, signed_in=302),
+    "mfa_deactivate_totp": identity(anon=LOGIN, signed_in=404, with_totp=302),
+    "mfa_view_recovery_codes": identity(anon=LOGIN, signed_in=404),
+    "mfa_generate_recovery_codes": identity(anon=LOGIN, signed_in=302),
+    "mfa_download_recovery_codes": identity(anon=LOGIN, signed_in=404),
+}
+# allauth links whose key is a one-time secret: a made-up key must reveal nothing.
+KEYED = {
+    "account_confirm_email": ({"key": "not-a-real-key"}, identity(anon=200, signed_in=200)),
+    "account_reset_password_from_key": (
+        {"uidb36": "zz", "key": "not-a-real-key"},
+        identity(anon=200, signed_in=200),
+    ),
+}
+
+
+def walk(patterns=None, namespace=None):
+    """(qualified name, pattern) for every URL pattern the portal serves."""
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}:{p.namespace}" if namespace and p.namespace else (p.namespace or namespace)
+            yield from walk(p.url_patterns, ns)
+        elif isinstance(p, URLPattern):
+            yield (f"{namespace}:{p.name}" if namespace and p.name else p.name), p
+
+
+def admin_cases() -> dict[str, tuple[type, str]]:
+    """Every named admin URL for a registered model: name -> (model, view)."""
+    cases = {}
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        for view in ("changelist", "add", "change", "delete", "history"):
+            cases["admin:%s_%s_%s" % (*info, view)] = (model, view)
+    return cases
+
+
+ADMIN_SITE_URLS = {
+    "admin:index": {},
+    "admin:login": {},
+    "admin:logout": {},
+    "admin:password_change": {},
+    "admin:password_change_done": {},
+    "admin:jsi18n": {},
+    "admin:autocomplete": {},
+}
+
+
+def test_admin_password_change_for_a_user(walk_world, client_for):
+    """The admin's set-a-password page for a user: platform admins only."""
+    url = reverse("admin:auth_user_password_change", args=[walk_world.own.users[Role.AGENCY_USER].pk])
+    for role in ALL_ROLES:
+        response = _client(walk_world, role, client_for).get(url)
+        expected = 200 if role == Role.PLATFORM_ADMIN else 302
+        assert response.status_code == expected, f"{role} {url}: {response.status_code}"
+
+
+def test_every_url_is_in_the_table():
+    names = {name for name, _ in walk()}
+    unnamed = [str(p.pattern) for name, p in walk() if name is None]
+    known = (
+        set(TABLE)
+        | set(KEYED)
+        | set(admin_cases())
+        | set(ADMIN_SITE_URLS)
+        | {
+            "admin:app_list",
+            "admin:view_on_site",
+            "admin:auth_user_password_change",
+        }
+    )
+    assert names - {None} - known == set(), "URLs with no access rule: add them to TABLE in tests/test_tenancy.py"
+    # The admin's own unnamed redirects are the only unnamed patterns allowed.
+    assert all(p.endswith("<path:object_id>/") or p == "(?P<url>.*)$" for p in unnamed), unnamed
+
+
+# --- The world the walk runs in ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def walk_world(world: World) -> World:
+    """The two-tenant world plus one of everything a URL can name: invitations, jobs with files, events."""
+    for side in (world.own, world.other):
+        for role, user in side.users.items():
+            TaskRun.objects.create(kind="test", label=f"Job of {user.email}", created_by=user)
+            done = TaskRun.objects.create(
+                kind="test", label="Finished job", created_by=user, status=TaskRun.Status.SUCCEEDED
+            )
+            done.output.save(f"{role}.csv", ContentFile(b"a,b\n"), save=True)
+        inviter = side.users[Role.BOROUGH_APPROVER]
+        for org in {side.organisation_for(r) for r in side.users} | {side.borough.organisation}:
+            _, token = account_services.invite_member(
+                organisation=org,
+                email=f"invitee-{org.slug}@example.test",
+                role=org.roles[0],
+                by=world.platform_admin,
+            )
+            side.invitation_token = token
+        audit.record(inviter, "test.private_event", side.borough, detail={"marker": side.borough.name})
+    Group.objects.create(name="Unused group")
+    Token.objects.create(user=world.own.users[Role.AGENCY_USER])
+    return world
+
+
+def private_markers(side: Side) -> list[str]:
+    """Text that only that side's own users, its region's analysts or platform admins may see."""
+    return [u.email for u in side.users.values()] + [f"invitee-{side.borough.organisation.slug}@example.test"]
+
+
+def _location_is_login(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def _check(response, expected, url: str, role: str) -> None:
+    if expected == LOGIN:
+        assert _location_is_login(response), f"{role} {url}: {response.status_code} {response.get('Location')}"
+    else:
+        assert response.status_code == expected, f"{role} {url}: expected {expected}, got {response.status_code}"
+
+
+def _client(world: World, role: str, client_for):
+    return client_for(None if role == ANONYMOUS else world.user(role))
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_portal_url_as_every_role(name, walk_world, client_for):
+    access = TABLE[name]
+    for role in ALL_ROLES:
+        client = _client(walk_world, role, client_for)
+        own_role = role if role != ANONYMOUS else Role.BOROUGH_SUBMITTER
+        url = reverse(name, kwargs=access.kwargs(walk_world.own, own_role) if access.kwargs else None)
+        response = client.get(url)
+        _check(response, access.expected(role), url, role)
+        if response.status_code == 200 and role not in (Role.PLATFORM_ADMIN, ANONYMOUS):
+            body = (b"".join(response.streaming_content) if response.streaming else response.content).decode()
+            leaked = [m for m in private_markers(walk_world.other) if m in body]
+            assert not leaked, f"{role} sees another tenant's data at {url}: {leaked}"
+
+        if access.kwargs is None or not access.allows(role) or access.roles == PUBLIC:
+            continue
+        other_url = reverse(name, kwargs=access.kwargs(walk_world.other, own_role))
+        for method in access.methods:
+            if method == "get" and access.ok == 405:
+                continue  # the method is refused before any object is looked up
+            response = getattr(client, method)(other_url)
+            if role == Role.PLATFORM_ADMIN:
+                assert response.status_code != 404, f"platform admin cannot reach {other_url}"
+            else:
+                assert response.status_code == 404, f"{role} {method} {other_url}: {response.status_code}"
+
+
+def test_forged_ids_change_nothing(walk_world, client_for):
+    """POSTs naming another tenant's objects are refused and leave them untouched."""
+    approver = walk_world.own.users[Role.BOROUGH_APPROVER]
+    own_org = walk_world.own.borough.organisation
+    other_org = walk_world.other.borough.organisation
+    other_invitation = other_org.invitations.pending().get()
+    other_membership = Membership.objects.filter(organisation=other_org).first()
+    client = client_for(approver)
+    # Another tenant's id under one's own organisation's address, and under theirs.
+    for url in (
+        reverse("accounts:invitation-revoke", args=[own_org.slug, other_invitation.pk]),
+        reverse("accounts:invitation-revoke", args=[other_org.slug, other_invitation.pk]),
+        reverse("accounts:member-remove", args=[own_org.slug, other_membership.pk]),
+        reverse("accounts:member-remove", args=[other_org.slug, other_membership.pk]),
+    ):
+        assert client.post(url).status_code == 404, url
+    other_invitation.refresh_from_db()
+    assert other_invitation.status == "pending"
+    assert Membership.objects.filter(pk=other_membership.pk).exists()
+
+
+@pytest.mark.parametrize("name", sorted(KEYED))
+def test_keyed_identity_links(name, walk_world, client_for):
+    kwargs, access = KEYED[name]
+    for role in ALL_ROLES:
+        response = _client(walk_world, role, client_for).get(reverse(name, kwargs=kwargs))
+        _check(response, access.expected(role), name, role)
+
+
+def _admin_object(model):
+    obj = model._default_manager.order_by("pk").first()
+    assert obj is not None, f"the walk world has no {model.__name__} to open in the admin"
+    return obj
+
+
+@pytest.mark.parametrize("name", sorted(admin_cases()))
+def test_admin_model_urls(name, walk_world, client_for):
+    """Only platform admins reach the admin; everyone else is turned away before any data is read."""
+    model, view = admin_cases()[name]
+    model_admin = admin.site._registry[model]
+    obj = _admin_object(model) if view in ("change", "delete", "history") else None
+    url = reverse(name, args=[obj.pk] if obj is not None else [])
+    request = RequestFactory().get(url)
+    request.user = walk_world.platform_admin
+    allowed = {
+        "add": lambda: model_admin.has_add_permission(request),
+        "delete": lambda: model_admin.has_delete_permission(request, obj),
+    }.get(view, lambda: True)()
+    for role in ALL_ROLES:
+        response = _client(walk_world, role, client_for).get(url)
+        if role == Role.PLATFORM_ADMIN:
+            assert response.status_code == (200 if allowed else 403), f"{url}: {response.status_code}"
+        else:
+            assert response.status_code == 302, f"{role} {url}: {response.status_code}"
+            assert response["Location"].startswith(reverse("admin:login")), response["Location"]
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_admin_site_urls(role, walk_world, client_for):
+    client = _client(walk_world, role, client_for)
+    admin_user = role == Role.PLATFORM_ADMIN
+    for name in ADMIN_SITE_URLS:
+        url = reverse(name)
+        response = client.get(url)
+        if name == "admin:login":
+            expected = 302 if role == ANONYMOUS or admin_user else 403
+        elif name == "admin:logout":
+            expected = 405 if admin_user else 302  # signing out is a POST
+        elif name == "admin:autocomplete":
+            expected = 403 if admin_user else 302  # needs a model and field to search
+        else:
+            expected = 200 if admin_user else 302
+        assert response.status_code == expected, f"{role} {url}: {response.status_code}"
+        if name == "admin:login" and role == ANONYMOUS:
+            assert _location_is_login(response)  # never the admin's own, two-factor-free sign-in
+    app_list = client.get(reverse("admin:app_list", args=["accounts"]))
+    assert app_list.status_code == (200 if admin_user else 302)
+    borough = walk_world.own.borough
+    from django.contrib.contenttypes.models import ContentType
+
+    view_on_site = reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(borough).pk, borough.pk])
+    # Boroughs have no public page, so even a platform admin is told there is none.
+    assert client.get(view_on_site).status_code == (404 if admin_user else 302)
+
+
+def test_may_use_is_the_only_rule():
+    """The table's notion of who is allowed matches the tenancy module's, for every role."""
+
+    class FakeUser:
+        def __init__(self, role):
+            self.is_authenticated = role != ANONYMOUS
+            self.roles = {role}
+
+        def has_role(self, *roles):
+            return bool(self.roles & set(roles))
+
+    for name, access in TABLE.items():
+        for role in ALL_ROLES:
+            if access.roles in (PUBLIC, SIGNED_IN) or isinstance(access.roles, frozenset | set):
+                assert may_use(FakeUser(role), access.roles) == (access.allows(role) or access.roles == PUBLIC), name
