@@ -59,7 +59,7 @@ def identity(anon: int | str, signed_in: int, *, with_totp: int | None = None) -
     """allauth's sign-in pages: the same for every role, except where it matters whether the user has an
     authenticator app (the roles that must use two-factor have one in the test world). Users signed in
     by the test client have not just typed their password, so sensitive pages first ask them to."""
-    per_role = {r: with_totp for r in TWO_FACTOR_ROLES} if with_totp is not None else None
+    per_role = dict.fromkeys(TWO_FACTOR_ROLES, with_totp) if with_totp is not None else None
     return Access(roles=SIGNED_IN, ok=signed_in, anon=anon, per_role_ok=per_role)
 
 
@@ -72,12 +72,10 @@ def _membership(side: Side, role: str):
 
 
 def _run(side: Side, role: str, *, with_file: bool = False):
+    """A job the role's user started on that side (one with a file to download, if asked)."""
     user = side.users.get(role) or side.users[Role.BOROUGH_SUBMITTER]
-    return (
-        TaskRun.objects.filter(created_by=user, output__gt="" if with_file else "").first()
-        if with_file
-        else (TaskRun.objects.filter(created_by=user).first())
-    )
+    runs = TaskRun.objects.filter(created_by=user)
+    return (runs.exclude(output="") if with_file else runs.filter(output="")).get()
 
 
 ORG_ADMINS = ORGANISATION_ADMINS
@@ -159,7 +157,7 @@ def admin_cases() -> dict[str, tuple[type, str]]:
     for model in admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)
         for view in ("changelist", "add", "change", "delete", "history"):
-            cases["admin:%s_%s_%s" % (*info, view)] = (model, view)
+            cases[f"admin:{info[0]}_{info[1]}_{view}"] = (model, view)
     return cases
 
 
