@@ -1,0 +1,126 @@
+"""Home pages, navigation, error pages, the health check, the API schema and exports."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from pledge_portal.accounts.roles import Role
+from pledge_portal.core.exports import neutralise, write_csv
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HEADINGS = {
+    Role.BOROUGH_SUBMITTER: "Your borough's returns and references",
+    Role.BOROUGH_APPROVER: "Sign-off and your borough's team",
+    Role.AGENCY_USER: "Your agency on the London Pledge",
+    Role.AGENCY_ADMIN: "Your agency and its users",
+    Role.MSP_USER: "The boroughs you report for",
+    Role.REGIONAL_ANALYST: "The region at a glance",
+    Role.STEERING_MEMBER: "The region at a glance",
+    Role.PLATFORM_ADMIN: "Portal administration",
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_has_its_own_home_page(role, world, client_for):
+    response = client_for(world.user(role)).get(reverse("home"))
+    assert response.status_code == 200
+    assert response.context["heading"] == HEADINGS[role]
+    nav = {item["title"] for item in response.context["navigation"]}
+    assert ("Audit log" in nav) == (role in (Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN))
+    assert ("Your team" in nav) == (
+        role in (Role.BOROUGH_APPROVER, Role.AGENCY_ADMIN, Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN)
+    )
+    assert ("Django admin" in nav) == (role == Role.PLATFORM_ADMIN)
+
+
+def test_home_pages_show_the_users_own_organisation(world, client_for):
+    msp_home = client_for(world.own.users[Role.MSP_USER]).get(reverse("home")).content.decode()
+    assert world.own.msp_borough.name in msp_home and world.other.msp_borough.name not in msp_home
+    agency_home = client_for(world.own.users[Role.AGENCY_USER]).get(reverse("home")).content.decode()
+    assert world.own.agency.name in agency_home and world.other.agency.name not in agency_home
+
+
+def test_signed_out_visitors_see_what_the_portal_is(client_for, db):
+    body = client_for(None).get(reverse("home")).content.decode()
+    assert "Sign in" in body and reverse("account_login") in body
+
+
+@override_settings(DEBUG=False)
+def test_missing_pages_use_the_portal_layout(client_for, db):
+    response = client_for(None).get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode() and "govuk-template" in response.content.decode()
+
+
+def test_server_errors_show_a_plain_apology(rf):
+    from pledge_portal.core.views import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500 and "Sorry, there is a problem with the service" in response.content.decode()
+
+
+def test_health_check_reports_the_database_and_queue(client_for, db, settings):
+    settings.REDIS_URL = ""
+    body = client_for(None).get(reverse("healthz")).json()
+    assert body["status"] == "ok" and body["database"]["ok"] and body["queue"]["mode"] == "in-process"
+
+
+def test_health_check_fails_when_the_broker_is_unreachable(client_for, db, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client_for(None).get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["queue"] == {"ok": False, "mode": "redis", "error": "ConnectionError"}
+
+
+def test_api_schema_and_docs_need_no_cdn(client_for, db):
+    schema = client_for(None).get(reverse("api-schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200 and "/api/v1/jobs/{id}/" in schema.json()["paths"]
+    docs = client_for(None).get(reverse("api-docs")).content.decode()
+    assert "swagger-ui" in docs and "cdn" not in docs.lower() and "https://" not in docs
+
+
+def test_formula_like_text_is_neutralised():
+    assert [neutralise(v) for v in ["=1+1", "+44", "-2", "@SUM", "plain", 5, None]] == [
+        "'=1+1",
+        "'+44",
+        "'-2",
+        "'@SUM",
+        "plain",
+        5,
+        None,
+    ]
+    assert write_csv([["=cmd"]], header=["h"]).decode("utf-8-sig").splitlines() == ["h", "'=cmd"]
+
+
+def _manage(*args, **env):
+    full_env = {**os.environ, **env}
+    full_env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="a-long-random-production-secret-key-for-this-test-only-0123456789",
+        ALLOWED_HOSTS="pledge.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {"DEBUG": "false", "ALLOWED_HOSTS": "pledge.example.org", "SECRET_KEY": ""}
+    result = _manage("check", **env)
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
