@@ -127,6 +127,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
+ACCOUNT_FORMS = {"login": "pledge_portal.accounts.forms.SignInForm"}
 ACCOUNT_ADAPTER = "pledge_portal.accounts.adapters.InvitationOnlyAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

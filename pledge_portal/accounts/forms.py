@@ -1,5 +1,6 @@
 """Forms for inviting members and accepting invitations."""
 
+from allauth.account.forms import LoginForm
 from django import forms
 from django.contrib.auth import password_validation
 
@@ -7,8 +8,17 @@ from .models import Organisation
 
 
 class InviteMemberForm(forms.Form):
-    email = forms.EmailField(label="Email address", help_text="Their work email address. We send the invitation there.")
-    role = forms.ChoiceField(label="Role", widget=forms.RadioSelect)
+    email = forms.EmailField(
+        label="Email address",
+        help_text="Their work email address. We send the invitation there.",
+        error_messages={
+            "required": "Enter their email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        },
+    )
+    role = forms.ChoiceField(
+        label="Role", widget=forms.RadioSelect, error_messages={"required": "Select the role they will have"}
+    )
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -16,15 +26,19 @@ class InviteMemberForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=150)
+    full_name = forms.CharField(label="Full name", max_length=150, error_messages={"required": "Enter your full name"})
     password1 = forms.CharField(
         label="Create a password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 12 characters. Avoid common words and passwords you use elsewhere.",
+        error_messages={"required": "Create a password"},
     )
     password2 = forms.CharField(
-        label="Confirm password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label="Confirm password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Type your password again"},
     )
 
     def __init__(self, *args, email: str, **kwargs):
@@ -44,3 +58,12 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class SignInForm(LoginForm):
+    """allauth's sign-in form, labelled the GOV.UK way (the reset link sits beside the button instead)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Email address"
+        self.fields["password"].help_text = ""

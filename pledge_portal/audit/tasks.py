@@ -47,4 +47,4 @@ def export_audit_log(self, run_id: str) -> None:
             run.output.delete(save=False)
         run.output.save(f"audit-log-{run.pk}.csv", ContentFile(write_csv(rows(), header=HEADER)), save=False)
         run.result = {"rows": total}
-        run.message = f"{total:,} events exported"
+        run.message = f"{total:,} event{'s' if total != 1 else ''} exported"

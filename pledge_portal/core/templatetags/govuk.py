@@ -21,7 +21,7 @@ def govuk_widget(field):
     css = _CLASSES.get(kind, "govuk-input")
     if field.errors and css != "govuk-checkboxes__input":
         css += f" {css}--error"
-    attrs = {"class": css}
+    attrs = {"class": css, "placeholder": False}  # GOV.UK: hints go above the field, never inside it
     described = []
     if field.help_text:
         described.append(f"{field.auto_id}-hint")
