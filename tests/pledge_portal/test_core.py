@@ -124,3 +124,25 @@ def test_production_refuses_to_start_without_a_secret_key():
     env = {"DEBUG": "false", "ALLOWED_HOSTS": "pledge.example.org", "SECRET_KEY": ""}
     result = _manage("check", **env)
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_home_page_queries_do_not_grow_with_data(role, world, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import AgencyFactory, BoroughFactory, user_with_role
+
+    client = client_for(world.user(role))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("home")).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    for _ in range(10):
+        BoroughFactory(region=world.own.region)
+        user_with_role(Role.AGENCY_USER, AgencyFactory().organisation)
+    assert count() == before
+    assert before <= 15
