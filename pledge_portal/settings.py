@@ -29,6 +29,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 AUTHORITIES_CSV = Path(
     env.str("AUTHORITIES_CSV", default=str(BASE_DIR / "boroughs" / "data" / "london_local_authorities.csv"))
 )
+# The region whose rate cards answer a rate check that names none.
+DEFAULT_REGION_CODE = env.str("DEFAULT_REGION_CODE", default="E12000007")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -199,7 +201,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "120/min",
+        "user": "600/min",
+        "rates_anon": env.str("RATES_ANON_THROTTLE", default="600/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "London Pledge portal API",

@@ -83,6 +83,10 @@ def seed_demo() -> list[DemoUser]:
             and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         ):
             TOTP.activate(user, generate_totp_secret())
+    from rates.demo import seed_demo_rate_cards
+
+    analyst = User.objects.get(email="analyst@london.pledge.test")
+    seed_demo_rate_cards(region=Region.objects.get(code="E12000007"), by=analyst)
     return users
 
 

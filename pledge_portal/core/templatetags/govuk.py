@@ -21,6 +21,8 @@ def govuk_widget(field):
     css = _CLASSES.get(kind, "govuk-input")
     if field.errors and css != "govuk-checkboxes__input":
         css += f" {css}--error"
+    if extra := field.field.widget.attrs.get("class"):
+        css += f" {extra}"
     attrs = {"class": css, "placeholder": False}  # GOV.UK: hints go above the field, never inside it
     described = []
     if field.help_text:

@@ -1,0 +1,61 @@
+"""Reading and writing money. Hourly rates are Decimal pounds, exact to the penny, never float."""
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+PENNY = Decimal("0.01")
+MAX_HOURLY_RATE = Decimal("500.00")
+
+_PLAIN = re.compile(r"^\d+(\.\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$")  # 38,50 or 38,5: a comma used as the decimal point
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,234.50
+
+
+class MoneyError(ValueError):
+    """Input that is not an amount of money we can read without guessing; the message says why."""
+
+
+def parse_money(value, *, maximum: Decimal = MAX_HOURLY_RATE) -> Decimal:
+    """Read an hourly amount typed by a person or sent by a system: "£38.50", "38.5", "38,50", 38.5.
+
+    Refuses, with a message saying what to do, anything it would have to guess at: more than two decimal
+    places, letters, negative or zero amounts, or amounts above ``maximum`` an hour."""
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        text = str(value)
+    elif isinstance(value, float):
+        text = repr(value)  # 38.5 -> "38.5"; a float with hidden digits is caught by the places check
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise MoneyError("Enter the hourly rate as an amount in pounds, like 38.50.")
+    text = text.strip().replace(" ", "").removeprefix("£").removeprefix("GBP")
+    if not text:
+        raise MoneyError("Enter the hourly rate, like 38.50.")
+    if text.startswith("-"):
+        raise MoneyError("The hourly rate must be more than £0.")
+    if _DECIMAL_COMMA.match(text):
+        text = text.replace(",", ".")
+    elif _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    elif not _PLAIN.match(text):
+        raise MoneyError(f"“{value}” is not an amount of money. Enter the hourly rate in pounds, like 38.50.")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:
+        raise MoneyError("Enter the hourly rate in pounds, like 38.50.") from exc
+    if amount != amount.quantize(PENNY):
+        raise MoneyError("Enter the hourly rate in pounds and pence, with no more than 2 decimal places.")
+    if amount <= 0:
+        raise MoneyError("The hourly rate must be more than £0.")
+    if amount > maximum:
+        raise MoneyError(f"£{amount:,.2f} an hour is more than £{maximum:,.0f}. Check the hourly rate.")
+    return amount.quantize(PENNY)
+
+
+def pounds(amount: Decimal) -> str:
+    """Two decimal places, as a string: the API's and exports' form for money."""
+    return str(amount.quantize(PENNY, rounding=ROUND_HALF_UP))
+
+
+def percent_of(part: Decimal, whole: Decimal) -> Decimal:
+    return (part / whole * 100).quantize(PENNY, rounding=ROUND_HALF_UP)

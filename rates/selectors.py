@@ -1,0 +1,162 @@
+"""Reading rate cards, and the rate check that everything uses.
+
+``check_rate`` is the one rate check: the page, the API, returns validation and breach sign-off all call
+it, so a rate is judged the same way everywhere.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+
+from boroughs.models import Region
+from pledge_portal.accounts.roles import Role
+
+from .models import BreachSignOff, EngagementType, LocalRole, RateCard, RateCardLine, RoleCategory
+from .money import percent_of
+
+
+class RateCheckError(ValueError):
+    """The question cannot be answered; ``field`` names the input at fault and the message says why."""
+
+    def __init__(self, message: str, *, field: str = "non_field_errors"):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class RateCheck:
+    role: str  # the code asked about (core or local)
+    role_name: str
+    core_role: str
+    engagement_type: str
+    on: date
+    hourly_rate: Decimal
+    cap: Decimal
+    rate_card: RateCard
+    cap_basis: str  # which of the card's two figures applied
+
+    @property
+    def within_cap(self) -> bool:
+        return self.hourly_rate <= self.cap
+
+    @property
+    def excess(self) -> Decimal:
+        return max(self.hourly_rate - self.cap, Decimal("0.00"))
+
+    @property
+    def excess_percent(self) -> Decimal:
+        return percent_of(self.excess, self.cap)
+
+
+def default_region() -> Region:
+    return Region.objects.get(code=settings.DEFAULT_REGION_CODE)
+
+
+def _cards_with_lines(qs: QuerySet[RateCard]) -> QuerySet[RateCard]:
+    lines = RateCardLine.objects.select_related("role", "local_role__core")
+    return qs.select_related("region", "approved_by").prefetch_related(Prefetch("lines", queryset=lines))
+
+
+def rate_cards_visible_to(user, *, region: Region | None = None) -> QuerySet[RateCard]:
+    """Published and superseded cards are public. Drafts are seen only by the regional analysts of the
+    card's region (and platform admins)."""
+    qs = RateCard.objects.select_related("region", "approved_by", "created_by")
+    if region is not None:
+        qs = qs.filter(region=region)
+    if user.is_authenticated and user.has_role(Role.PLATFORM_ADMIN):
+        return qs
+    if user.is_authenticated and user.has_role(Role.REGIONAL_ANALYST):
+        from django.db.models import Q
+
+        return qs.filter(
+            Q(status__in=[RateCard.Status.PUBLISHED, RateCard.Status.SUPERSEDED]) | Q(region__in=user.regions())
+        )
+    return qs.in_force()
+
+
+def drafts_editable_by(user) -> QuerySet[RateCard]:
+    """Draft cards the user may edit, publish or delete: their region's, if they are a regional analyst."""
+    qs = RateCard.objects.filter(status=RateCard.Status.DRAFT).select_related("region")
+    if user.has_role(Role.PLATFORM_ADMIN):
+        return qs
+    if not user.has_role(Role.REGIONAL_ANALYST):
+        return qs.none()
+    return qs.filter(region__in=user.regions())
+
+
+def card_in_force(region: Region, on: date) -> RateCard | None:
+    return _cards_with_lines(RateCard.objects.covering(on).filter(region=region)).first()
+
+
+def current_card(region: Region) -> RateCard | None:
+    from django.utils import timezone
+
+    return card_in_force(region, timezone.localdate())
+
+
+def card_history(region: Region) -> QuerySet[RateCard]:
+    return RateCard.objects.in_force().filter(region=region).select_related("approved_by").order_by("-effective_from")
+
+
+def card_with_lines(pk: int, scope: QuerySet[RateCard]) -> RateCard:
+    return _cards_with_lines(scope).get(pk=pk)
+
+
+def role_choices(region: Region) -> list[tuple[str, str]]:
+    """Codes a rate check accepts for a region: the core types, then its local roles."""
+    core = [(r.code, r.name) for r in RoleCategory.objects.all()]
+    local_roles = LocalRole.objects.filter(region=region).select_related("core")
+    local = [(r.code, f"{r.name} ({r.core.name})") for r in local_roles]
+    return core + local
+
+
+def check_rate(
+    *, role: str, engagement_type: str, on: date, hourly_rate: Decimal, region: Region | None = None
+) -> RateCheck:
+    """Judge ``hourly_rate`` for ``role`` and ``engagement_type`` on ``on`` against the card in force.
+
+    Raises ``RateCheckError`` naming the field at fault when the role or engagement type is unknown or no
+    card covers the date."""
+    region = region or default_region()
+    if engagement_type not in EngagementType.values:
+        raise RateCheckError(f"Choose an engagement type: {', '.join(EngagementType.values)}.", field="engagement_type")
+    core = RoleCategory.objects.filter(code=role).first()
+    local = None
+    if core is None:
+        local = LocalRole.objects.select_related("core").filter(region=region, code=role).first()
+        if local is None:
+            raise RateCheckError(f"“{role}” is not a role on {region.name}'s rate cards.", field="role")
+        core = local.core
+    card = RateCard.objects.covering(on).filter(region=region).first()
+    if card is None:
+        raise RateCheckError(
+            f"No {region.name} rate card covers {on:%d %B %Y}, so there is no cap to check against for that date.",
+            field="date",
+        )
+    lines = {(ln.role_id, ln.local_role_id): ln for ln in card.lines.all()}
+    line = (lines.get((None, local.pk)) if local else None) or lines.get((core.pk, None))
+    if line is None:
+        raise RateCheckError(f"{card} sets no cap for {core.name}.", field="role")
+    inclusive = engagement_type in (EngagementType.UMBRELLA, EngagementType.LIMITED_COMPANY)
+    return RateCheck(
+        role=role,
+        role_name=local.name if local else core.name,
+        core_role=core.code,
+        engagement_type=engagement_type,
+        on=on,
+        hourly_rate=hourly_rate,
+        cap=line.cap_for(engagement_type),
+        rate_card=card,
+        cap_basis="limited company and umbrella (pay plus on-costs)" if inclusive else "PAYE (pay only)",
+    )
+
+
+def sign_offs_visible_to(user) -> QuerySet[BreachSignOff]:
+    """Breach sign-offs of the boroughs whose data the user may read (their own, their MSP's, their region's)."""
+    from boroughs.selectors import boroughs_visible_to
+
+    return BreachSignOff.objects.filter(borough__in=boroughs_visible_to(user)).select_related(
+        "borough", "signed_by", "rate_card")

@@ -1,0 +1,278 @@
+"""Rates pages: current caps and the rate check for everyone; rate card drafting for regional analysts;
+breach sign-off for borough approvers."""
+
+from functools import cached_property
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views import View
+from django.views.generic import DetailView, ListView, TemplateView
+
+from boroughs.selectors import boroughs_visible_to
+from pledge_portal.accounts.roles import BOROUGH_ROLES, REGIONAL_ROLES, Role
+from pledge_portal.tenancy import PUBLIC, RoleRequiredMixin, ScopedObjectMixin, get_visible_or_404
+
+from . import selectors, services
+from .forms import BreachSignOffForm, RateCardCapsForm, RateCardDetailsForm, RateCardImportForm, RateCheckForm
+from .models import RateCard
+from .selectors import RateCheckError
+
+ANALYSTS = frozenset({Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN})
+SIGN_OFF_READERS = BOROUGH_ROLES | REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
+
+
+class CurrentCapsView(RoleRequiredMixin, TemplateView):
+    """The caps in force today, per role and engagement type. Public: workers and agencies need them."""
+
+    required_roles = PUBLIC
+    template_name = "rates/current.html"
+
+    def get_context_data(self, **kwargs):
+        region = selectors.default_region()
+        return super().get_context_data(region=region, card=selectors.current_card(region),
+                                        history=selectors.card_history(region)[:6], **kwargs)
+
+
+class CheckRateView(RoleRequiredMixin, View):
+    """Check a rate. The form is sent by GET: a check changes nothing, and its answer can be bookmarked."""
+
+    required_roles = PUBLIC
+    template_name = "rates/check.html"
+
+    def get(self, request):
+        region = selectors.default_region()
+        form = RateCheckForm(request.GET or None, role_choices=selectors.role_choices(region))
+        result = None
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = selectors.check_rate(role=data["role"], engagement_type=data["engagement_type"],
+                                              on=data["date"], hourly_rate=data["hourly_rate"], region=region)
+            except RateCheckError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        status = 400 if form.is_bound and form.errors else 200
+        return render(request, self.template_name, {"form": form, "result": result, "region": region},
+                      status=status)
+
+
+class RateCardListView(RoleRequiredMixin, ListView):
+    required_roles = PUBLIC
+    template_name = "rates/card_list.html"
+    context_object_name = "cards"
+
+    def get_queryset(self):
+        return selectors.rate_cards_visible_to(self.request.user).order_by("region__name", "-version")
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(can_draft=user.is_authenticated and user.has_role(*ANALYSTS), **kwargs)
+
+
+class RateCardDetailView(RoleRequiredMixin, ScopedObjectMixin, DetailView):
+    required_roles = PUBLIC
+    template_name = "rates/card_detail.html"
+    context_object_name = "card"
+
+    @staticmethod
+    def scope(user) -> QuerySet[RateCard]:
+        return selectors.rate_cards_visible_to(user).prefetch_related("lines__role", "lines__local_role__core")
+
+    def get_context_data(self, **kwargs):
+        card = self.object
+        user = self.request.user
+        editable = user.is_authenticated and selectors.drafts_editable_by(user).filter(pk=card.pk).exists()
+        changes = card.change_summary.splitlines() if card.change_summary else None
+        if card.is_draft:
+            previous = selectors.card_in_force(card.region, card.effective_from)
+            changes = services.describe_changes(previous, card)
+        return super().get_context_data(editable=editable, changes=changes, **kwargs)
+
+
+class RateCardExportView(RoleRequiredMixin, View):
+    required_roles = PUBLIC
+
+    def get(self, request, pk):
+        from . import spreadsheets  # TEMP-IMPORT until rates/spreadsheets.py lands
+
+        card = get_visible_or_404(RateCardDetailView.scope, request.user, pk=pk)
+        response = HttpResponse(
+            spreadsheets.export_rate_card(card),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{spreadsheets.export_filename(card)}"'
+        return response
+
+
+class DraftMixin(RoleRequiredMixin):
+    """A draft card of the analyst's own region, fetched through the scoping selector."""
+
+    required_roles = ANALYSTS
+
+    @cached_property
+    def card(self) -> RateCard:
+        return get_visible_or_404(selectors.drafts_editable_by, self.request.user, pk=self.kwargs["pk"])
+
+
+class RateCardCreateView(RoleRequiredMixin, View):
+    """Start a new draft, copied from the card in force."""
+
+    required_roles = ANALYSTS
+    template_name = "rates/card_form.html"
+
+    def region(self):
+        regions = list(self.request.user.regions()) or [selectors.default_region()]
+        return regions[0]
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": RateCardDetailsForm(), "creating": True})
+
+    def post(self, request):
+        form = RateCardDetailsForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form, "creating": True}, status=400)
+        region = self.region()
+        card = services.create_draft(region=region, by=request.user, copy_from=selectors.current_card(region),
+                                     **form.cleaned_data)
+        messages.success(request, f"Draft {card} created from the card in force. Check and change the caps.")
+        return redirect("rates:card-edit", pk=card.pk)
+
+
+class RateCardEditView(DraftMixin, View):
+    template_name = "rates/card_edit.html"
+
+    def forms(self, data=None):
+        card = self.card
+        roles = selectors.role_choices(card.region)
+        caps = {ln.role_code: (ln.inclusive_cap, ln.paye_cap)
+                for ln in card.lines.select_related("role", "local_role")}
+        return (RateCardDetailsForm(data, instance=card, prefix="card"),
+                RateCardCapsForm(data, roles=roles, initial_caps=caps, prefix="caps"))
+
+    def get(self, request, pk):
+        details, caps = self.forms()
+        return render(request, self.template_name, {"card": self.card, "details": details, "caps": caps})
+
+    def post(self, request, pk):
+        details, caps = self.forms(request.POST)
+        if details.is_valid() and caps.is_valid():
+            try:
+                services.update_draft(card=self.card, by=request.user, lines=caps.caps(),
+                                      **{f: details.cleaned_data[f] for f in details.Meta.fields})
+            except services.RateCardError as exc:
+                caps.add_error(None, str(exc))
+            else:
+                messages.success(request, "Draft saved.")
+                return redirect("rates:card-detail", pk=pk)
+        return render(request, self.template_name, {"card": self.card, "details": details, "caps": caps},
+                      status=400)
+
+
+class RateCardPublishView(DraftMixin, View):
+    template_name = "rates/card_publish.html"
+
+    def get(self, request, pk):
+        previous = selectors.card_in_force(self.card.region, self.card.effective_from)
+        return render(request, self.template_name, {"card": self.card, "previous": previous,
+                                                    "changes": services.describe_changes(previous, self.card)})
+
+    def post(self, request, pk):
+        try:
+            card = services.publish(card=self.card, by=request.user)
+        except services.RateCardError as exc:
+            messages.error(request, str(exc))
+            return redirect("rates:card-detail", pk=pk)
+        messages.success(request, f"{card} is published. Its caps apply from {card.effective_from:%-d %B %Y}.")
+        return redirect("rates:card-detail", pk=pk)
+
+
+class RateCardDeleteView(DraftMixin, View):
+    template_name = "rates/card_delete.html"
+
+    def get(self, request, pk):
+        return render(request, self.template_name, {"card": self.card})
+
+    def post(self, request, pk):
+        services.delete_draft(card=self.card, by=request.user)
+        messages.success(request, "The draft was deleted.")
+        return redirect("rates:cards")
+
+
+class RateCardImportView(RoleRequiredMixin, View):
+    required_roles = ANALYSTS
+    template_name = "rates/card_import.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": RateCardImportForm()})
+
+    def post(self, request):
+        from . import spreadsheets  # TEMP-IMPORT until rates/spreadsheets.py lands
+
+        form = RateCardImportForm(request.POST, request.FILES)
+        errors = []
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "workbook"}
+            regions = list(request.user.regions()) or [selectors.default_region()]
+            try:
+                card = spreadsheets.import_draft(region=regions[0], by=request.user,
+                                                 uploaded_file=form.cleaned_data["workbook"], **data)
+            except spreadsheets.RateCardImportError as exc:
+                errors = exc.errors
+            else:
+                messages.success(request, f"Draft {card} created from the workbook. Check it before publishing.")
+                return redirect("rates:card-detail", pk=card.pk)
+        return render(request, self.template_name, {"form": form, "import_errors": errors}, status=400)
+
+
+class BreachSignOffListView(RoleRequiredMixin, ListView):
+    required_roles = SIGN_OFF_READERS
+    template_name = "rates/sign_off_list.html"
+    context_object_name = "sign_offs"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.sign_offs_visible_to(self.request.user)
+
+
+class BreachSignOffDetailView(RoleRequiredMixin, ScopedObjectMixin, DetailView):
+    required_roles = SIGN_OFF_READERS
+    scope = selectors.sign_offs_visible_to
+    template_name = "rates/sign_off_detail.html"
+    context_object_name = "sign_off"
+
+
+class BreachSignOffCreateView(RoleRequiredMixin, View):
+    """A borough approver records their sign-off of one over-cap rate."""
+
+    required_roles = frozenset({Role.BOROUGH_APPROVER})
+    template_name = "rates/sign_off_form.html"
+
+    @cached_property
+    def borough(self):
+        approver_orgs = {m.organisation_id for m in self.request.user.active_memberships
+                         if m.role == Role.BOROUGH_APPROVER}
+        borough = boroughs_visible_to(self.request.user).filter(organisation_id__in=approver_orgs).first()
+        if borough is None:
+            raise Http404("You are not an approver of a borough.")
+        return borough
+
+    def form(self, data=None):
+        return BreachSignOffForm(data, role_choices=selectors.role_choices(self.borough.region))
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": self.form(), "borough": self.borough})
+
+    def post(self, request):
+        form = self.form(request.POST)
+        if form.is_valid():
+            try:
+                sign_off = services.sign_off_breach(borough=self.borough, by=request.user, **form.cleaned_data)
+            except (services.RateCardError, RateCheckError) as exc:
+                form.add_error(getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None,
+                               str(exc))
+            else:
+                messages.success(request, "Sign-off recorded. It will be reported in the return and the "
+                                          "compliance pack.")
+                return redirect("rates:sign-off-detail", pk=sign_off.pk)
+        return render(request, self.template_name, {"form": form, "borough": self.borough}, status=400)
