@@ -51,8 +51,9 @@ class RateCheck:
         return percent_of(self.excess, self.cap)
 
 
-def default_region() -> Region:
-    return Region.objects.get(code=settings.DEFAULT_REGION_CODE)
+def default_region() -> Region | None:
+    """The region whose caps the public pages show (London, unless DEFAULT_REGION_CODE says otherwise)."""
+    return Region.objects.filter(code=settings.DEFAULT_REGION_CODE).select_related("organisation").first()
 
 
 def _cards_with_lines(qs: QuerySet[RateCard]) -> QuerySet[RateCard]:
@@ -91,13 +92,13 @@ def card_in_force(region: Region, on: date) -> RateCard | None:
     return _cards_with_lines(RateCard.objects.covering(on).filter(region=region)).first()
 
 
-def current_card(region: Region) -> RateCard | None:
+def current_card(region: Region | None) -> RateCard | None:
     from django.utils import timezone
 
-    return card_in_force(region, timezone.localdate())
+    return card_in_force(region, timezone.localdate()) if region is not None else None
 
 
-def card_history(region: Region) -> QuerySet[RateCard]:
+def card_history(region: Region | None) -> QuerySet[RateCard]:
     return RateCard.objects.in_force().filter(region=region).select_related("approved_by").order_by("-effective_from")
 
 
@@ -105,7 +106,7 @@ def card_with_lines(pk: int, scope: QuerySet[RateCard]) -> RateCard:
     return _cards_with_lines(scope).get(pk=pk)
 
 
-def role_choices(region: Region) -> list[tuple[str, str]]:
+def role_choices(region: Region | None) -> list[tuple[str, str]]:
     """Codes a rate check accepts for a region: the core types, then its local roles."""
     core = [(r.code, r.name) for r in RoleCategory.objects.all()]
     local_roles = LocalRole.objects.filter(region=region).select_related("core")
@@ -121,6 +122,9 @@ def check_rate(
     Raises ``RateCheckError`` naming the field at fault when the role or engagement type is unknown or no
     card covers the date."""
     region = region or default_region()
+    if region is None:
+        raise RateCheckError("No region's rate cards are set up yet, so there is no cap to check against.",
+                             field="date")
     if engagement_type not in EngagementType.values:
         raise RateCheckError(f"Choose an engagement type: {', '.join(EngagementType.values)}.", field="engagement_type")
     core = RoleCategory.objects.filter(code=role).first()

@@ -122,8 +122,7 @@ class RateCardCreateView(RoleRequiredMixin, View):
     template_name = "rates/card_form.html"
 
     def region(self):
-        regions = list(self.request.user.regions()) or [selectors.default_region()]
-        return regions[0]
+        return self.request.user.regions().first() or selectors.default_region()
 
     def get(self, request):
         return render(request, self.template_name, {"form": RateCardDetailsForm(), "creating": True})
@@ -133,6 +132,9 @@ class RateCardCreateView(RoleRequiredMixin, View):
         if not form.is_valid():
             return render(request, self.template_name, {"form": form, "creating": True}, status=400)
         region = self.region()
+        if region is None:
+            form.add_error(None, "No region is set up yet. A platform admin loads the authorities first.")
+            return render(request, self.template_name, {"form": form, "creating": True}, status=400)
         card = services.create_draft(region=region, by=request.user, copy_from=selectors.current_card(region),
                                      **form.cleaned_data)
         messages.success(request, f"Draft {card} created from the card in force. Check and change the caps.")
@@ -213,9 +215,9 @@ class RateCardImportView(RoleRequiredMixin, View):
         errors = []
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "workbook"}
-            regions = list(request.user.regions()) or [selectors.default_region()]
+            region = request.user.regions().first() or selectors.default_region()
             try:
-                card = spreadsheets.import_draft(region=regions[0], by=request.user,
+                card = spreadsheets.import_draft(region=region, by=request.user,
                                                  uploaded_file=form.cleaned_data["workbook"], **data)
             except spreadsheets.RateCardImportError as exc:
                 errors = exc.errors
@@ -233,6 +235,9 @@ class BreachSignOffListView(RoleRequiredMixin, ListView):
 
     def get_queryset(self):
         return selectors.sign_offs_visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(perms_sign=self.request.user.has_role(Role.BOROUGH_APPROVER), **kwargs)
 
 
 class BreachSignOffDetailView(RoleRequiredMixin, ScopedObjectMixin, DetailView):

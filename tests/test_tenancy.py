@@ -11,6 +11,8 @@ grow with the portal automatically. For each URL and role it checks:
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
@@ -22,13 +24,16 @@ from rest_framework.authtoken.models import Token
 
 from pledge_portal.accounts import services as account_services
 from pledge_portal.accounts.models import Membership
-from pledge_portal.accounts.roles import REGIONAL_ROLES, TWO_FACTOR_ROLES, Role
+from pledge_portal.accounts.roles import BOROUGH_ROLES, REGIONAL_ROLES, TWO_FACTOR_ROLES, Role
 from pledge_portal.audit import services as audit
 from pledge_portal.core.journeys import ORGANISATION_ADMINS
 from pledge_portal.jobs.models import TaskRun
 from pledge_portal.tenancy import PUBLIC, SIGNED_IN, may_use
 
+from rates import services as rate_services
+
 from .conftest import Side, World
+from .rates.helpers import publish_card
 
 LOGIN = "login"  # anonymous visitors are redirected to the sign-in page
 ANONYMOUS = "anonymous"
@@ -39,14 +44,17 @@ ALL_ROLES = [*Role.values, ANONYMOUS]
 class Access:
     roles: object  # PUBLIC, SIGNED_IN or a set of roles
     ok: int = 200  # what an allowed user gets
-    anon: int | str = LOGIN  # what an anonymous visitor gets
+    anon: int | str | None = None  # what an anonymous visitor gets: by default ``ok`` if public, else sign in
     kwargs: Callable[[Side, str], dict] | None = None  # URL arguments naming the role's own objects
     methods: tuple[str, ...] = ("get",)
     per_role_ok: dict | None = None  # where one allowed role legitimately gets another status
+    tenant_scoped: bool = True  # with kwargs: another tenant's ids must answer 404
 
     def expected(self, role: str) -> int | str:
         if role == ANONYMOUS:
-            return self.anon if self.roles != PUBLIC else self.ok
+            if self.anon is not None:
+                return self.anon
+            return self.ok if self.roles == PUBLIC else LOGIN
         if self.roles in (PUBLIC, SIGNED_IN) or role in self.roles:
             return (self.per_role_ok or {}).get(role, self.ok)
         return 403
@@ -80,6 +88,13 @@ def _run(side: Side, role: str, *, with_file: bool = False):
 
 ORG_ADMINS = ORGANISATION_ADMINS
 ANALYSTS_AND_ADMINS = frozenset({Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN})
+SIGN_OFF_READERS = BOROUGH_ROLES | REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
+# A draft rate card is invisible (404) to everyone but its region's analysts and platform admins.
+NOT_ANALYSTS_404 = {r: 404 for r in Role.values if r not in ANALYSTS_AND_ADMINS}
+
+
+def _draft(side: Side, role: str) -> dict:
+    return {"pk": side.draft_card.pk}
 
 TABLE: dict[str, Access] = {
     "home": Access(PUBLIC),
@@ -96,7 +111,7 @@ TABLE: dict[str, Access] = {
         methods=("get", "post"),
         kwargs=lambda s, r: {"slug": org_of(s, r).slug, "pk": org_of(s, r).invitations.pending().first().pk},
     ),
-    "accounts:invitation": Access(PUBLIC, kwargs=lambda s, r: {"token": s.invitation_token}),
+    "accounts:invitation": Access(PUBLIC, kwargs=lambda s, r: {"token": s.invitation_token}, tenant_scoped=False),
     "accounts:account": Access(SIGNED_IN),
     "accounts:api-token": Access(SIGNED_IN, ok=405),
     "audit:log": Access(ANALYSTS_AND_ADMINS),
@@ -108,6 +123,23 @@ TABLE: dict[str, Access] = {
     "agencies:list": Access(REGIONAL_ROLES | {Role.PLATFORM_ADMIN}),
     "api-schema": Access(PUBLIC),
     "api-docs": Access(PUBLIC),
+    # Rates: caps and published cards are public; drafts belong to their region's analysts.
+    "rates:current": Access(PUBLIC),
+    "rates:check": Access(PUBLIC),
+    "rates:cards": Access(PUBLIC),
+    "rates:card-create": Access(ANALYSTS_AND_ADMINS),
+    "rates:card-import": Access(ANALYSTS_AND_ADMINS),
+    "rates:card-detail": Access(PUBLIC, anon=404, kwargs=_draft, per_role_ok=NOT_ANALYSTS_404),
+    "rates:card-export": Access(PUBLIC, anon=404, kwargs=_draft, per_role_ok=NOT_ANALYSTS_404),
+    "rates:card-edit": Access(ANALYSTS_AND_ADMINS, kwargs=_draft),
+    "rates:card-publish": Access(ANALYSTS_AND_ADMINS, kwargs=_draft),
+    "rates:card-delete": Access(ANALYSTS_AND_ADMINS, kwargs=_draft),
+    "rates:sign-offs": Access(SIGN_OFF_READERS),
+    "rates:sign-off-create": Access(frozenset({Role.BOROUGH_APPROVER})),
+    "rates:sign-off-detail": Access(SIGN_OFF_READERS, kwargs=lambda s, r: {"pk": s.sign_off.pk}),
+    "api-rates-current": Access(PUBLIC),
+    "api-rates-cards": Access(PUBLIC),
+    "api-rates-check": Access(PUBLIC, ok=405),
     # allauth: sign-in, password and two-factor pages.
     "account_login": identity(anon=200, signed_in=302),
     "account_logout": identity(anon=302, signed_in=200),
@@ -204,9 +236,20 @@ def test_every_url_is_in_the_table():
 
 
 @pytest.fixture
-def walk_world(world: World) -> World:
-    """The two-tenant world plus one of everything a URL can name: invitations, jobs with files, events."""
+def walk_world(world: World, settings) -> World:
+    """The two-tenant world plus one of everything a URL can name: invitations, jobs with files, events,
+    a published and a draft rate card per region, and a breach sign-off per borough."""
+    settings.DEFAULT_REGION_CODE = world.own.region.code
     for side in (world.own, world.other):
+        analyst = side.users[Role.REGIONAL_ANALYST]
+        published = publish_card(side.region, analyst)
+        side.draft_card = rate_services.create_draft(region=side.region, by=analyst, title="Next year",
+                                                     effective_from=date(2030, 4, 1), evidence_note="Draft",
+                                                     copy_from=published)
+        side.sign_off = rate_services.sign_off_breach(
+            borough=side.borough, by=side.users[Role.BOROUGH_APPROVER], registration_number="SW123",
+            role="social-worker", engagement_type="paye", assignment_start=date(2026, 5, 1),
+            hourly_rate=Decimal("99.00"), reason="Hard to fill", signed_by_title="DCS", chief_executive="A. Chief")
         for role, user in side.users.items():
             TaskRun.objects.create(kind="test", label=f"Job of {user.email}", created_by=user)
             done = TaskRun.objects.create(
@@ -262,7 +305,9 @@ def test_portal_url_as_every_role(name, walk_world, client_for):
             leaked = [m for m in private_markers(walk_world.other) if m in body]
             assert not leaked, f"{role} sees another tenant's data at {url}: {leaked}"
 
-        if access.kwargs is None or not access.allows(role) or access.roles == PUBLIC:
+        if access.kwargs is None or not access.tenant_scoped or access.expected(role) != access.ok:
+            continue
+        if role == ANONYMOUS:
             continue
         other_url = reverse(name, kwargs=access.kwargs(walk_world.other, own_role))
         for method in access.methods:

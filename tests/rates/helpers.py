@@ -1,0 +1,23 @@
+"""Building rate cards in tests."""
+
+from datetime import date
+from decimal import Decimal
+
+from rates import services
+
+CAPS = {
+    "social-worker": ("36.40", "31.85"),
+    "senior-social-worker": ("39.00", "34.10"),
+    "advanced-practitioner": ("41.60", "36.40"),
+    "team-manager": ("45.75", "40.00"),
+    "iro-cp-chair": ("42.65", "37.30"),
+}
+
+
+def publish_card(region, by, *, effective_from=date(2026, 4, 1), effective_to=None, caps=None, title="Caps"):
+    """A published card with caps for every core role (``caps`` overrides some)."""
+    lines = {code: (Decimal(a), Decimal(b)) for code, (a, b) in {**CAPS, **(caps or {})}.items()}
+    card = services.create_draft(region=region, by=by, title=title, effective_from=effective_from,
+                                 effective_to=effective_to, evidence_note="Agreed by the steering group")
+    services.update_draft(card=card, by=by, lines=lines)
+    return services.publish(card=card, by=by)
