@@ -56,8 +56,21 @@ class RateCardSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RateCard
-        fields = ["id", "region", "version", "title", "status", "effective_from", "effective_to", "is_demo",
-                  "evidence_note", "change_summary", "approved_by", "published_at", "lines"]
+        fields = [
+            "id",
+            "region",
+            "version",
+            "title",
+            "status",
+            "effective_from",
+            "effective_to",
+            "is_demo",
+            "evidence_note",
+            "change_summary",
+            "approved_by",
+            "published_at",
+            "lines",
+        ]
 
     def get_approved_by(self, card) -> str | None:
         return card.approved_by.get_full_name() if card.approved_by_id else None
@@ -86,8 +99,12 @@ class RateCardListApi(RatesView, ListAPIView):
     serializer_class = RateCardSerializer
 
     def get_queryset(self):
-        return rate_cards_visible_to(self.request.user).in_force().prefetch_related(
-            "lines__role", "lines__local_role__core").order_by("region__code", "-effective_from")
+        return (
+            rate_cards_visible_to(self.request.user)
+            .in_force()
+            .prefetch_related("lines__role", "lines__local_role__core")
+            .order_by("region__code", "-effective_from")
+        )
 
 
 class RateCheckRequest(serializers.Serializer):
@@ -113,8 +130,14 @@ class RateCheckResponse(serializers.Serializer):
 
     def get_rate_card(self, check) -> dict:
         card = check.rate_card
-        return {"id": card.pk, "version": card.version, "title": card.title, "is_demo": card.is_demo,
-                "effective_from": card.effective_from, "effective_to": card.effective_to}
+        return {
+            "id": card.pk,
+            "version": card.version,
+            "title": card.title,
+            "is_demo": card.is_demo,
+            "effective_from": card.effective_from,
+            "effective_to": card.effective_to,
+        }
 
 
 class RateCheckApi(RatesView, APIView):
@@ -126,8 +149,12 @@ class RateCheckApi(RatesView, APIView):
         question.is_valid(raise_exception=True)
         data = question.validated_data
         try:
-            answer = check_rate(role=data["role"], engagement_type=data["engagement_type"], on=data["date"],
-                                hourly_rate=data["hourly_rate"])
+            answer = check_rate(
+                role=data["role"],
+                engagement_type=data["engagement_type"],
+                on=data["date"],
+                hourly_rate=data["hourly_rate"],
+            )
         except RateCheckError as exc:
             return Response({exc.field: [str(exc)]}, status=400)
         return Response(RateCheckResponse(answer).data)

@@ -44,11 +44,15 @@ class RateCheckForm(forms.Form):
         error_messages={"required": "Select how the worker is engaged"},
     )
     date = GovukDateField(
-        label="Date", help_text="The assignment's start date, or the date of an extension. " + DATE_HELP,
+        label="Date",
+        help_text="The assignment's start date, or the date of an extension. " + DATE_HELP,
         error_messages={"required": "Enter the date", "invalid": "Enter a real date, for example 27 3 2026"},
     )
-    hourly_rate = MoneyField(label="Hourly pay rate (£)", help_text="The worker's pay per hour, like 38.50",
-                             error_messages={"required": "Enter the hourly rate"})
+    hourly_rate = MoneyField(
+        label="Hourly pay rate (£)",
+        help_text="The worker's pay per hour, like 38.50",
+        error_messages={"required": "Enter the hourly rate"},
+    )
 
     def __init__(self, *args, role_choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,10 +62,14 @@ class RateCheckForm(forms.Form):
 
 
 class RateCardDetailsForm(forms.ModelForm):
-    effective_from = GovukDateField(label="Caps apply from", help_text=DATE_HELP,
-                                    error_messages={"required": "Enter the date the caps apply from"})
-    effective_to = GovukDateField(label="Caps apply until (optional)", required=False,
-                                  help_text="Leave blank while the card is current. " + DATE_HELP)
+    effective_from = GovukDateField(
+        label="Caps apply from", help_text=DATE_HELP, error_messages={"required": "Enter the date the caps apply from"}
+    )
+    effective_to = GovukDateField(
+        label="Caps apply until (optional)",
+        required=False,
+        help_text="Leave blank while the card is current. " + DATE_HELP,
+    )
 
     class Meta:
         model = RateCard
@@ -89,9 +97,9 @@ class RateCardCapsForm(forms.Form):
         for code, name in roles:
             inclusive, paye = initial_caps.get(code, (None, None))
             self.fields[f"{code}__inclusive"] = MoneyField(
-                label=f"{name}: limited company and umbrella cap (£/hour)", initial=inclusive, required=False)
-            self.fields[f"{code}__paye"] = MoneyField(label=f"{name}: PAYE cap (£/hour)", initial=paye,
-                                                      required=False)
+                label=f"{name}: limited company and umbrella cap (£/hour)", initial=inclusive, required=False
+            )
+            self.fields[f"{code}__paye"] = MoneyField(label=f"{name}: PAYE cap (£/hour)", initial=paye, required=False)
 
     def clean(self):
         data = super().clean()
@@ -101,42 +109,68 @@ class RateCardCapsForm(forms.Form):
                 missing = f"{code}__paye" if paye is None else f"{code}__inclusive"
                 self.add_error(missing, f"Enter both caps for {name}, or neither")
             elif inclusive is not None and paye is not None and paye > inclusive:
-                self.add_error(f"{code}__paye", f"The PAYE cap for {name} must not be more than its limited "
-                                                "company and umbrella cap")
+                self.add_error(
+                    f"{code}__paye",
+                    f"The PAYE cap for {name} must not be more than its limited company and umbrella cap",
+                )
         return data
 
     def caps(self) -> dict:
-        return {code: (self.cleaned_data[f"{code}__inclusive"], self.cleaned_data[f"{code}__paye"])
-                for code, _ in self.roles if self.cleaned_data.get(f"{code}__inclusive") is not None}
+        return {
+            code: (self.cleaned_data[f"{code}__inclusive"], self.cleaned_data[f"{code}__paye"])
+            for code, _ in self.roles
+            if self.cleaned_data.get(f"{code}__inclusive") is not None
+        }
 
 
 class RateCardImportForm(RateCardDetailsForm):
-    workbook = forms.FileField(label="Rate card workbook (.xlsx)",
-                               help_text="Use the layout of an exported rate card: a sheet called Caps.",
-                               error_messages={"required": "Choose the workbook to upload"})
+    workbook = forms.FileField(
+        label="Rate card workbook (.xlsx)",
+        help_text="Use the layout of an exported rate card: a sheet called Caps.",
+        error_messages={"required": "Choose the workbook to upload"},
+    )
 
 
 class BreachSignOffForm(forms.Form):
     registration_number = forms.RegexField(
-        label="Social Work England registration number", regex=r"^(?i:SW)\d{1,8}$", max_length=12,
+        label="Social Work England registration number",
+        regex=r"^(?i:SW)\d{1,8}$",
+        max_length=12,
         help_text="SW followed by digits, like SW123456",
-        error_messages={"required": "Enter the registration number",
-                        "invalid": "Enter the registration number as SW followed by digits, like SW123456"},
+        error_messages={
+            "required": "Enter the registration number",
+            "invalid": "Enter the registration number as SW followed by digits, like SW123456",
+        },
     )
     role = forms.ChoiceField(label="Role", error_messages={"required": "Select the role"})
-    engagement_type = forms.ChoiceField(label="Engagement type", choices=EngagementType.choices,
-                                        widget=forms.RadioSelect,
-                                        error_messages={"required": "Select how the worker is engaged"})
-    assignment_start = GovukDateField(label="Assignment start date", help_text=DATE_HELP,
-                                      error_messages={"required": "Enter the assignment start date"})
+    engagement_type = forms.ChoiceField(
+        label="Engagement type",
+        choices=EngagementType.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how the worker is engaged"},
+    )
+    assignment_start = GovukDateField(
+        label="Assignment start date",
+        help_text=DATE_HELP,
+        error_messages={"required": "Enter the assignment start date"},
+    )
     hourly_rate = MoneyField(label="Hourly pay rate (£)", error_messages={"required": "Enter the hourly rate"})
-    reason = forms.CharField(label="Why is the rate above the cap justified?", widget=forms.Textarea(attrs={"rows": 4}),
-                             error_messages={"required": "Explain why the rate above the cap is justified"})
-    signed_by_title = forms.CharField(label="Your job title", max_length=120,
-                                      help_text="For example, Director of Children's Services",
-                                      error_messages={"required": "Enter your job title"})
-    chief_executive = forms.CharField(label="Chief Executive who agreed", max_length=150,
-                                      error_messages={"required": "Enter the name of the Chief Executive who agreed"})
+    reason = forms.CharField(
+        label="Why is the rate above the cap justified?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Explain why the rate above the cap is justified"},
+    )
+    signed_by_title = forms.CharField(
+        label="Your job title",
+        max_length=120,
+        help_text="For example, Director of Children's Services",
+        error_messages={"required": "Enter your job title"},
+    )
+    chief_executive = forms.CharField(
+        label="Chief Executive who agreed",
+        max_length=150,
+        error_messages={"required": "Enter the name of the Chief Executive who agreed"},
+    )
 
     def __init__(self, *args, role_choices, **kwargs):
         super().__init__(*args, **kwargs)

@@ -123,8 +123,9 @@ def check_rate(
     card covers the date."""
     region = region or default_region()
     if region is None:
-        raise RateCheckError("No region's rate cards are set up yet, so there is no cap to check against.",
-                             field="date")
+        raise RateCheckError(
+            "No region's rate cards are set up yet, so there is no cap to check against.", field="date"
+        )
     if engagement_type not in EngagementType.values:
         raise RateCheckError(f"Choose an engagement type: {', '.join(EngagementType.values)}.", field="engagement_type")
     core = RoleCategory.objects.filter(code=role).first()
@@ -163,4 +164,5 @@ def sign_offs_visible_to(user) -> QuerySet[BreachSignOff]:
     from boroughs.selectors import boroughs_visible_to
 
     return BreachSignOff.objects.filter(borough__in=boroughs_visible_to(user)).select_related(
-        "borough", "signed_by", "rate_card")
+        "borough", "signed_by", "rate_card"
+    )

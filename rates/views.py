@@ -31,8 +31,9 @@ class CurrentCapsView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         region = selectors.default_region()
-        return super().get_context_data(region=region, card=selectors.current_card(region),
-                                        history=selectors.card_history(region)[:6], **kwargs)
+        return super().get_context_data(
+            region=region, card=selectors.current_card(region), history=selectors.card_history(region)[:6], **kwargs
+        )
 
 
 class CheckRateView(RoleRequiredMixin, View):
@@ -48,13 +49,17 @@ class CheckRateView(RoleRequiredMixin, View):
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
             try:
-                result = selectors.check_rate(role=data["role"], engagement_type=data["engagement_type"],
-                                              on=data["date"], hourly_rate=data["hourly_rate"], region=region)
+                result = selectors.check_rate(
+                    role=data["role"],
+                    engagement_type=data["engagement_type"],
+                    on=data["date"],
+                    hourly_rate=data["hourly_rate"],
+                    region=region,
+                )
             except RateCheckError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         status = 400 if form.is_bound and form.errors else 200
-        return render(request, self.template_name, {"form": form, "result": result, "region": region},
-                      status=status)
+        return render(request, self.template_name, {"form": form, "result": result, "region": region}, status=status)
 
 
 class RateCardListView(RoleRequiredMixin, ListView):
@@ -135,8 +140,9 @@ class RateCardCreateView(RoleRequiredMixin, View):
         if region is None:
             form.add_error(None, "No region is set up yet. A platform admin loads the authorities first.")
             return render(request, self.template_name, {"form": form, "creating": True}, status=400)
-        card = services.create_draft(region=region, by=request.user, copy_from=selectors.current_card(region),
-                                     **form.cleaned_data)
+        card = services.create_draft(
+            region=region, by=request.user, copy_from=selectors.current_card(region), **form.cleaned_data
+        )
         messages.success(request, f"Draft {card} created from the card in force. Check and change the caps.")
         return redirect("rates:card-edit", pk=card.pk)
 
@@ -147,10 +153,11 @@ class RateCardEditView(DraftMixin, View):
     def forms(self, data=None):
         card = self.card
         roles = selectors.role_choices(card.region)
-        caps = {ln.role_code: (ln.inclusive_cap, ln.paye_cap)
-                for ln in card.lines.select_related("role", "local_role")}
-        return (RateCardDetailsForm(data, instance=card, prefix="card"),
-                RateCardCapsForm(data, roles=roles, initial_caps=caps, prefix="caps"))
+        caps = {ln.role_code: (ln.inclusive_cap, ln.paye_cap) for ln in card.lines.select_related("role", "local_role")}
+        return (
+            RateCardDetailsForm(data, instance=card, prefix="card"),
+            RateCardCapsForm(data, roles=roles, initial_caps=caps, prefix="caps"),
+        )
 
     def get(self, request, pk):
         details, caps = self.forms()
@@ -160,15 +167,18 @@ class RateCardEditView(DraftMixin, View):
         details, caps = self.forms(request.POST)
         if details.is_valid() and caps.is_valid():
             try:
-                services.update_draft(card=self.card, by=request.user, lines=caps.caps(),
-                                      **{f: details.cleaned_data[f] for f in details.Meta.fields})
+                services.update_draft(
+                    card=self.card,
+                    by=request.user,
+                    lines=caps.caps(),
+                    **{f: details.cleaned_data[f] for f in details.Meta.fields},
+                )
             except services.RateCardError as exc:
                 caps.add_error(None, str(exc))
             else:
                 messages.success(request, "Draft saved.")
                 return redirect("rates:card-detail", pk=pk)
-        return render(request, self.template_name, {"card": self.card, "details": details, "caps": caps},
-                      status=400)
+        return render(request, self.template_name, {"card": self.card, "details": details, "caps": caps}, status=400)
 
 
 class RateCardPublishView(DraftMixin, View):
@@ -176,8 +186,11 @@ class RateCardPublishView(DraftMixin, View):
 
     def get(self, request, pk):
         previous = selectors.card_in_force(self.card.region, self.card.effective_from)
-        return render(request, self.template_name, {"card": self.card, "previous": previous,
-                                                    "changes": services.describe_changes(previous, self.card)})
+        return render(
+            request,
+            self.template_name,
+            {"card": self.card, "previous": previous, "changes": services.describe_changes(previous, self.card)},
+        )
 
     def post(self, request, pk):
         try:
@@ -217,8 +230,9 @@ class RateCardImportView(RoleRequiredMixin, View):
             data = {k: v for k, v in form.cleaned_data.items() if k != "workbook"}
             region = request.user.regions().first() or selectors.default_region()
             try:
-                card = spreadsheets.import_draft(region=region, by=request.user,
-                                                 uploaded_file=form.cleaned_data["workbook"], **data)
+                card = spreadsheets.import_draft(
+                    region=region, by=request.user, uploaded_file=form.cleaned_data["workbook"], **data
+                )
             except spreadsheets.RateCardImportError as exc:
                 errors = exc.errors
             else:
@@ -255,8 +269,9 @@ class BreachSignOffCreateView(RoleRequiredMixin, View):
 
     @cached_property
     def borough(self):
-        approver_orgs = {m.organisation_id for m in self.request.user.active_memberships
-                         if m.role == Role.BOROUGH_APPROVER}
+        approver_orgs = {
+            m.organisation_id for m in self.request.user.active_memberships if m.role == Role.BOROUGH_APPROVER
+        }
         borough = boroughs_visible_to(self.request.user).filter(organisation_id__in=approver_orgs).first()
         if borough is None:
             raise Http404("You are not an approver of a borough.")
@@ -274,10 +289,12 @@ class BreachSignOffCreateView(RoleRequiredMixin, View):
             try:
                 sign_off = services.sign_off_breach(borough=self.borough, by=request.user, **form.cleaned_data)
             except (services.RateCardError, RateCheckError) as exc:
-                form.add_error(getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None,
-                               str(exc))
+                form.add_error(
+                    getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None, str(exc)
+                )
             else:
-                messages.success(request, "Sign-off recorded. It will be reported in the return and the "
-                                          "compliance pack.")
+                messages.success(
+                    request, "Sign-off recorded. It will be reported in the return and the compliance pack."
+                )
                 return redirect("rates:sign-off-detail", pk=sign_off.pk)
         return render(request, self.template_name, {"form": form, "borough": self.borough}, status=400)

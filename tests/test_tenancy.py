@@ -29,7 +29,6 @@ from pledge_portal.audit import services as audit
 from pledge_portal.core.journeys import ORGANISATION_ADMINS
 from pledge_portal.jobs.models import TaskRun
 from pledge_portal.tenancy import PUBLIC, SIGNED_IN, may_use
-
 from rates import services as rate_services
 
 from .conftest import Side, World
@@ -95,6 +94,7 @@ NOT_ANALYSTS_404 = {r: 404 for r in Role.values if r not in ANALYSTS_AND_ADMINS}
 
 def _draft(side: Side, role: str) -> dict:
     return {"pk": side.draft_card.pk}
+
 
 TABLE: dict[str, Access] = {
     "home": Access(PUBLIC),
@@ -243,13 +243,26 @@ def walk_world(world: World, settings) -> World:
     for side in (world.own, world.other):
         analyst = side.users[Role.REGIONAL_ANALYST]
         published = publish_card(side.region, analyst)
-        side.draft_card = rate_services.create_draft(region=side.region, by=analyst, title="Next year",
-                                                     effective_from=date(2030, 4, 1), evidence_note="Draft",
-                                                     copy_from=published)
+        side.draft_card = rate_services.create_draft(
+            region=side.region,
+            by=analyst,
+            title="Next year",
+            effective_from=date(2030, 4, 1),
+            evidence_note="Draft",
+            copy_from=published,
+        )
         side.sign_off = rate_services.sign_off_breach(
-            borough=side.borough, by=side.users[Role.BOROUGH_APPROVER], registration_number="SW123",
-            role="social-worker", engagement_type="paye", assignment_start=date(2026, 5, 1),
-            hourly_rate=Decimal("99.00"), reason="Hard to fill", signed_by_title="DCS", chief_executive="A. Chief")
+            borough=side.borough,
+            by=side.users[Role.BOROUGH_APPROVER],
+            registration_number="SW123",
+            role="social-worker",
+            engagement_type="paye",
+            assignment_start=date(2026, 5, 1),
+            hourly_rate=Decimal("99.00"),
+            reason="Hard to fill",
+            signed_by_title="DCS",
+            chief_executive="A. Chief",
+        )
         for role, user in side.users.items():
             TaskRun.objects.create(kind="test", label=f"Job of {user.email}", created_by=user)
             done = TaskRun.objects.create(

@@ -28,15 +28,30 @@ class Journey:
 ORGANISATION_ADMINS = frozenset(ADMIN_ROLE_BY_KIND.values()) | {Role.PLATFORM_ADMIN}
 
 JOURNEYS: tuple[Journey, ...] = (
-    Journey("Caps", "rates:current", SIGNED_IN,
-            "The capped hourly rates in force today for each role, PAYE and limited company."),
-    Journey("Check a rate", "rates:check", SIGNED_IN,
-            "Is an hourly rate within the cap for a role, engagement type and date? Get the answer at once."),
-    Journey("Rate cards", "rates:cards", frozenset({Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN}),
-            "Draft, import and publish new versions of the caps; see every earlier card and what changed."),
-    Journey("Breach sign-offs", "rates:sign-offs",
-            BOROUGH_ROLES | REGIONAL_ROLES | {Role.PLATFORM_ADMIN},
-            "Approvers' sign-offs of pay above the cap, reported in returns and compliance packs."),
+    Journey(
+        "Caps",
+        "rates:current",
+        SIGNED_IN,
+        "The capped hourly rates in force today for each role, PAYE and limited company.",
+    ),
+    Journey(
+        "Check a rate",
+        "rates:check",
+        SIGNED_IN,
+        "Is an hourly rate within the cap for a role, engagement type and date? Get the answer at once.",
+    ),
+    Journey(
+        "Rate cards",
+        "rates:cards",
+        frozenset({Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN}),
+        "Draft, import and publish new versions of the caps; see every earlier card and what changed.",
+    ),
+    Journey(
+        "Breach sign-offs",
+        "rates:sign-offs",
+        BOROUGH_ROLES | REGIONAL_ROLES | {Role.PLATFORM_ADMIN},
+        "Approvers' sign-offs of pay above the cap, reported in returns and compliance packs.",
+    ),
     Journey(
         "Your team",
         "accounts:organisations",

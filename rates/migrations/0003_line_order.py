@@ -4,14 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rates', '0002_core_roles'),
+        ("rates", "0002_core_roles"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='ratecardline',
-            options={'ordering': [models.OrderBy(models.F('role__order'), nulls_last=True), 'local_role__core__order', 'local_role__name']},
+            name="ratecardline",
+            options={
+                "ordering": [
+                    models.OrderBy(models.F("role__order"), nulls_last=True),
+                    "local_role__core__order",
+                    "local_role__name",
+                ]
+            },
         ),
     ]
