@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
@@ -16,6 +17,9 @@ from .selectors import RateCheckError, check_rate, current_card, default_region,
 
 class RatesAnonThrottle(AnonRateThrottle):
     scope = "rates_anon"
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]  # read per request: settings may change
 
 
 class Money(serializers.DecimalField):

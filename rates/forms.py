@@ -9,16 +9,19 @@ from .money import MoneyError, parse_money
 DATE_HELP = "For example, 27 3 2026"
 
 
-class MoneyField(forms.CharField):
+class MoneyField(forms.Field):
     """An hourly amount in pounds, read by the one money parser (so "£38.50" and "38,50" both work)."""
 
+    widget = forms.TextInput
+
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "spellcheck": "false", "class": "govuk-input--width-5"})
+        self.widget.attrs.update(
+            {"inputmode": "decimal", "spellcheck": "false", "maxlength": "20", "class": "govuk-input--width-5"}
+        )
 
     def to_python(self, value):
-        value = super().to_python(value)
+        value = (value or "").strip() if isinstance(value, str) else value
         if value in self.empty_values:
             return None
         try:
