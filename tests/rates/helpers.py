@@ -17,7 +17,13 @@ CAPS = {
 def publish_card(region, by, *, effective_from=date(2026, 4, 1), effective_to=None, caps=None, title="Caps"):
     """A published card with caps for every core role (``caps`` overrides some)."""
     lines = {code: (Decimal(a), Decimal(b)) for code, (a, b) in {**CAPS, **(caps or {})}.items()}
-    card = services.create_draft(region=region, by=by, title=title, effective_from=effective_from,
-                                 effective_to=effective_to, evidence_note="Agreed by the steering group")
+    card = services.create_draft(
+        region=region,
+        by=by,
+        title=title,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        evidence_note="Agreed by the steering group",
+    )
     services.update_draft(card=card, by=by, lines=lines)
     return services.publish(card=card, by=by)
