@@ -30,6 +30,7 @@ from pledge_portal.core.journeys import ORGANISATION_ADMINS
 from pledge_portal.jobs.models import TaskRun
 from pledge_portal.tenancy import PUBLIC, SIGNED_IN, may_use
 from rates import services as rate_services
+from rates.models import LocalRole, RoleCategory
 
 from .conftest import Side, World
 from .rates.helpers import publish_card
@@ -280,6 +281,12 @@ def walk_world(world: World, settings) -> World:
             side.invitation_token = token
         audit.record(inviter, "test.private_event", side.borough, detail={"marker": side.borough.name})
     Group.objects.create(name="Unused group")
+    LocalRole.objects.create(
+        region=world.own.region,
+        code="principal-social-worker",
+        name="Principal social worker",
+        core=RoleCategory.objects.get(code="advanced-practitioner"),
+    )
     Token.objects.create(user=world.own.users[Role.AGENCY_USER])
     return world
 
