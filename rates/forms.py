@@ -6,7 +6,7 @@ from django.utils import timezone
 from .models import EngagementType, RateCard
 from .money import MoneyError, parse_money
 
-DATE_HELP = "For example, 27 3 2026"
+DATE_HELP = "For example, 27/03/2026"
 
 
 class MoneyField(forms.Field):
@@ -31,10 +31,11 @@ class MoneyField(forms.Field):
 
 
 class GovukDateField(forms.DateField):
-    """A date typed as day/month/year or ISO; the browser's date picker fills the ISO form."""
+    """A date typed as day/month/year (as people in the UK write it) or as ISO 2026-03-27."""
 
-    input_formats = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y"]
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    input_formats = ["%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
+    widget = forms.DateInput(format="%d/%m/%Y", attrs={"class": "govuk-input--width-10", "spellcheck": "false"})
+    default_error_messages = {"invalid": "Enter a real date, for example 27/03/2026"}
 
 
 class RateCheckForm(forms.Form):
@@ -49,7 +50,7 @@ class RateCheckForm(forms.Form):
     date = GovukDateField(
         label="Date",
         help_text="The assignment's start date, or the date of an extension. " + DATE_HELP,
-        error_messages={"required": "Enter the date", "invalid": "Enter a real date, for example 27 3 2026"},
+        error_messages={"required": "Enter the date", "invalid": "Enter a real date, for example 27/03/2026"},
     )
     hourly_rate = MoneyField(
         label="Hourly pay rate (£)",
