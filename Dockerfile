@@ -10,7 +10,7 @@ RUN set -eux; \
     govuk=node_modules/govuk-frontend/dist/govuk; \
     mkdir -p static/vendor/govuk static/build; \
     cp "$govuk/govuk-frontend.min.js" static/vendor/govuk/; \
-    cp -r "$govuk/assets" static/vendor/govuk/assets; \
+    mkdir -p static/vendor/govuk/assets && cp -r "$govuk/assets/images" static/vendor/govuk/assets/images; \
     npx --no-install sass --no-source-map --style=compressed --load-path=node_modules --quiet-deps \
         --silence-deprecation=import static/src/portal.scss static/build/portal.css; \
     cp static/src/portal.js static/build/portal.js

@@ -33,7 +33,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 assets: node_modules/.package-lock.json
 	mkdir -p static/vendor/govuk static/build
 	cp $(GOVUK)/govuk-frontend.min.js static/vendor/govuk/
-	rm -rf static/vendor/govuk/assets && cp -r $(GOVUK)/assets static/vendor/govuk/assets
+	rm -rf static/vendor/govuk/assets && mkdir -p static/vendor/govuk/assets
+	cp -r $(GOVUK)/assets/images static/vendor/govuk/assets/images  # not fonts: GDS Transport is GOV.UK's own
 	npx --no-install sass --no-source-map --style=compressed --load-path=node_modules --quiet-deps \
 		--silence-deprecation=import static/src/portal.scss static/build/portal.css
 	cp static/src/portal.js static/build/portal.js

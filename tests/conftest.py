@@ -12,6 +12,46 @@ from .factories import AgencyFactory, BoroughFactory, MSPFactory, RegionFactory,
 
 
 @pytest.fixture(autouse=True)
+def tasks_run_in_process(request):
+    """Tasks run in the test's own process, as in the default set-up, even when REDIS_URL points at a real
+    broker: only tests marked ``worker`` send them through Redis to a real worker process."""
+    from pledge_portal.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.fixture(scope="module")
+def audit_log_flushable(django_db_setup, django_db_blocker):
+    """Let transactional tests (a live server, a worker process) clean up after themselves.
+
+    The audit table is append-only in the database (triggers refuse UPDATE, DELETE and TRUNCATE: see
+    pledge_portal/audit/migrations/0002_append_only.py), but a transactional test ends by flushing every
+    table, which those triggers refuse. For the tests of one module the triggers are dropped, and put back
+    with the migration's own SQL once the module's last flush has run. Module scope makes this fixture set up
+    before, and torn down after, every test's own database fixture. Use it in modules of transactional
+    tests only: ``pytestmark = pytest.mark.usefixtures("audit_log_flushable")``.
+    """
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("pledge_portal.audit.migrations.0002_append_only")
+    with django_db_blocker.unblock(), connection.schema_editor() as editor:
+        migration.down(None, editor)
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock(), connection.schema_editor() as editor:
+            migration.up(None, editor)
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Tests create many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

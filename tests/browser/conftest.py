@@ -13,7 +13,6 @@ import pytest
 from django.db import connections
 
 from tests.conftest import require_service
-from tests.jobs.conftest import audit_log_flushable  # noqa: F401  (a fixture, used by the tests here)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

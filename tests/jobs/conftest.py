@@ -7,7 +7,6 @@ Redis can take the task.
 """
 
 import contextlib
-import importlib
 import os
 import signal
 import subprocess
@@ -26,26 +25,6 @@ from tests.conftest import require_service
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKER_READY_TIMEOUT = 60
-
-
-@pytest.fixture(scope="module")
-def audit_log_flushable(django_db_setup, django_db_blocker):
-    """Let transactional tests that write audit events clean up after themselves.
-
-    The audit table is append-only in the database (triggers refuse UPDATE, DELETE and TRUNCATE: see
-    pledge_portal/audit/migrations/0002_append_only.py), but a transactional test ends by flushing every
-    table, which those triggers refuse. For the tests of one module the triggers are dropped, and put back
-    (with the migration's own SQL) once the module's last flush has run. Module scope makes this fixture
-    set up before, and torn down after, every test's own database fixture.
-    """
-    migration = importlib.import_module("pledge_portal.audit.migrations.0002_append_only")
-    with django_db_blocker.unblock(), connection.schema_editor() as editor:
-        migration.down(None, editor)
-    try:
-        yield
-    finally:
-        with django_db_blocker.unblock(), connection.schema_editor() as editor:
-            migration.up(None, editor)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import csv
 import io
 
 import pytest
-from django.db import IntegrityError, InternalError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from pledge_portal.accounts.roles import Role
@@ -25,7 +25,7 @@ def test_events_cannot_be_changed_or_deleted_through_the_model(world):
 @pytest.mark.parametrize("statement", ["UPDATE audit_auditevent SET action = 'forged'", "DELETE FROM audit_auditevent"])
 def test_the_database_refuses_to_rewrite_the_log(world, statement):
     audit.record(world.own.users[Role.AGENCY_ADMIN], "test.thing", world.own.agency)
-    refused = pytest.raises((IntegrityError, InternalError, OperationalError))
+    refused = pytest.raises(IntegrityError)
     with refused, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
     assert AuditEvent.objects.filter(action="test.thing").count() == 1

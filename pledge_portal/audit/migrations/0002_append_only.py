@@ -7,7 +7,7 @@ TABLE = "audit_auditevent"
 POSTGRES_UP = f"""
 CREATE OR REPLACE FUNCTION audit_event_refuse_change() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit events are append-only';
+    RAISE EXCEPTION 'audit events are append-only' USING ERRCODE = 'restrict_violation';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_event_no_update BEFORE UPDATE OR DELETE ON {TABLE}
