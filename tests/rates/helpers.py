@@ -14,8 +14,19 @@ CAPS = {
 }
 
 
+def ensure_core_roles() -> None:
+    """The core roles come from a data migration; a transactional test's flush empties the table, so tests
+    that run after one put them back the way the migration does."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("rates.migrations.0002_core_roles").seed(apps, None)
+
+
 def publish_card(region, by, *, effective_from=date(2026, 4, 1), effective_to=None, caps=None, title="Caps"):
     """A published card with caps for every core role (``caps`` overrides some)."""
+    ensure_core_roles()
     lines = {code: (Decimal(a), Decimal(b)) for code, (a, b) in {**CAPS, **(caps or {})}.items()}
     card = services.create_draft(
         region=region,
