@@ -10,11 +10,20 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from boroughs.models import Region
 from pledge_portal.accounts.roles import Role
 
-from .models import BreachSignOff, EngagementType, LocalRole, RateCard, RateCardLine, RoleCategory
+from .models import (
+    INCLUSIVE_ENGAGEMENTS,
+    BreachSignOff,
+    EngagementType,
+    LocalRole,
+    RateCard,
+    RateCardLine,
+    RoleCategory,
+)
 from .money import percent_of
 
 
@@ -93,8 +102,6 @@ def card_in_force(region: Region, on: date) -> RateCard | None:
 
 
 def current_card(region: Region | None) -> RateCard | None:
-    from django.utils import timezone
-
     return card_in_force(region, timezone.localdate()) if region is not None else None
 
 
@@ -145,7 +152,7 @@ def check_rate(
     line = (lines.get((None, local.pk)) if local else None) or lines.get((core.pk, None))
     if line is None:
         raise RateCheckError(f"{card} sets no cap for {core.name}.", field="role")
-    inclusive = engagement_type in (EngagementType.UMBRELLA, EngagementType.LIMITED_COMPANY)
+    inclusive = engagement_type in INCLUSIVE_ENGAGEMENTS
     return RateCheck(
         role=role,
         role_name=local.name if local else core.name,

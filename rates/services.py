@@ -20,7 +20,24 @@ class RateCardError(Exception):
 
 
 def _next_version(region: Region) -> int:
+    # Lock the region row so two analysts starting drafts at once get different version numbers.
+    Region.objects.select_for_update().filter(pk=region.pk).first()
     return (RateCard.objects.filter(region=region).aggregate(v=Max("version"))["v"] or 0) + 1
+
+
+@transaction.atomic
+def create_local_role(*, region: Region, by, code: str, name: str, core_code: str) -> LocalRole:
+    """Add a finer role to a region's rate cards, mapped to one of the 5 core roles."""
+    core = RoleCategory.objects.filter(code=core_code).first()
+    if core is None:
+        raise RateCardError(f"“{core_code}” is not one of the core roles.")
+    if RoleCategory.objects.filter(code=code).exists() or LocalRole.objects.filter(region=region, code=code).exists():
+        raise RateCardError(f"There is already a role with the code “{code}”.")
+    role = LocalRole.objects.create(region=region, code=code, name=name, core=core)
+    audit.record(
+        by, "local_role.created", role, organisation=region.organisation, detail={"code": code, "core": core_code}
+    )
+    return role
 
 
 @transaction.atomic
@@ -36,6 +53,8 @@ def create_draft(
     is_demo: bool = False,
 ) -> RateCard:
     """Start a new draft card, with the lines of ``copy_from`` (usually the current card) to edit."""
+    if effective_to is not None and effective_to < effective_from:
+        raise RateCardError("The end date must be the same as or after the start date.")
     card = RateCard.objects.create(
         region=region,
         version=_next_version(region),

@@ -16,7 +16,6 @@ from django.utils.text import slugify
 from openpyxl.utils import get_column_letter
 
 from boroughs.models import Region
-from pledge_portal.audit import services as audit
 from pledge_portal.core.excel import (
     MONEY,
     Sheet,
@@ -323,16 +322,8 @@ def import_draft(
         raise RateCardImportError(["The end date must be the same as or after the start date."])
     parsed = parse_rate_card(uploaded_file, region=region)
     with transaction.atomic():
-        core = {r.code: r for r in RoleCategory.objects.all()}
         for code, name, core_code in parsed.new_local_roles:
-            role = LocalRole.objects.create(region=region, code=code, name=name, core=core[core_code])
-            audit.record(
-                by,
-                "local_role.created",
-                role,
-                organisation=region.organisation,
-                detail={"code": code, "core": core_code},
-            )
+            services.create_local_role(region=region, by=by, code=code, name=name, core_code=core_code)
         card = services.create_draft(
             region=region,
             by=by,

@@ -14,7 +14,7 @@ from boroughs.selectors import boroughs_visible_to
 from pledge_portal.accounts.roles import BOROUGH_ROLES, REGIONAL_ROLES, Role
 from pledge_portal.tenancy import PUBLIC, RoleRequiredMixin, ScopedObjectMixin, get_visible_or_404
 
-from . import selectors, services
+from . import selectors, services, spreadsheets
 from .forms import BreachSignOffForm, RateCardCapsForm, RateCardDetailsForm, RateCardImportForm, RateCheckForm
 from .models import RateCard
 from .selectors import RateCheckError
@@ -99,8 +99,6 @@ class RateCardExportView(RoleRequiredMixin, View):
     required_roles = PUBLIC
 
     def get(self, request, pk):
-        from . import spreadsheets  # TEMP-IMPORT until rates/spreadsheets.py lands
-
         card = get_visible_or_404(RateCardDetailView.scope, request.user, pk=pk)
         response = HttpResponse(
             spreadsheets.export_rate_card(card),
@@ -222,8 +220,6 @@ class RateCardImportView(RoleRequiredMixin, View):
         return render(request, self.template_name, {"form": RateCardImportForm()})
 
     def post(self, request):
-        from . import spreadsheets  # TEMP-IMPORT until rates/spreadsheets.py lands
-
         form = RateCardImportForm(request.POST, request.FILES)
         errors = []
         if form.is_valid():
