@@ -63,6 +63,7 @@ JOURNEYS: tuple[Journey, ...] = (
         "boroughs:directory",
         SIGNED_IN,
         "London's authorities with their GSS and DfE codes, sub-regions and Pledge status.",
+        in_navigation=False,  # linked from every page's footer
     ),
     Journey(
         "Agencies",
