@@ -191,6 +191,20 @@ class BreachSignOff(models.Model):
     class Meta:
         ordering = ["-signed_on", "-id"]
         indexes = [models.Index(fields=["borough", "registration_number"])]
+        constraints = [
+            # One sign-off per assignment and rate: a resubmitted form must not record a second breach.
+            models.UniqueConstraint(
+                fields=[
+                    "borough",
+                    "registration_number",
+                    "role_code",
+                    "engagement_type",
+                    "assignment_start",
+                    "hourly_rate",
+                ],
+                name="breachsignoff_once_per_assignment_rate",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Sign-off for {self.registration_number} at £{self.hourly_rate}/hour ({self.borough})"

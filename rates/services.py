@@ -243,6 +243,19 @@ def sign_off_breach(
     )
     if result.within_cap:
         raise RateCardError(f"£{hourly_rate} is within the £{result.cap} cap, so it needs no sign-off.")
+    existing = BreachSignOff.objects.filter(
+        borough=borough,
+        registration_number=registration_number.upper(),
+        role_code=role,
+        engagement_type=engagement_type,
+        assignment_start=assignment_start,
+        hourly_rate=hourly_rate,
+    ).first()
+    if existing is not None:
+        raise RateCardError(
+            f"This rate was already signed off for {existing.registration_number} on "
+            f"{existing.signed_on:%-d %B %Y} by {existing.signed_by.get_full_name()}."
+        )
     sign_off = BreachSignOff.objects.create(
         borough=borough,
         registration_number=registration_number.upper(),

@@ -121,6 +121,8 @@ def test_approver_signs_off_a_breach_and_it_is_audited(london, world, client_for
         Decimal("4.25"),
     )
     assert sign_off.borough == world.own.borough and sign_off.rate_card == london
+    again = client_for(approver).post(reverse("rates:sign-off-create"), form)  # a double-clicked submit
+    assert again.status_code == 400 and "already signed off" in again.content.decode()
     within = client_for(approver).post(reverse("rates:sign-off-create"), {**form, "hourly_rate": "45.00"})
     assert within.status_code == 400 and "needs no sign-off" in within.content.decode()
     assert BreachSignOff.objects.count() == 1
