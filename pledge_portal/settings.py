@@ -161,6 +161,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 
+# --- References --------------------------------------------------------------------------------------
+
+REFERENCE_DUE_WORKING_DAYS = env.int("REFERENCE_DUE_WORKING_DAYS", default=5)
+REFERENCE_RETENTION_DAYS = env.int("REFERENCE_RETENTION_DAYS", default=2 * 365)
+REFERENCE_UPLOAD_MAX_BYTES = env.int("REFERENCE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+
 # --- Email ------------------------------------------------------------------------------------------
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -192,6 +198,10 @@ CELERY_TIMEZONE = "Europe/London"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "mark-stale-task-runs": {"task": "pledge_portal.jobs.tasks.fail_stale_task_runs", "schedule": 15 * 60},
+    "delete-references-past-retention": {
+        "task": "references.tasks.delete_references_past_retention",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 # --- API --------------------------------------------------------------------------------------------

@@ -1,0 +1,65 @@
+"""Checking answers against a template version: what a referee must fill in, and in what form."""
+
+from datetime import date
+
+TYPES = {"date", "choice", "rating", "text", "short_text", "yes_no_details"}
+SHORT_TEXT_MAX = 200
+TEXT_MAX = 5000
+
+
+class AnswersInvalid(ValueError):
+    """``errors`` maps question keys to a message that says how to put the answer right."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def clean_answers(template, raw: dict) -> dict:
+    """The answers in stored form (dates as ISO strings, yes/no with details as a dict), or
+    ``AnswersInvalid`` naming every question that needs attention. Keys the template does not ask are
+    dropped, so a reference never holds more than its version asked for."""
+    cleaned, errors = {}, {}
+    for _, question in template.questions():
+        key, kind, label = question["key"], question["type"], question["label"]
+        value = raw.get(key)
+        if kind == "yes_no_details":
+            value = value or {}
+            answer = value.get("answer") if isinstance(value, dict) else None
+            details = (value.get("details") or "").strip() if isinstance(value, dict) else ""
+            if answer not in ("yes", "no"):
+                if question["required"]:
+                    errors[key] = f"Select yes or no for “{label}”"
+                continue
+            if answer == "yes" and not details:
+                errors[key] = f"Give details for “{label}”"
+                continue
+            cleaned[key] = {"answer": answer, "details": details[:TEXT_MAX]}
+            continue
+        value = value.strip() if isinstance(value, str) else value
+        if value in (None, ""):
+            if question["required"]:
+                errors[key] = f"Answer “{label}”"
+            continue
+        if kind == "date":
+            try:
+                cleaned[key] = (value if isinstance(value, date) else date.fromisoformat(str(value))).isoformat()
+            except ValueError:
+                errors[key] = f"Enter “{label}” as a real date, like 2026-03-27"
+        elif kind in ("choice", "rating"):
+            if value not in question["choices"]:
+                errors[key] = f"Choose one of the options for “{label}”"
+            else:
+                cleaned[key] = value
+        else:
+            limit = SHORT_TEXT_MAX if kind == "short_text" else TEXT_MAX
+            if len(str(value)) > limit:
+                errors[key] = f"“{label}” must be {limit} characters or fewer"
+            else:
+                cleaned[key] = str(value)
+    employed_from, employed_to = cleaned.get("employed_from"), cleaned.get("employed_to")
+    if employed_from and employed_to and employed_to < employed_from:
+        errors["employed_to"] = "The end of employment must be the same as or after its start"
+    if errors:
+        raise AnswersInvalid(errors)
+    return cleaned

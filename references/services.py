@@ -1,0 +1,254 @@
+"""Requesting, writing, uploading, proposing and deleting references: the only writers in references."""
+
+import io
+import re
+import zipfile
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import Agency
+from boroughs.models import Borough
+from pledge_portal.accounts.roles import AGENCY_ROLES, BOROUGH_ROLES
+from pledge_portal.audit import services as audit
+from pledge_portal.core.working_days import add_working_days
+
+from .answers import clean_answers
+from .models import Proposal, Reference, ReferenceRequest
+from .selectors import current_template
+
+REGISTRATION_NUMBER = re.compile(r"^SW\d{1,8}$")
+
+
+class ReferenceError(Exception):
+    """A refused action, with a message to show the user."""
+
+
+def normalise_registration_number(value: str) -> str:
+    number = (value or "").strip().upper().replace(" ", "")
+    if not REGISTRATION_NUMBER.match(number):
+        raise ReferenceError(
+            "Enter the Social Work England registration number as SW followed by digits, like SW123456."
+        )
+    return number
+
+
+def _require_member(user, organisation, roles, what: str) -> None:
+    if not (user.has_role(*roles) and organisation.pk in user.organisation_ids()):
+        raise ReferenceError(f"Only {what} can do this.")
+
+
+def _retain_until() -> date:
+    return timezone.localdate() + timedelta(days=settings.REFERENCE_RETENTION_DAYS)
+
+
+@transaction.atomic
+def request_reference(
+    *,
+    agency: Agency,
+    borough: Borough,
+    by,
+    registration_number: str,
+    candidate_name: str,
+    employed_from: date | None = None,
+    employed_to: date | None = None,
+) -> ReferenceRequest:
+    """An agency asks a borough that employed the candidate for a reference. Due in
+    ``REFERENCE_DUE_WORKING_DAYS`` working days (England and Wales bank holidays excluded)."""
+    _require_member(by, agency.organisation, AGENCY_ROLES, f"users of {agency}")
+    number = normalise_registration_number(registration_number)
+    if ReferenceRequest.objects.filter(
+        agency=agency, borough=borough, registration_number=number, status=ReferenceRequest.Status.REQUESTED
+    ).exists():
+        raise ReferenceError(f"You already have an open request to {borough} about {number}.")
+    request = ReferenceRequest.objects.create(
+        agency=agency,
+        borough=borough,
+        registration_number=number,
+        candidate_name=candidate_name.strip(),
+        employed_from=employed_from,
+        employed_to=employed_to,
+        requested_by=by,
+        due_on=add_working_days(timezone.localdate(), settings.REFERENCE_DUE_WORKING_DAYS),
+    )
+    audit.record(
+        by,
+        "reference_request.made",
+        request,
+        organisation=agency.organisation,
+        detail={"borough": borough.pk, "due_on": request.due_on.isoformat()},
+    )
+    return request
+
+
+@transaction.atomic
+def complete_reference(*, request: ReferenceRequest, by, answers: dict) -> Reference:
+    """The borough answers a request on the current template. Answers are checked first
+    (``AnswersInvalid``); a request answered once cannot be answered again."""
+    request = ReferenceRequest.objects.select_for_update().get(pk=request.pk)
+    _require_member(by, request.borough.organisation, BOROUGH_ROLES, f"users of {request.borough}")
+    if not request.is_open:
+        raise ReferenceError(f"This request is already {request.get_status_display().lower()}.")
+    template = current_template()
+    reference = Reference.objects.create(
+        source=Reference.Source.COMPLETED,
+        template=template,
+        request=request,
+        registration_number=request.registration_number,
+        candidate_name=request.candidate_name,
+        issuing_borough=request.borough,
+        agency=request.agency,
+        answers=clean_answers(template, answers),
+        author=by,
+        retain_until=_retain_until(),
+    )
+    request.status, request.closed_at, request.closed_by = ReferenceRequest.Status.COMPLETED, timezone.now(), by
+    request.save(update_fields=["status", "closed_at", "closed_by"])
+    audit.record(
+        by,
+        "reference.completed",
+        reference,
+        organisation=request.borough.organisation,
+        detail={"template_version": template.version, "request": request.pk},
+    )
+    return reference
+
+
+@transaction.atomic
+def decline_request(*, request: ReferenceRequest, by, reason: str) -> ReferenceRequest:
+    request = ReferenceRequest.objects.select_for_update().get(pk=request.pk)
+    _require_member(by, request.borough.organisation, BOROUGH_ROLES, f"users of {request.borough}")
+    if not request.is_open:
+        raise ReferenceError(f"This request is already {request.get_status_display().lower()}.")
+    if not reason.strip():
+        raise ReferenceError("Give the reason for declining, so the agency knows what to do next.")
+    request.status, request.declined_reason = ReferenceRequest.Status.DECLINED, reason.strip()
+    request.closed_at, request.closed_by = timezone.now(), by
+    request.save(update_fields=["status", "declined_reason", "closed_at", "closed_by"])
+    audit.record(by, "reference_request.declined", request, organisation=request.borough.organisation)
+    return request
+
+
+@transaction.atomic
+def cancel_request(*, request: ReferenceRequest, by) -> ReferenceRequest:
+    request = ReferenceRequest.objects.select_for_update().get(pk=request.pk)
+    _require_member(by, request.agency.organisation, AGENCY_ROLES, f"users of {request.agency}")
+    if not request.is_open:
+        raise ReferenceError(f"This request is already {request.get_status_display().lower()}.")
+    request.status, request.closed_at, request.closed_by = ReferenceRequest.Status.CANCELLED, timezone.now(), by
+    request.save(update_fields=["status", "closed_at", "closed_by"])
+    audit.record(by, "reference_request.cancelled", request, organisation=request.agency.organisation)
+    return request
+
+
+@transaction.atomic
+def propose_candidate(
+    *, agency: Agency, borough: Borough, by, registration_number: str, candidate_name: str
+) -> Proposal:
+    """Propose a candidate to a borough: from now that borough may read the references this agency holds
+    about them. Proposing again changes nothing."""
+    _require_member(by, agency.organisation, AGENCY_ROLES, f"users of {agency}")
+    number = normalise_registration_number(registration_number)
+    proposal, created = Proposal.objects.get_or_create(
+        agency=agency,
+        borough=borough,
+        registration_number=number,
+        defaults={"candidate_name": candidate_name.strip(), "proposed_by": by},
+    )
+    if created:
+        audit.record(
+            by, "candidate.proposed", proposal, organisation=agency.organisation, detail={"borough": borough.pk}
+        )
+    return proposal
+
+
+def sniff_document(uploaded: UploadedFile) -> str:
+    """ "pdf" or "docx", judged by the file's content, never its name; ``ReferenceError`` otherwise."""
+    limit = settings.REFERENCE_UPLOAD_MAX_BYTES
+    if uploaded.size > limit:
+        raise ReferenceError(f"The file is larger than {limit // (1024 * 1024)} MB. Upload a smaller copy.")
+    uploaded.seek(0)
+    data = uploaded.read(limit + 1)
+    uploaded.seek(0)
+    if data.startswith(b"%PDF-"):
+        if b"%%EOF" not in data[-2048:]:
+            raise ReferenceError("The PDF is damaged or incomplete. Save it again and upload the new copy.")
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile as exc:
+            raise ReferenceError("The file is damaged. Save it again and upload the new copy.") from exc
+        if "word/document.xml" in names and "[Content_Types].xml" in names:
+            return "docx"
+    raise ReferenceError(
+        "The file must be a PDF or a Word document (.docx). Other files are not accepted, whatever their name."
+    )
+
+
+@transaction.atomic
+def upload_reference(
+    *,
+    agency: Agency,
+    issuing_borough: Borough,
+    by,
+    registration_number: str,
+    candidate_name: str,
+    uploaded: UploadedFile,
+    answers: dict,
+) -> Reference:
+    """An agency uploads a reference it holds, with the template's key answers. The file is checked by its
+    content and stored privately; only ``references_visible_to`` users reach it, through a view."""
+    _require_member(by, agency.organisation, AGENCY_ROLES, f"users of {agency}")
+    number = normalise_registration_number(registration_number)
+    kind = sniff_document(uploaded)
+    template = current_template()
+    reference = Reference(
+        source=Reference.Source.UPLOADED,
+        template=template,
+        registration_number=number,
+        candidate_name=candidate_name.strip(),
+        issuing_borough=issuing_borough,
+        agency=agency,
+        answers=clean_answers(template, answers),
+        author=by,
+        retain_until=_retain_until(),
+        file_name=f"reference-{number}.{kind}",
+        file_type=kind,
+    )
+    reference.file.save(f"{timezone.now():%Y%m%d%H%M%S}-{number}.{kind}", uploaded, save=False)
+    reference.save()
+    audit.record(by, "reference.uploaded", reference, organisation=agency.organisation, detail={"file_type": kind})
+    return reference
+
+
+def record_access(*, reference: Reference, by, action: str, request=None) -> None:
+    """Every view and download of a reference goes into the audit log (and so into its history)."""
+    audit.record(by, f"reference.{action}", reference, request=request)
+
+
+def delete_expired_references(*, today: date | None = None) -> int:
+    """Delete references past their retention date, with their files. The audit entry keeps no personal
+    data: only how many were deleted and their ids."""
+    today = today or timezone.localdate()
+    expired = list(Reference.objects.filter(retain_until__lt=today))
+    for reference in expired:
+        with transaction.atomic():
+            if reference.file:
+                reference.file.delete(save=False)
+            reference_id = reference.pk
+            request_id = reference.request_id
+            reference.delete()
+            if request_id:
+                ReferenceRequest.objects.filter(pk=request_id).update(candidate_name="(deleted)")
+            audit.record(
+                None,
+                "reference.deleted_after_retention",
+                None,
+                detail={"reference_id": reference_id, "retained_until": str(reference.retain_until)},
+            )
+    return len(expired)

@@ -1,0 +1,309 @@
+"""References: requests with working-day due dates, answers on a versioned template, narrow access,
+uploads checked by content, and deletion after the retention period."""
+
+import io
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from pledge_portal.accounts.roles import Role
+from pledge_portal.audit.models import AuditEvent
+from pledge_portal.core.working_days import add_working_days
+from references import services
+from references.answers import AnswersInvalid, clean_answers
+from references.models import Reference, ReferenceRequest, ReferenceTemplate
+from references.selectors import current_template, reference_history, references_visible_to, requests_visible_to
+from tests.factories import BoroughFactory, user_with_role
+
+GOOD_ANSWERS = {
+    "employed_from": "2023-01-09",
+    "employed_to": "2025-12-19",
+    "job_title": "Senior social worker",
+    "employment_type": "Permanent",
+    "reason_for_leaving": "Moved to agency work",
+    "caseload_size": "16 children",
+    "caseload_complexity": "Child protection and court work",
+    "assessment": "Good",
+    "planning": "Good",
+    "recording": "Outstanding",
+    "children_and_families": "Good",
+    "multi_agency": "Good",
+    "supervision": "Used it well",
+    "conduct_concerns": {"answer": "no"},
+    "capability_concerns": {"answer": "no"},
+    "safeguarding_concerns": {"answer": "no"},
+    "open_investigations": {"answer": "no"},
+    "sickness_days": "3",
+    "would_re_employ": {"answer": "yes", "details": "Without hesitation"},
+    "referee_name": "Rita Referee",
+    "referee_role": "Team manager",
+    "referee_contact": "rita@camden.example.test",
+}
+
+
+@pytest.fixture
+def request_made(world):
+    agency_user = world.own.users[Role.AGENCY_USER]
+    return services.request_reference(
+        agency=world.own.agency,
+        borough=world.own.borough,
+        by=agency_user,
+        registration_number="sw 123456",
+        candidate_name="Casey Candidate",
+    )
+
+
+def test_a_request_is_due_in_working_days_and_audited(request_made):
+    assert request_made.registration_number == "SW123456"
+    assert request_made.due_on == add_working_days(timezone.localdate(), 5)
+    assert AuditEvent.objects.filter(action="reference_request.made", target_id=str(request_made.pk)).exists()
+
+
+def test_a_second_open_request_for_the_same_candidate_is_refused(world, request_made):
+    with pytest.raises(services.ReferenceError, match="already have an open request"):
+        services.request_reference(
+            agency=world.own.agency,
+            borough=world.own.borough,
+            by=world.own.users[Role.AGENCY_ADMIN],
+            registration_number="SW123456",
+            candidate_name="Casey Candidate",
+        )
+
+
+def test_only_the_agencys_users_may_ask(world):
+    with pytest.raises(services.ReferenceError):
+        services.request_reference(
+            agency=world.own.agency,
+            borough=world.own.borough,
+            by=world.other.users[Role.AGENCY_USER],
+            registration_number="SW1",
+            candidate_name="X",
+        )
+    with pytest.raises(services.ReferenceError, match="SW followed by digits"):
+        services.request_reference(
+            agency=world.own.agency,
+            borough=world.own.borough,
+            by=world.own.users[Role.AGENCY_USER],
+            registration_number="12345",
+            candidate_name="X",
+        )
+
+
+def test_the_borough_completes_it_on_the_current_template(world, request_made):
+    reference = services.complete_reference(
+        request=request_made,
+        by=world.own.users[Role.BOROUGH_SUBMITTER],
+        answers={**GOOD_ANSWERS, "not_a_question": "dropped"},
+    )
+    request_made.refresh_from_db()
+    assert request_made.status == ReferenceRequest.Status.COMPLETED
+    assert reference.template == current_template() and "not_a_question" not in reference.answers
+    with pytest.raises(services.ReferenceError, match="already completed"):
+        services.complete_reference(
+            request=request_made, by=world.own.users[Role.BOROUGH_APPROVER], answers=GOOD_ANSWERS
+        )
+
+
+def test_another_borough_cannot_answer(world, request_made):
+    with pytest.raises(services.ReferenceError):
+        services.complete_reference(
+            request=request_made, by=world.other.users[Role.BOROUGH_SUBMITTER], answers=GOOD_ANSWERS
+        )
+
+
+def test_answers_are_checked_with_a_message_per_question(db):
+    template = current_template()
+    bad = {
+        **GOOD_ANSWERS,
+        "assessment": "Brilliant",
+        "employed_to": "2020-01-01",
+        "safeguarding_concerns": {"answer": "yes"},
+        "referee_name": "",
+    }
+    with pytest.raises(AnswersInvalid) as exc:
+        clean_answers(template, bad)
+    assert set(exc.value.errors) == {"assessment", "employed_to", "safeguarding_concerns", "referee_name"}
+    assert exc.value.errors["safeguarding_concerns"].startswith("Give details")
+
+
+def test_declining_needs_a_reason(world, request_made):
+    submitter = world.own.users[Role.BOROUGH_SUBMITTER]
+    with pytest.raises(services.ReferenceError, match="Give the reason"):
+        services.decline_request(request=request_made, by=submitter, reason=" ")
+    services.decline_request(request=request_made, by=submitter, reason="They never worked here")
+    request_made.refresh_from_db()
+    assert request_made.status == ReferenceRequest.Status.DECLINED
+
+
+def test_a_reference_keeps_the_template_version_it_was_written_on(world, request_made):
+    reference = services.complete_reference(
+        request=request_made, by=world.own.users[Role.BOROUGH_SUBMITTER], answers=GOOD_ANSWERS
+    )
+    v1 = reference.template
+    ReferenceTemplate.objects.create(
+        version=2, title="Version 2", schema={"sections": []}, published_on=date(2027, 1, 1)
+    )
+    reference.refresh_from_db()
+    assert current_template().version == 2 and reference.template == v1
+    assert [q["key"] for _, q in reference.template.questions()][0] == "employed_from"
+
+
+def test_access_is_narrow_until_the_candidate_is_proposed(world, request_made):
+    reference = services.complete_reference(
+        request=request_made, by=world.own.users[Role.BOROUGH_SUBMITTER], answers=GOOD_ANSWERS
+    )
+    second_borough = BoroughFactory(name="Second Borough", region=world.own.region)
+    second_user = user_with_role(Role.BOROUGH_SUBMITTER, second_borough.organisation)
+
+    def can_read(user) -> bool:
+        return references_visible_to(user).filter(pk=reference.pk).exists()
+
+    assert can_read(world.own.users[Role.BOROUGH_SUBMITTER])  # the issuing borough
+    assert can_read(world.own.users[Role.AGENCY_USER])  # the requesting agency
+    for outsider in (
+        second_user,
+        world.other.users[Role.AGENCY_ADMIN],
+        world.own.users[Role.REGIONAL_ANALYST],
+        world.own.users[Role.MSP_USER],
+        world.own.users[Role.STEERING_MEMBER],
+    ):
+        assert not can_read(outsider)
+    # Another agency proposing the same worker to the second borough opens nothing.
+    services.propose_candidate(
+        agency=world.other.agency,
+        borough=second_borough,
+        by=world.other.users[Role.AGENCY_USER],
+        registration_number="SW123456",
+        candidate_name="Casey Candidate",
+    )
+    assert not can_read(second_user)
+    services.propose_candidate(
+        agency=world.own.agency,
+        borough=second_borough,
+        by=world.own.users[Role.AGENCY_USER],
+        registration_number="SW123456",
+        candidate_name="Casey Candidate",
+    )
+    assert can_read(second_user)
+    assert not requests_visible_to(second_user).exists()  # the request itself stays between the two parties
+
+
+def test_views_and_downloads_make_the_reference_history(world, request_made):
+    reference = services.complete_reference(
+        request=request_made, by=world.own.users[Role.BOROUGH_SUBMITTER], answers=GOOD_ANSWERS
+    )
+    services.record_access(reference=reference, by=world.own.users[Role.AGENCY_USER], action="viewed")
+    services.record_access(reference=reference, by=world.own.users[Role.AGENCY_USER], action="downloaded")
+    assert [e.action for e in reference_history(reference)] == [
+        "reference.completed",
+        "reference.viewed",
+        "reference.downloaded",
+    ]
+
+
+def _docx() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name, content, kind",
+    [
+        ("reference.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n", "pdf"),
+        ("reference.docx", _docx(), "docx"),
+        ("reference.txt", _docx(), "docx"),  # judged by content, not by name
+    ],
+)
+def test_uploads_are_accepted_by_content(world, name, content, kind, settings, tmp_path, client_for):
+    settings.MEDIA_ROOT = tmp_path
+    reference = services.upload_reference(
+        agency=world.own.agency,
+        issuing_borough=world.own.borough,
+        by=world.own.users[Role.AGENCY_USER],
+        registration_number="SW7",
+        candidate_name="Casey",
+        uploaded=SimpleUploadedFile(name, content),
+        answers=GOOD_ANSWERS,
+    )
+    assert reference.file_type == kind and reference.file.read() == content
+    # Stored privately: no URL of the portal serves the storage directly, not even to a platform admin.
+    assert client_for(world.platform_admin).get("/" + reference.file.name).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("reference.pdf", b"MZ\x90\x00 a renamed Windows executable", "PDF or a Word document"),
+        ("reference.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntruncated", "damaged or incomplete"),
+        ("reference.docx", b"PK\x03\x04 not really a zip", "damaged"),
+        ("reference.docx", b"", "PDF or a Word document"),
+    ],
+)
+def test_bad_uploads_are_refused_and_nothing_is_kept(world, name, content, message, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    with pytest.raises(services.ReferenceError, match=message):
+        services.upload_reference(
+            agency=world.own.agency,
+            issuing_borough=world.own.borough,
+            by=world.own.users[Role.AGENCY_USER],
+            registration_number="SW7",
+            candidate_name="Casey",
+            uploaded=SimpleUploadedFile(name, content),
+            answers=GOOD_ANSWERS,
+        )
+    assert not Reference.objects.exists() and not any(tmp_path.rglob("*.*"))
+
+
+def test_an_oversized_upload_is_refused(world, settings, tmp_path):
+    settings.MEDIA_ROOT, settings.REFERENCE_UPLOAD_MAX_BYTES = tmp_path, 1024
+    with pytest.raises(services.ReferenceError, match="larger than"):
+        services.upload_reference(
+            agency=world.own.agency,
+            issuing_borough=world.own.borough,
+            by=world.own.users[Role.AGENCY_USER],
+            registration_number="SW7",
+            candidate_name="Casey",
+            uploaded=SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 2048 + b"%%EOF"),
+            answers=GOOD_ANSWERS,
+        )
+
+
+def test_references_are_deleted_after_retention_leaving_no_personal_data(world, request_made, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    reference = services.complete_reference(
+        request=request_made, by=world.own.users[Role.BOROUGH_SUBMITTER], answers=GOOD_ANSWERS
+    )
+    kept = services.upload_reference(
+        agency=world.own.agency,
+        issuing_borough=world.own.borough,
+        by=world.own.users[Role.AGENCY_USER],
+        registration_number="SW8",
+        candidate_name="Kept",
+        answers=GOOD_ANSWERS,
+        uploaded=SimpleUploadedFile("r.pdf", b"%PDF-1.4\n%%EOF"),
+    )
+    Reference.objects.filter(pk=reference.pk).update(retain_until=timezone.localdate() - timedelta(days=1))
+    assert services.delete_expired_references() == 1
+    assert list(Reference.objects.all()) == [kept]
+    entry = AuditEvent.objects.get(action="reference.deleted_after_retention")
+    assert "SW123456" not in str(entry.detail) + entry.target_label and "Casey" not in str(entry.detail)
+    request_made.refresh_from_db()
+    assert request_made.candidate_name == "(deleted)"
+
+
+def test_the_retention_task_runs_from_the_schedule(world, request_made, settings):
+    from pledge_portal.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: find every app's tasks module
+    entry = settings.CELERY_BEAT_SCHEDULE["delete-references-past-retention"]
+    reference = services.complete_reference(
+        request=request_made, by=world.own.users[Role.BOROUGH_SUBMITTER], answers=GOOD_ANSWERS
+    )
+    Reference.objects.filter(pk=reference.pk).update(retain_until=date(2000, 1, 1))
+    assert app.tasks[entry["task"]].apply().get() == 1
