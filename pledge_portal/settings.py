@@ -9,6 +9,7 @@ SECRET_KEY and ALLOWED_HOSTS and turns on every setting that ``manage.py check -
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -198,6 +199,10 @@ CELERY_TIMEZONE = "Europe/London"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "mark-stale-task-runs": {"task": "pledge_portal.jobs.tasks.fail_stale_task_runs", "schedule": 15 * 60},
+    "remind-about-reference-requests": {
+        "task": "references.tasks.send_reference_reminders",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon-fri"),
+    },
     "delete-references-past-retention": {
         "task": "references.tasks.delete_references_past_retention",
         "schedule": 24 * 60 * 60,

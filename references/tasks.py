@@ -1,7 +1,15 @@
-"""Scheduled work for references."""
+"""Scheduled work for references: reminders about due requests, and deletion after retention."""
 
 from celery import shared_task
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import timezone
 
+from pledge_portal.accounts.models import Membership
+from pledge_portal.accounts.roles import BOROUGH_ROLES
+from pledge_portal.core.working_days import add_working_days
+
+from .models import ReferenceRequest
 from .services import delete_expired_references
 
 
@@ -9,3 +17,38 @@ from .services import delete_expired_references
 def delete_references_past_retention() -> int:
     """Daily: delete references (and their files) past their retention date."""
     return delete_expired_references()
+
+
+@shared_task
+def send_reference_reminders() -> int:
+    """Each working morning: remind a borough's users of open requests due by the next working day, and of
+    overdue ones. Safe to run twice in a day: a request is reminded at most once a day."""
+    today = timezone.localdate()
+    soon = add_working_days(today, 1)
+    due = (
+        ReferenceRequest.objects.filter(status=ReferenceRequest.Status.REQUESTED, due_on__lte=soon)
+        .exclude(reminded_on=today)
+        .select_related("borough", "agency")
+    )
+    sent = 0
+    for request in due:
+        recipients = sorted(
+            set(
+                Membership.objects.filter(
+                    organisation_id=request.borough.organisation_id,
+                    role__in=BOROUGH_ROLES,
+                    user__is_active=True,
+                ).values_list("user__email", flat=True)
+            )
+        )
+        if recipients:
+            overdue = request.due_on < today
+            send_mail(
+                subject=("Overdue: " if overdue else "Due soon: ") + f"a reference request from {request.agency}",
+                message=render_to_string("references/email/reminder.txt", {"req": request, "overdue": overdue}),
+                from_email=None,
+                recipient_list=recipients,
+            )
+            sent += 1
+        ReferenceRequest.objects.filter(pk=request.pk).update(reminded_on=today)
+    return sent

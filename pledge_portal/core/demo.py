@@ -87,6 +87,9 @@ def seed_demo() -> list[DemoUser]:
 
     analyst = User.objects.get(email="analyst@london.pledge.test")
     seed_demo_rate_cards(region=Region.objects.get(code="E12000007"), by=analyst)
+    from references.demo import seed_demo_references
+
+    seed_demo_references()
     return users
 
 

@@ -307,3 +307,26 @@ def test_the_retention_task_runs_from_the_schedule(world, request_made, settings
     )
     Reference.objects.filter(pk=reference.pk).update(retain_until=date(2000, 1, 1))
     assert app.tasks[entry["task"]].apply().get() == 1
+
+
+def test_reminders_go_to_the_borough_once_a_day_for_due_and_overdue_requests(world, request_made, mailoutbox):
+    from references.tasks import send_reference_reminders
+
+    later = services.request_reference(
+        agency=world.own.agency,
+        borough=world.own.borough,
+        by=world.own.users[Role.AGENCY_USER],
+        registration_number="SW9",
+        candidate_name="Not yet due",
+    )
+    ReferenceRequest.objects.filter(pk=request_made.pk).update(due_on=timezone.localdate() - timedelta(days=1))
+    assert send_reference_reminders() == 1
+    assert send_reference_reminders() == 0  # the same day again: nothing more
+    (message,) = mailoutbox
+    assert message.subject.startswith("Overdue:")
+    assert set(message.to) == {
+        world.own.users[Role.BOROUGH_SUBMITTER].email,
+        world.own.users[Role.BOROUGH_APPROVER].email,
+    }
+    later.refresh_from_db()
+    assert later.reminded_on is None
