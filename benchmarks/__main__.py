@@ -77,6 +77,10 @@ def main() -> int:
         call_command("seed_demo", verbosity=0)
         settings.DEBUG = False
         bench_home_pages()
+        print()
+        from .rates import bench_rate_check_throughput
+
+        bench_rate_check_throughput()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0

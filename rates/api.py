@@ -1,8 +1,12 @@
 """Rates API: current caps, rate card history and the rate check. Open without sign-in, throttled."""
 
+from datetime import date
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
@@ -84,6 +88,8 @@ class RatesView:
     required_roles = PUBLIC
     authentication_classes: list = []  # public data: no session, so no CSRF token needed to POST a check
     throttle_classes = [RatesAnonThrottle]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
 
 
 class CurrentCapsApi(RatesView, APIView):
@@ -112,10 +118,42 @@ class RateCardListApi(RatesView, ListAPIView):
 
 
 class RateCheckRequest(serializers.Serializer):
+    """The question, as documented in the schema; ``read_question`` applies exactly these rules."""
+
     role = serializers.CharField(max_length=60)
     engagement_type = serializers.ChoiceField(choices=EngagementType.values)
-    date = serializers.DateField()
-    hourly_rate = Money()
+    date = serializers.DateField(help_text="ISO 8601, e.g. 2026-11-01")
+    hourly_rate = Money(help_text='Pounds per hour: "38.50", "£38.50", "38,50" or 38.5')
+
+
+def read_question(data) -> tuple[dict, dict]:
+    """Validate a rate check question: (values, errors as {field: [message]}). Written out rather than
+    run through ``RateCheckRequest`` because this is the hot path of a public endpoint, and building a
+    serializer per request cost more than answering the question."""
+    values, errors = {}, {}
+    if not hasattr(data, "get"):
+        return {}, {"non_field_errors": ["Send a JSON object with role, engagement_type, date and hourly_rate."]}
+    role = data.get("role")
+    if not isinstance(role, str) or not role.strip():
+        errors["role"] = ["This field is required."]
+    elif len(role) > 60:
+        errors["role"] = ["Ensure this field has no more than 60 characters."]
+    else:
+        values["role"] = role.strip()
+    engagement = data.get("engagement_type")
+    if engagement in EngagementType.values:
+        values["engagement_type"] = engagement
+    else:
+        errors["engagement_type"] = [f"Choose one of: {', '.join(EngagementType.values)}."]
+    try:
+        values["date"] = date.fromisoformat(str(data.get("date")))
+    except ValueError:
+        errors["date"] = ["Enter a real date as YYYY-MM-DD, like 2026-11-01."]
+    try:
+        values["hourly_rate"] = parse_money(data.get("hourly_rate"))
+    except MoneyError as exc:
+        errors["hourly_rate"] = [str(exc)]
+    return values, errors
 
 
 class RateCheckResponse(serializers.Serializer):
@@ -144,14 +182,41 @@ class RateCheckResponse(serializers.Serializer):
         }
 
 
+def answer_json(check) -> dict:
+    """The answer as ``RateCheckResponse`` documents it. Built directly: this is the API's hot path, and a
+    serializer instance per request cost more than the rate check itself (see docs/decisions/0004)."""
+    card = check.rate_card
+    return {
+        "role": check.role,
+        "role_name": check.role_name,
+        "core_role": check.core_role,
+        "engagement_type": check.engagement_type,
+        "date": check.on.isoformat(),
+        "hourly_rate": pounds(check.hourly_rate),
+        "cap": pounds(check.cap),
+        "cap_basis": check.cap_basis,
+        "within_cap": check.within_cap,
+        "excess": pounds(check.excess),
+        "excess_percent": str(check.excess_percent),
+        "rate_card": {
+            "id": card.pk,
+            "version": card.version,
+            "title": card.title,
+            "is_demo": card.is_demo,
+            "effective_from": card.effective_from.isoformat(),
+            "effective_to": card.effective_to.isoformat() if card.effective_to else None,
+        },
+    }
+
+
 class RateCheckApi(RatesView, APIView):
     """Check an hourly rate against the cap in force for a role, engagement type and date."""
 
     @extend_schema(request=RateCheckRequest, responses={200: RateCheckResponse})
     def post(self, request):
-        question = RateCheckRequest(data=request.data)
-        question.is_valid(raise_exception=True)
-        data = question.validated_data
+        data, errors = read_question(request.data)
+        if errors:
+            return Response(errors, status=400)
         try:
             answer = check_rate(
                 role=data["role"],
@@ -161,4 +226,4 @@ class RateCheckApi(RatesView, APIView):
             )
         except RateCheckError as exc:
             return Response({exc.field: [str(exc)]}, status=400)
-        return Response(RateCheckResponse(answer).data)
+        return Response(answer_json(answer))

@@ -25,6 +25,7 @@ from .models import (
     RoleCategory,
 )
 from .money import percent_of
+from .table import rate_table
 
 
 class RateCheckError(ValueError):
@@ -124,34 +125,35 @@ def role_choices(region: Region | None) -> list[tuple[str, str]]:
 def check_rate(
     *, role: str, engagement_type: str, on: date, hourly_rate: Decimal, region: Region | None = None
 ) -> RateCheck:
-    """Judge ``hourly_rate`` for ``role`` and ``engagement_type`` on ``on`` against the card in force.
+    """Judge ``hourly_rate`` for ``role`` and ``engagement_type`` on ``on`` against the card in force in
+    ``region`` (by default DEFAULT_REGION_CODE's).
 
     Raises ``RateCheckError`` naming the field at fault when the role or engagement type is unknown or no
-    card covers the date."""
-    region = region or default_region()
+    card covers the date. Reads the in-process rate table (``rates.table``), so it costs one small query."""
+    table = rate_table()
+    region = region or table.regions_by_code.get(settings.DEFAULT_REGION_CODE)
     if region is None:
         raise RateCheckError(
             "No region's rate cards are set up yet, so there is no cap to check against.", field="date"
         )
     if engagement_type not in EngagementType.values:
         raise RateCheckError(f"Choose an engagement type: {', '.join(EngagementType.values)}.", field="engagement_type")
-    core = RoleCategory.objects.filter(code=role).first()
+    core = table.core_by_code.get(role)
     local = None
     if core is None:
-        local = LocalRole.objects.select_related("core").filter(region=region, code=role).first()
+        local = table.local_by_key.get((region.pk, role))
         if local is None:
             raise RateCheckError(f"“{role}” is not a role on {region.name}'s rate cards.", field="role")
         core = local.core
-    card = RateCard.objects.covering(on).filter(region=region).first()
-    if card is None:
+    entry = table.card_on(region.pk, on)
+    if entry is None:
         raise RateCheckError(
             f"No {region.name} rate card covers {on:%d %B %Y}, so there is no cap to check against for that date.",
             field="date",
         )
-    lines = {(ln.role_id, ln.local_role_id): ln for ln in card.lines.all()}
-    line = (lines.get((None, local.pk)) if local else None) or lines.get((core.pk, None))
-    if line is None:
-        raise RateCheckError(f"{card} sets no cap for {core.name}.", field="role")
+    caps = (entry.lines.get((None, local.pk)) if local else None) or entry.lines.get((core.pk, None))
+    if caps is None:
+        raise RateCheckError(f"{entry.card} sets no cap for {core.name}.", field="role")
     inclusive = engagement_type in INCLUSIVE_ENGAGEMENTS
     return RateCheck(
         role=role,
@@ -160,8 +162,8 @@ def check_rate(
         engagement_type=engagement_type,
         on=on,
         hourly_rate=hourly_rate,
-        cap=line.cap_for(engagement_type),
-        rate_card=card,
+        cap=caps[0] if inclusive else caps[1],
+        rate_card=entry.card,
         cap_basis="limited company and umbrella (pay plus on-costs)" if inclusive else "PAYE (pay only)",
     )
 

@@ -1,0 +1,125 @@
+"""Rate check throughput under gunicorn, against a bare Django JSON view on the same server.
+
+The issue's target: the rate check answers at least half as many requests a second as the bare view.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from .load import run_load
+
+CHECK = {"role": "social-worker", "engagement_type": "paye", "date": "2026-11-01", "hourly_rate": "38.50"}
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    credentials = quote(db["USER"] or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else "")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{credentials}@{db.get('HOST') or 'localhost'}{port}/{quote(db['NAME'], safe='')}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_up(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not start")
+
+
+def bench_check_in_process() -> None:
+    from rates.selectors import check_rate
+
+    args = {
+        "role": "social-worker",
+        "engagement_type": "paye",
+        "on": __import__("datetime").date(2026, 11, 1),
+        "hourly_rate": Decimal("38.50"),
+    }
+    check_rate(**args)
+    with CaptureQueriesContext(connection) as ctx:
+        check_rate(**args)
+    start = time.perf_counter()
+    for _ in range(1000):
+        check_rate(**args)
+    elapsed = time.perf_counter() - start
+    print(f"  check_rate() in process: {elapsed * 1000 / 1000:.2f} ms a call, {len(ctx.captured_queries)} queries")
+
+
+def bench_rate_check_throughput() -> None:
+    print(
+        f"Rate check API under gunicorn (2 sync workers, 2 client processes, {SECONDS:.0f} s a run, "
+        f"{connection.vendor})"
+    )
+    bench_check_in_process()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+        "DATABASE_URL": _database_url(),
+        "DEBUG": "true",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "benchmarks.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_until_up(port)
+        best = {}
+        for _ in range(2):  # alternate, and keep each endpoint's best run, to damp noise on a shared machine
+            for name, path, payload in (
+                ("bare view", "/bench/bare/", {}),
+                ("rate check", "/api/v1/rates/check/", CHECK),
+            ):
+                result = run_load(port, path, payload, seconds=SECONDS)
+                if name not in best or result.per_second > best[name].per_second:
+                    best[name] = result
+        print(f"  {'endpoint':<12} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'errors':>7}")
+        for name, r in best.items():
+            print(f"  {name:<12} {r.per_second:>8.0f} {r.median_ms:>10.1f} {r.p95_ms:>8.1f} {r.errors:>7}")
+        ratio = best["rate check"].per_second / best["bare view"].per_second
+        verdict = "meets" if ratio >= 0.5 else "MISSES"
+        print(f"  rate check / bare view: {ratio:.0%} ({verdict} the target of at least 50%)")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
