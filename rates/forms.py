@@ -3,10 +3,10 @@
 from django import forms
 from django.utils import timezone
 
+from pledge_portal.core.forms import DATE_HELP, GovukDateField
+
 from .models import EngagementType, RateCard
 from .money import MoneyError, parse_money
-
-DATE_HELP = "For example, 27/03/2026"
 
 
 class MoneyField(forms.Field):
@@ -28,14 +28,6 @@ class MoneyField(forms.Field):
             return parse_money(value)
         except MoneyError as exc:
             raise forms.ValidationError(str(exc)) from exc
-
-
-class GovukDateField(forms.DateField):
-    """A date typed as day/month/year (as people in the UK write it) or as ISO 2026-03-27."""
-
-    input_formats = ["%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
-    widget = forms.DateInput(format="%d/%m/%Y", attrs={"class": "govuk-input--width-10", "spellcheck": "false"})
-    default_error_messages = {"invalid": "Enter a real date, for example 27/03/2026"}
 
 
 class RateCheckForm(forms.Form):

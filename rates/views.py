@@ -12,6 +12,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from boroughs.selectors import boroughs_visible_to
 from pledge_portal.accounts.roles import BOROUGH_ROLES, REGIONAL_ROLES, Role
+from pledge_portal.core.uploads import explain_refused_uploads
 from pledge_portal.tenancy import PUBLIC, RoleRequiredMixin, ScopedObjectMixin, get_visible_or_404
 
 from . import selectors, services, spreadsheets
@@ -222,7 +223,9 @@ class RateCardImportView(RoleRequiredMixin, View):
     def post(self, request):
         form = RateCardImportForm(request.POST, request.FILES)
         errors = []
-        if form.is_valid():
+        valid = form.is_valid()
+        explain_refused_uploads(request, form)
+        if valid:
             data = {k: v for k, v in form.cleaned_data.items() if k != "workbook"}
             region = request.user.regions().first() or selectors.default_region()
             try:

@@ -40,3 +40,9 @@ def error_anchor(field) -> str:
     if field.widget_type in ("radioselect", "checkboxselectmultiple"):
         return f"{field.auto_id}_0"
     return field.id_for_label or field.auto_id
+
+
+@register.inclusion_tag("forms/error_summary.html")
+def error_summary(*forms):
+    """One GOV.UK error summary for every form on the page that has errors, in the order given."""
+    return {"forms": [form for form in forms if form.errors]}
