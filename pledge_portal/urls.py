@@ -12,6 +12,7 @@ from pledge_portal.core import views as core_views
 from pledge_portal.jobs.urls import api_urlpatterns as jobs_api
 from pledge_portal.tenancy import PUBLIC
 from rates.urls import api_urlpatterns as rates_api
+from references.urls import api_urlpatterns as references_api
 
 
 class SchemaView(SpectacularAPIView):
@@ -42,6 +43,7 @@ admin.site.site_title = "London Pledge portal admin"
 api_v1 = [
     *jobs_api,
     *rates_api,
+    *references_api,
 ]
 
 urlpatterns = [
@@ -54,6 +56,7 @@ urlpatterns = [
     path("boroughs/", include("boroughs.urls")),
     path("agencies/", include("agencies.urls")),
     path("rates/", include("rates.urls")),
+    path("references/", include("references.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -63,3 +63,26 @@ def clean_answers(template, raw: dict) -> dict:
     if errors:
         raise AnswersInvalid(errors)
     return cleaned
+
+
+def answer_sections(template, answers: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The answers as a reader sees them: each section's title with (question, answer) pairs in the
+    template's order, dates written out, yes/no with its details, and "Not answered" for a gap."""
+    sections = []
+    for section in template.schema["sections"]:
+        rows = []
+        for question in section["questions"]:
+            value = answers.get(question["key"])
+            if value in (None, "", {}):
+                text = "Not answered"
+            elif question["type"] == "yes_no_details":
+                text = "Yes" if value.get("answer") == "yes" else "No"
+                if value.get("details"):
+                    text += f": {value['details']}"
+            elif question["type"] == "date":
+                text = f"{date.fromisoformat(value):%-d %B %Y}"
+            else:
+                text = str(value)
+            rows.append((question["label"], text))
+        sections.append((section["title"], rows))
+    return sections

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -169,7 +170,7 @@ def sniff_document(uploaded: UploadedFile) -> str:
     """ "pdf" or "docx", judged by the file's content, never its name; ``ReferenceError`` otherwise."""
     limit = settings.REFERENCE_UPLOAD_MAX_BYTES
     if uploaded.size > limit:
-        raise ReferenceError(f"The file is larger than {limit // (1024 * 1024)} MB. Upload a smaller copy.")
+        raise ReferenceError(f"The file is larger than {filesizeformat(limit)}. Upload a smaller copy.")
     uploaded.seek(0)
     data = uploaded.read(limit + 1)
     uploaded.seek(0)

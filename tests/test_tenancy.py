@@ -24,16 +24,18 @@ from rest_framework.authtoken.models import Token
 
 from pledge_portal.accounts import services as account_services
 from pledge_portal.accounts.models import Membership
-from pledge_portal.accounts.roles import BOROUGH_ROLES, REGIONAL_ROLES, TWO_FACTOR_ROLES, Role
+from pledge_portal.accounts.roles import AGENCY_ROLES, BOROUGH_ROLES, REGIONAL_ROLES, TWO_FACTOR_ROLES, Role
 from pledge_portal.audit import services as audit
 from pledge_portal.core.journeys import ORGANISATION_ADMINS
 from pledge_portal.jobs.models import TaskRun
 from pledge_portal.tenancy import PUBLIC, SIGNED_IN, may_use
 from rates import services as rate_services
 from rates.models import LocalRole, RoleCategory
+from references import services as reference_services
 
 from .conftest import Side, World
 from .rates.helpers import publish_card
+from .references.helpers import completed_reference
 
 LOGIN = "login"  # anonymous visitors are redirected to the sign-in page
 ANONYMOUS = "anonymous"
@@ -89,6 +91,7 @@ def _run(side: Side, role: str, *, with_file: bool = False):
 ORG_ADMINS = ORGANISATION_ADMINS
 ANALYSTS_AND_ADMINS = frozenset({Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN})
 SIGN_OFF_READERS = BOROUGH_ROLES | REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
+REFERENCE_PARTIES = AGENCY_ROLES | BOROUGH_ROLES | {Role.PLATFORM_ADMIN}
 # A draft rate card is invisible (404) to everyone but its region's analysts and platform admins.
 NOT_ANALYSTS_404 = {r: 404 for r in Role.values if r not in ANALYSTS_AND_ADMINS}
 
@@ -141,6 +144,25 @@ TABLE: dict[str, Access] = {
     "api-rates-current": Access(PUBLIC),
     "api-rates-cards": Access(PUBLIC),
     "api-rates-check": Access(PUBLIC, ok=405),
+    # References: only the two parties (and boroughs a candidate is proposed to) see anything.
+    "references:references": Access(REFERENCE_PARTIES),
+    "references:reference-upload": Access(AGENCY_ROLES),
+    "references:reference-detail": Access(REFERENCE_PARTIES, kwargs=lambda s, r: {"pk": s.reference.pk}),
+    "references:reference-download": Access(REFERENCE_PARTIES, kwargs=lambda s, r: {"pk": s.reference.pk}),
+    "references:requests": Access(REFERENCE_PARTIES),
+    "references:request-create": Access(AGENCY_ROLES),
+    "references:request-detail": Access(REFERENCE_PARTIES, kwargs=lambda s, r: {"pk": s.open_request.pk}),
+    "references:request-complete": Access(BOROUGH_ROLES, kwargs=lambda s, r: {"pk": s.open_request.pk}),
+    "references:request-decline": Access(BOROUGH_ROLES, kwargs=lambda s, r: {"pk": s.open_request.pk}),
+    "references:request-cancel": Access(
+        AGENCY_ROLES, ok=405, methods=("get", "post"), kwargs=lambda s, r: {"pk": s.open_request.pk}
+    ),
+    "references:proposals": Access(REFERENCE_PARTIES),
+    "references:proposal-create": Access(AGENCY_ROLES),
+    "api-reference-requests": Access(REFERENCE_PARTIES, anon=403),
+    "api-reference-request": Access(REFERENCE_PARTIES, anon=403, kwargs=lambda s, r: {"pk": s.open_request.pk}),
+    "api-references": Access(REFERENCE_PARTIES, anon=403),
+    "api-reference": Access(REFERENCE_PARTIES, anon=403, kwargs=lambda s, r: {"pk": s.reference.pk}),
     # allauth: sign-in, password and two-factor pages.
     "account_login": identity(anon=200, signed_in=302),
     "account_logout": identity(anon=302, signed_in=200),
@@ -239,7 +261,8 @@ def test_every_url_is_in_the_table():
 @pytest.fixture
 def walk_world(world: World, settings) -> World:
     """The two-tenant world plus one of everything a URL can name: invitations, jobs with files, events,
-    a published and a draft rate card per region, and a breach sign-off per borough."""
+    a published and a draft rate card per region, a breach sign-off per borough, and per side an open
+    reference request and a completed reference."""
     settings.DEFAULT_REGION_CODE = world.own.region.code
     for side in (world.own, world.other):
         analyst = side.users[Role.REGIONAL_ANALYST]
@@ -263,6 +286,21 @@ def walk_world(world: World, settings) -> World:
             reason="Hard to fill",
             signed_by_title="DCS",
             chief_executive="A. Chief",
+        )
+        side.reference = completed_reference(side, candidate_name=f"Kit of {side.borough.name}")
+        side.open_request = reference_services.request_reference(
+            agency=side.agency,
+            borough=side.borough,
+            by=side.users[Role.AGENCY_USER],
+            registration_number="SW900002",
+            candidate_name=f"Oli of {side.borough.name}",
+        )
+        reference_services.propose_candidate(
+            agency=side.agency,
+            borough=side.msp_borough,
+            by=side.users[Role.AGENCY_USER],
+            registration_number=side.reference.registration_number,
+            candidate_name=side.reference.candidate_name,
         )
         for role, user in side.users.items():
             TaskRun.objects.create(kind="test", label=f"Job of {user.email}", created_by=user)
@@ -293,7 +331,11 @@ def walk_world(world: World, settings) -> World:
 
 def private_markers(side: Side) -> list[str]:
     """Text that only that side's own users, its region's analysts or platform admins may see."""
-    return [u.email for u in side.users.values()] + [f"invitee-{side.borough.organisation.slug}@example.test"]
+    return [u.email for u in side.users.values()] + [
+        f"invitee-{side.borough.organisation.slug}@example.test",
+        side.reference.candidate_name,
+        side.open_request.candidate_name,
+    ]
 
 
 def _location_is_login(response) -> bool:

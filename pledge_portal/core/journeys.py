@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from pledge_portal.accounts.roles import ADMIN_ROLE_BY_KIND, BOROUGH_ROLES, REGIONAL_ROLES, Role
+from pledge_portal.accounts.roles import ADMIN_ROLE_BY_KIND, AGENCY_ROLES, BOROUGH_ROLES, REGIONAL_ROLES, Role
 from pledge_portal.tenancy import SIGNED_IN, Roles, may_use
 
 
@@ -51,6 +51,12 @@ JOURNEYS: tuple[Journey, ...] = (
         "rates:sign-offs",
         BOROUGH_ROLES | REGIONAL_ROLES | {Role.PLATFORM_ADMIN},
         "Approvers' sign-offs of pay above the cap, reported in returns and compliance packs.",
+    ),
+    Journey(
+        "References",
+        "references:requests",
+        AGENCY_ROLES | BOROUGH_ROLES,
+        "Request references, answer requests from agencies by their due date, and read the references you hold.",
     ),
     Journey(
         "Your team",

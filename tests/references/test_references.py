@@ -17,31 +17,7 @@ from references.answers import AnswersInvalid, clean_answers
 from references.models import Reference, ReferenceRequest, ReferenceTemplate
 from references.selectors import current_template, reference_history, references_visible_to, requests_visible_to
 from tests.factories import BoroughFactory, user_with_role
-
-GOOD_ANSWERS = {
-    "employed_from": "2023-01-09",
-    "employed_to": "2025-12-19",
-    "job_title": "Senior social worker",
-    "employment_type": "Permanent",
-    "reason_for_leaving": "Moved to agency work",
-    "caseload_size": "16 children",
-    "caseload_complexity": "Child protection and court work",
-    "assessment": "Good",
-    "planning": "Good",
-    "recording": "Outstanding",
-    "children_and_families": "Good",
-    "multi_agency": "Good",
-    "supervision": "Used it well",
-    "conduct_concerns": {"answer": "no"},
-    "capability_concerns": {"answer": "no"},
-    "safeguarding_concerns": {"answer": "no"},
-    "open_investigations": {"answer": "no"},
-    "sickness_days": "3",
-    "would_re_employ": {"answer": "yes", "details": "Without hesitation"},
-    "referee_name": "Rita Referee",
-    "referee_role": "Team manager",
-    "referee_contact": "rita@camden.example.test",
-}
+from tests.references.helpers import GOOD_ANSWERS
 
 
 @pytest.fixture

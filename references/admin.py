@@ -1,0 +1,46 @@
+"""Admin for references: platform admins can look up templates, requests and proposals to help users.
+
+References themselves are not in the admin. They hold personal data, and every read of one must be
+recorded in its history; the portal's reference pages do that, for platform admins too, so that is
+where a reference is read. Nothing here can be added, changed or deleted: the services enforce the rules
+and write the audit log.
+"""
+
+from django.contrib import admin
+
+from .models import Proposal, ReferenceRequest, ReferenceTemplate
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReferenceTemplate)
+class ReferenceTemplateAdmin(ReadOnlyAdmin):
+    list_display = ["title", "version", "published_on"]
+
+
+@admin.register(ReferenceRequest)
+class ReferenceRequestAdmin(ReadOnlyAdmin):
+    list_display = ["registration_number", "agency", "borough", "status", "due_on"]
+    list_filter = ["status", "borough"]
+    search_fields = ["registration_number"]
+    list_select_related = ["agency", "borough"]
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ReadOnlyAdmin):
+    list_display = ["registration_number", "agency", "borough", "proposed_at"]
+    list_filter = ["borough"]
+    search_fields = ["registration_number"]
+    list_select_related = ["agency", "borough"]

@@ -1,0 +1,130 @@
+"""References API for agency systems: make and follow requests, read completed references. Same access
+rules as the pages; every read of a reference is audited."""
+
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView, ListCreateAPIView, RetrieveAPIView
+from rest_framework.response import Response
+
+from boroughs.models import Borough
+from pledge_portal.accounts.roles import AGENCY_ROLES, BOROUGH_ROLES, Role
+
+from . import selectors, services
+from .models import Reference, ReferenceRequest
+
+PARTIES = AGENCY_ROLES | BOROUGH_ROLES | {Role.PLATFORM_ADMIN}
+
+
+class ReferenceRequestSerializer(serializers.ModelSerializer):
+    borough = serializers.SlugRelatedField(
+        slug_field="gss_code", queryset=Borough.objects.all(), help_text="The borough's GSS code, e.g. E09000007"
+    )
+    agency = serializers.CharField(source="agency.name", read_only=True)
+    reference = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReferenceRequest
+        fields = [
+            "id",
+            "borough",
+            "agency",
+            "registration_number",
+            "candidate_name",
+            "employed_from",
+            "employed_to",
+            "status",
+            "requested_at",
+            "due_on",
+            "declined_reason",
+            "reference",
+        ]
+        read_only_fields = ["status", "requested_at", "due_on", "declined_reason"]
+
+    def get_reference(self, req) -> int | None:
+        reference = getattr(req, "reference", None)
+        return reference.pk if reference else None
+
+
+class ReferenceSerializer(serializers.ModelSerializer):
+    issuing_borough = serializers.CharField(source="issuing_borough.gss_code")
+    agency = serializers.CharField(source="agency.name")
+    template_version = serializers.IntegerField(source="template.version")
+
+    class Meta:
+        model = Reference
+        fields = [
+            "id",
+            "source",
+            "registration_number",
+            "candidate_name",
+            "issuing_borough",
+            "agency",
+            "template_version",
+            "answers",
+            "created_at",
+            "retain_until",
+        ]
+
+
+class ReferenceRequestListApi(ListCreateAPIView):
+    """Requests your organisation made or received. Agency users create one with POST."""
+
+    required_roles = PARTIES
+    serializer_class = ReferenceRequestSerializer
+
+    def get_queryset(self):
+        return selectors.requests_visible_to(self.request.user).select_related("reference")
+
+    def perform_create(self, serializer):
+        agency = self.request.user.agencies().first()
+        if agency is None:
+            raise ValidationError({"non_field_errors": ["Only agency users can request references."]})
+        data = serializer.validated_data
+        try:
+            serializer.instance = services.request_reference(
+                agency=agency,
+                borough=data["borough"],
+                by=self.request.user,
+                registration_number=data["registration_number"],
+                candidate_name=data["candidate_name"],
+                employed_from=data.get("employed_from"),
+                employed_to=data.get("employed_to"),
+            )
+        except services.ReferenceError as exc:
+            raise ValidationError({"non_field_errors": [str(exc)]}) from exc
+
+
+class ReferenceRequestDetailApi(RetrieveAPIView):
+    required_roles = PARTIES
+    serializer_class = ReferenceRequestSerializer
+
+    def get_queryset(self):
+        return selectors.requests_visible_to(self.request.user).select_related("reference")
+
+
+class ReferenceListApi(ListAPIView):
+    """References you may read (without answers; fetch one to read it, which is recorded)."""
+
+    required_roles = PARTIES
+
+    class Summary(ReferenceSerializer):
+        class Meta(ReferenceSerializer.Meta):
+            fields = [f for f in ReferenceSerializer.Meta.fields if f != "answers"]
+
+    serializer_class = Summary
+
+    def get_queryset(self):
+        return selectors.references_visible_to(self.request.user)
+
+
+class ReferenceDetailApi(RetrieveAPIView):
+    required_roles = PARTIES
+    serializer_class = ReferenceSerializer
+
+    def get_queryset(self):
+        return selectors.references_visible_to(self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        reference = self.get_object()
+        services.record_access(reference=reference, by=request.user, action="viewed_by_api", request=request)
+        return Response(self.get_serializer(reference).data)

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import api, views
+
+app_name = "references"
+
+urlpatterns = [
+    path("", views.ReferenceListView.as_view(), name="references"),
+    path("upload/", views.ReferenceUploadView.as_view(), name="reference-upload"),
+    path("<int:pk>/", views.ReferenceDetailView.as_view(), name="reference-detail"),
+    path("<int:pk>/download/", views.ReferenceDownloadView.as_view(), name="reference-download"),
+    path("requests/", views.RequestListView.as_view(), name="requests"),
+    path("requests/new/", views.RequestCreateView.as_view(), name="request-create"),
+    path("requests/<int:pk>/", views.RequestDetailView.as_view(), name="request-detail"),
+    path("requests/<int:pk>/complete/", views.RequestCompleteView.as_view(), name="request-complete"),
+    path("requests/<int:pk>/decline/", views.RequestDeclineView.as_view(), name="request-decline"),
+    path("requests/<int:pk>/cancel/", views.RequestCancelView.as_view(), name="request-cancel"),
+    path("proposals/", views.ProposalListView.as_view(), name="proposals"),
+    path("proposals/new/", views.ProposalCreateView.as_view(), name="proposal-create"),
+]
+
+api_urlpatterns = [
+    path("references/requests/", api.ReferenceRequestListApi.as_view(), name="api-reference-requests"),
+    path("references/requests/<int:pk>/", api.ReferenceRequestDetailApi.as_view(), name="api-reference-request"),
+    path("references/", api.ReferenceListApi.as_view(), name="api-references"),
+    path("references/<int:pk>/", api.ReferenceDetailApi.as_view(), name="api-reference"),
+]
