@@ -42,6 +42,13 @@ def _require_member(user, organisation, roles, what: str) -> None:
         raise ReferenceError(f"Only {what} can do this.")
 
 
+def _tell_agency(request: ReferenceRequest) -> None:
+    from .tasks import tell_agency_the_request_is_answered  # tasks import services
+
+    # robust: an email that cannot be sent is logged; it never turns a saved answer into an error page.
+    transaction.on_commit(lambda: tell_agency_the_request_is_answered.delay(request.pk), robust=True)
+
+
 def _retain_until() -> date:
     return timezone.localdate() + timedelta(days=settings.REFERENCE_RETENTION_DAYS)
 
@@ -115,6 +122,7 @@ def complete_reference(*, request: ReferenceRequest, by, answers: dict) -> Refer
         organisation=request.borough.organisation,
         detail={"template_version": template.version, "request": request.pk},
     )
+    _tell_agency(request)
     return reference
 
 
@@ -130,6 +138,7 @@ def decline_request(*, request: ReferenceRequest, by, reason: str) -> ReferenceR
     request.closed_at, request.closed_by = timezone.now(), by
     request.save(update_fields=["status", "declined_reason", "closed_at", "closed_by"])
     audit.record(by, "reference_request.declined", request, organisation=request.borough.organisation)
+    _tell_agency(request)
     return request
 
 

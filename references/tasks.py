@@ -1,8 +1,10 @@
 """Scheduled work for references: reminders about due requests, and deletion after retention."""
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from pledge_portal.accounts.models import Membership
@@ -17,6 +19,23 @@ from .services import delete_expired_references
 def delete_references_past_retention() -> int:
     """Daily: delete references (and their files) past their retention date."""
     return delete_expired_references()
+
+
+@shared_task
+def tell_agency_the_request_is_answered(request_id: int) -> None:
+    """Email the agency user who asked that the borough has written the reference or declined. The email
+    names no candidate: it links to the request, which only the two parties can open."""
+    request = ReferenceRequest.objects.select_related("borough", "requested_by").get(pk=request_id)
+    if not request.requested_by.is_active:
+        return
+    link = settings.SITE_URL + reverse("references:request-detail", args=[request.pk])
+    done = "written" if request.status == ReferenceRequest.Status.COMPLETED else "declined"
+    send_mail(
+        subject=f"{request.borough} has {done} your reference request {request.pk}",
+        message=render_to_string("references/email/answered.txt", {"req": request, "link": link}),
+        from_email=None,
+        recipient_list=[request.requested_by.email],
+    )
 
 
 @shared_task

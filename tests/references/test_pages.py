@@ -321,3 +321,20 @@ def test_list_pages_cost_the_same_queries_for_one_row_or_many(name, world, clien
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = client.get(reverse(name) + "?show=all")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("answer", ["complete", "decline"])
+def test_the_agency_user_who_asked_is_emailed_when_the_borough_answers(
+    answer, world, borough_client, open_request, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        if answer == "complete":
+            url, data = reverse("references:request-complete", args=[open_request.pk]), form_data(GOOD_ANSWERS)
+        else:
+            url, data = reverse("references:request-decline", args=[open_request.pk]), {"reason": "Never worked here"}
+        assert borough_client.post(url, data).status_code == 302
+    [email] = mailoutbox
+    assert email.to == [world.own.users[Role.AGENCY_USER].email]
+    assert ("written" if answer == "complete" else "declined") in email.subject
+    assert reverse("references:request-detail", args=[open_request.pk]) in email.body
+    assert "Casey" not in email.subject + email.body and "SW123456" not in email.body  # no personal data
