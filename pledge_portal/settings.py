@@ -203,6 +203,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "references.tasks.send_reference_reminders",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon-fri"),
     },
+    "remind-about-return-deadlines": {
+        "task": "returns.tasks.remind_submitters_of_deadlines",
+        "schedule": crontab(hour=8, minute=30),
+    },
     "delete-references-past-retention": {
         "task": "references.tasks.delete_references_past_retention",
         "schedule": 24 * 60 * 60,

@@ -1,0 +1,614 @@
+"""Changing returns: periods, drafting (browser, spreadsheet and API all end here), validation requests,
+explanations and the workflow. Every function is one use case, in a transaction, and audited.
+
+Concurrent editing: every change to a return's content names the revision it was made on
+(``expected_revision``); the revision goes up with each change, and a change made on an older revision is
+refused with ``StaleRevision`` rather than silently overwriting someone else's work.
+"""
+
+import calendar
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from boroughs.models import Borough, Region
+from pledge_portal.accounts.roles import Role
+from pledge_portal.audit import services as audit
+from rates import services as rate_services
+from rates.models import RoleCategory
+
+from . import selectors
+from .models import (
+    Assignment,
+    Finding,
+    QueryExplanation,
+    ReportingPeriod,
+    ReportingUnit,
+    Return,
+    Snapshot,
+    Transition,
+    ValidationRun,
+    WorkforceLine,
+)
+
+
+class ReturnError(Exception):
+    """A refused action; the message tells the user what to do."""
+
+
+class StaleRevision(ReturnError):
+    def __init__(self, ret: Return):
+        super().__init__(
+            "Someone else changed this return while you were working on it, so your change was not saved. "
+            "Open the return again to see their changes, then make yours."
+        )
+        self.ret = ret
+
+
+# --- Reporting units and periods ---------------------------------------------------------------------
+
+
+def ensure_reporting_units(*, region: Region | None = None) -> int:
+    """Give every borough without a reporting unit one of its own. Joint units are set up in the admin by
+    moving two boroughs into one unit. Safe to run again; returns how many units it created."""
+    boroughs = Borough.objects.filter(reporting_units__isnull=True).select_related("region")
+    if region is not None:
+        boroughs = boroughs.filter(region=region)
+    created = 0
+    for borough in boroughs:
+        unit, made = ReportingUnit.objects.get_or_create(name=borough.name, defaults={"region": borough.region})
+        unit.boroughs.add(borough)
+        created += made
+    return created
+
+
+def _quarter_end(starts_on: date) -> date:
+    month = starts_on.month + 2
+    year = starts_on.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _require_analyst(by, region: Region) -> None:
+    if by.has_role(Role.PLATFORM_ADMIN):
+        return
+    if not (by.has_role(Role.REGIONAL_ANALYST) and by.regions().filter(pk=region.pk).exists()):
+        raise ReturnError(f"Only {region.name}'s regional analysts can do this.")
+
+
+@transaction.atomic
+def open_period(
+    *, region: Region, by, starts_on: date, deadline: date, locks_on: date, cool_off_months: int = 6
+) -> ReportingPeriod:
+    """Open a quarter for returns. It must start on the first day of a calendar quarter; returns open the
+    day after it ends, and the deadline and lock date come after that."""
+    _require_analyst(by, region)
+    if starts_on.day != 1 or starts_on.month not in (1, 4, 7, 10):
+        raise ReturnError("A period starts on the first day of a quarter: 1 April, 1 July, 1 October or 1 January.")
+    ends_on = _quarter_end(starts_on)
+    opens_on = ends_on + timedelta(days=1)
+    if deadline < opens_on:
+        raise ReturnError(f"The deadline must be on or after {opens_on:%-d %B %Y}, when returns open.")
+    if locks_on < deadline:
+        raise ReturnError("The lock date must be on or after the deadline.")
+    if ReportingPeriod.objects.filter(region=region, starts_on=starts_on).exists():
+        raise ReturnError("That quarter is already open.")
+    period = ReportingPeriod.objects.create(
+        region=region,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        opens_on=opens_on,
+        deadline=deadline,
+        locks_on=locks_on,
+        cool_off_months=cool_off_months,
+        opened_by=by,
+    )
+    audit.record(by, "period.opened", period, organisation=region.organisation)
+    return period
+
+
+@transaction.atomic
+def extend_period(*, period: ReportingPeriod, by, deadline: date, locks_on: date) -> ReportingPeriod:
+    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    _require_analyst(by, period.region)
+    if deadline < period.deadline or locks_on < period.locks_on:
+        raise ReturnError("An extension moves the dates later, not earlier.")
+    if locks_on < deadline:
+        raise ReturnError("The lock date must be on or after the deadline.")
+    before = {"deadline": str(period.deadline), "locks_on": str(period.locks_on)}
+    period.deadline, period.locks_on, period.locked = deadline, locks_on, False
+    period.save(update_fields=["deadline", "locks_on", "locked"])
+    audit.record(by, "period.extended", period, organisation=period.region.organisation, detail={"before": before})
+    return period
+
+
+@transaction.atomic
+def lock_period(*, period: ReportingPeriod, by) -> ReportingPeriod:
+    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    _require_analyst(by, period.region)
+    period.locked = True
+    period.save(update_fields=["locked"])
+    audit.record(by, "period.locked", period, organisation=period.region.organisation)
+    return period
+
+
+# --- Starting and editing a return ------------------------------------------------------------------
+
+
+def _require_maker(by, unit: ReportingUnit) -> None:
+    if not selectors.units_made_by(by).filter(pk=unit.pk).exists():
+        raise ReturnError(f"Only {unit}'s own users (or its managed service provider) can do this.")
+
+
+def _organisation(by, unit: ReportingUnit):
+    """The organisation the user acts from for this unit: their borough's, or their MSP's."""
+    own = by.organisation_ids()
+    for borough in unit.boroughs.all():
+        if borough.organisation_id in own:
+            return borough.organisation
+    return next((m.organisation for m in by.active_memberships if m.role == Role.MSP_USER), None)
+
+
+@transaction.atomic
+def start_return(*, unit: ReportingUnit, period: ReportingPeriod, by) -> Return:
+    """The unit's return for the period, made if it does not exist yet: pre-filled with the rows still open
+    at the end of its previous return and a workforce line per core role. Starting twice (a double click,
+    two people at once) gives the same return."""
+    _require_maker(by, unit)
+    if period.region_id != unit.region_id:
+        raise ReturnError("That period belongs to another region.")
+    existing = Return.objects.filter(unit=unit, period=period).first()
+    if existing:
+        return existing
+    if period.is_locked(timezone.localdate()):
+        raise ReturnError("This period is locked. Ask your regional analyst to reopen it.")
+    if timezone.localdate() < period.opens_on:
+        raise ReturnError(f"Returns for this period open on {period.opens_on:%-d %B %Y}.")
+    try:
+        with transaction.atomic():
+            ret = Return.objects.create(unit=unit, period=period, created_by=by)
+    except IntegrityError:  # made by someone else a moment ago
+        return Return.objects.get(unit=unit, period=period)
+    WorkforceLine.objects.bulk_create(WorkforceLine(ret=ret, role=role) for role in RoleCategory.objects.all())
+    previous = selectors.previous_return(ret)
+    carried = 0
+    if previous is not None:
+        still_open = [
+            row for row in previous.assignments.all() if row.end_date is None or row.end_date > previous.period.ends_on
+        ]
+        Assignment.objects.bulk_create(
+            Assignment(
+                ret=ret,
+                position=position,
+                carried_from=row,
+                **{name: getattr(row, name) for name in Assignment.INPUT_FIELDS},
+                agency=row.agency,
+            )
+            for position, row in enumerate(still_open, start=1)
+        )
+        carried = len(still_open)
+    audit.record(
+        by, "return.started", ret, organisation=_organisation(by, unit), detail={"rows_carried_forward": carried}
+    )
+    return ret
+
+
+def _lock_for_change(ret: Return, by, expected_revision: int) -> Return:
+    """Check the user may change the return now, and claim the next revision (or refuse a stale edit)."""
+    _require_maker(by, ret.unit)
+    current = Return.objects.select_for_update().select_related("period", "unit").get(pk=ret.pk)
+    if not current.is_editable:
+        raise ReturnError(
+            f"This return is {current.get_status_display().lower()}, so it cannot be changed. "
+            + ("Ask your regional analyst to reopen it." if current.status == Return.Status.ACCEPTED else "")
+        )
+    if current.period.is_locked(timezone.localdate()) and current.status != Return.Status.RETURNED:
+        raise ReturnError("This period is locked. Ask your regional analyst to reopen it.")
+    if current.revision != expected_revision:
+        raise StaleRevision(current)
+    Return.objects.filter(pk=current.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
+    current.refresh_from_db(fields=["revision", "updated_at"])
+    return current
+
+
+def _check_borough(ret: Return, borough: Borough | None) -> Borough:
+    boroughs = list(ret.unit.boroughs.all())
+    if borough is None:
+        if len(boroughs) == 1:
+            return boroughs[0]
+        raise ReturnError(f"Choose which borough of {ret.unit} the assignment is with.")
+    if borough not in boroughs:
+        raise ReturnError(f"{borough} is not part of {ret.unit}.")
+    return borough
+
+
+def _resolve_agency(values: dict) -> dict:
+    from agencies.models import Agency
+
+    name = (values.get("agency_name") or "").strip()
+    values["agency_name"] = name
+    values["agency"] = Agency.objects.filter(name__iexact=name).first() if name else None
+    if values.get("registration_number"):
+        values["registration_number"] = values["registration_number"].replace(" ", "").upper()
+    return values
+
+
+@transaction.atomic
+def save_assignment(
+    *, ret: Return, by, expected_revision: int, values: dict, assignment: Assignment | None = None
+) -> Assignment:
+    """Add a row (``assignment`` None) or change one. ``values`` holds ``Assignment.INPUT_FIELDS``."""
+    ret = _lock_for_change(ret, by, expected_revision)
+    values = _resolve_agency({k: v for k, v in values.items() if k in Assignment.INPUT_FIELDS})
+    values["borough"] = _check_borough(ret, values.get("borough"))
+    if assignment is None:
+        position = (ret.assignments.aggregate(m=Max("position"))["m"] or 0) + 1
+        assignment = Assignment.objects.create(ret=ret, position=position, **values)
+        action = "return.row_added"
+    else:
+        assignment = ret.assignments.get(pk=assignment.pk)
+        for name, value in values.items():
+            setattr(assignment, name, value)
+        assignment.save()
+        action = "return.row_changed"
+    audit.record(by, action, ret, organisation=_organisation(by, ret.unit), detail={"row": assignment.position})
+    return assignment
+
+
+@transaction.atomic
+def end_assignment(*, ret: Return, by, expected_revision: int, assignment: Assignment, end_date: date) -> Assignment:
+    ret = _lock_for_change(ret, by, expected_revision)
+    assignment = ret.assignments.get(pk=assignment.pk)
+    if assignment.start_date and end_date < assignment.start_date:
+        raise ReturnError("The end date must be on or after the start date.")
+    assignment.end_date = end_date
+    assignment.save(update_fields=["end_date"])
+    audit.record(
+        by, "return.row_ended", ret, organisation=_organisation(by, ret.unit), detail={"row": assignment.position}
+    )
+    return assignment
+
+
+@transaction.atomic
+def remove_assignment(*, ret: Return, by, expected_revision: int, assignment: Assignment) -> None:
+    """Remove a row reported in error (an assignment that ended is ended, not removed). Rows after it keep
+    their numbers, so findings and explanations still point at the right row."""
+    ret = _lock_for_change(ret, by, expected_revision)
+    assignment = ret.assignments.get(pk=assignment.pk)
+    position = assignment.position
+    assignment.delete()
+    audit.record(by, "return.row_removed", ret, organisation=_organisation(by, ret.unit), detail={"row": position})
+
+
+@transaction.atomic
+def save_workforce(
+    *, ret: Return, by, expected_revision: int, lines: dict[int, dict], totals: dict | None = None
+) -> Return:
+    """Set the aggregate section: ``lines`` maps a role id to its figures (``WorkforceLine.FIGURES``);
+    ``totals`` holds the monthly agency spend and project team count."""
+    ret = _lock_for_change(ret, by, expected_revision)
+    existing = {line.role_id: line for line in ret.workforce.all()}
+    for role_id, figures in lines.items():
+        line = existing.get(role_id) or WorkforceLine(ret=ret, role_id=role_id)
+        for name in WorkforceLine.FIGURES:
+            setattr(line, name, figures.get(name))
+        line.save()
+    if totals:
+        fields = ["agency_spend_month_1", "agency_spend_month_2", "agency_spend_month_3", "project_teams"]
+        for name in fields:
+            setattr(ret, name, totals.get(name))
+        ret.save(update_fields=fields)
+    audit.record(by, "return.workforce_changed", ret, organisation=_organisation(by, ret.unit))
+    return ret
+
+
+def _merge_key(values: dict) -> tuple:
+    return ((values.get("registration_number") or "").replace(" ", "").upper(), values.get("start_date"))
+
+
+@transaction.atomic
+def load_assignments(*, ret: Return, by, expected_revision: int, rows: list[dict], mode: str, source: str) -> dict:
+    """Put many rows in at once (a spreadsheet or the API). ``mode`` "replace" makes the rows exactly
+    ``rows``; "merge" updates the rows with the same registration number and start date and adds the
+    rest. All or nothing: any refusal leaves the draft as it was. Returns counts of what changed."""
+    if mode not in ("replace", "merge"):
+        raise ReturnError("Choose whether to replace the rows or merge them.")
+    ret = _lock_for_change(ret, by, expected_revision)
+    prepared = []
+    for values in rows:
+        values = _resolve_agency({k: v for k, v in values.items() if k in Assignment.INPUT_FIELDS})
+        values["borough"] = _check_borough(ret, values.get("borough"))
+        prepared.append(values)
+    counts = {"added": 0, "updated": 0, "removed": 0}
+    if mode == "replace":
+        counts["removed"], _ = ret.assignments.all().delete()
+        existing = {}
+        next_position = 1
+    else:
+        existing = {_merge_key(row.__dict__): row for row in ret.assignments.all() if row.registration_number}
+        next_position = (ret.assignments.aggregate(m=Max("position"))["m"] or 0) + 1
+    to_create, to_update = [], []
+    for values in prepared:
+        row = existing.get(_merge_key(values))
+        if row is not None:
+            for name, value in values.items():
+                setattr(row, name, value)
+            to_update.append(row)
+            continue
+        to_create.append(Assignment(ret=ret, position=next_position, **values))
+        next_position += 1
+    Assignment.objects.bulk_create(to_create, batch_size=1000)
+    if to_update:
+        Assignment.objects.bulk_update(to_update, [*Assignment.INPUT_FIELDS, "agency"], batch_size=1000)
+    counts["added"], counts["updated"] = len(to_create), len(to_update)
+    audit.record(
+        by,
+        "return.rows_loaded",
+        ret,
+        organisation=_organisation(by, ret.unit),
+        detail={"mode": mode, "source": source, **counts},
+    )
+    return counts
+
+
+# --- Validation and explanations --------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_validation(*, ret: Return, by) -> ValidationRun:
+    """Queue a check of the return as it is now. A run already queued or running for the same revision is
+    reused, so a double click starts one job."""
+    from pledge_portal.jobs.services import start_task_run
+
+    from .tasks import validate_return
+
+    if not (
+        selectors.returns_made_by(by).filter(pk=ret.pk).exists()
+        or selectors.returns_visible_to(by).filter(pk=ret.pk).exists()
+    ):
+        raise ReturnError("You cannot check this return.")
+    ret = Return.objects.select_for_update().get(pk=ret.pk)
+    pending = (
+        ret.validation_runs.filter(revision=ret.revision, finished_at__isnull=True).select_related("task_run").first()
+    )
+    if pending is not None and pending.task_run and not pending.task_run.finished:
+        return pending
+    task_run = start_task_run(
+        task=validate_return,
+        kind="returns.validate",
+        label=f"Checking {ret}",
+        by=by,
+        organisation=_organisation(by, ret.unit),
+        parameters={"return": ret.pk, "revision": ret.revision},
+    )
+    return ValidationRun.objects.create(ret=ret, revision=ret.revision, task_run=task_run)
+
+
+@transaction.atomic
+def explain_query(*, ret: Return, by, key: str, text: str) -> QueryExplanation:
+    """Write (or rewrite) the explanation of a query. It does not change the return's content, so it does
+    not need the return to be checked again."""
+    _require_maker(by, ret.unit)
+    ret = Return.objects.select_for_update().get(pk=ret.pk)
+    if not ret.is_editable:
+        raise ReturnError(f"This return is {ret.get_status_display().lower()}, so explanations cannot change.")
+    if not Finding.objects.filter(ret=ret, key=key, severity=Finding.Severity.QUERY).exists():
+        raise ReturnError("That query is not on this return.")
+    text = text.strip()
+    if not text:
+        raise ReturnError("Write an explanation of the query.")
+    explanation, _ = QueryExplanation.objects.update_or_create(
+        ret=ret, key=key, defaults={"text": text[:5000], "written_by": by}
+    )
+    audit.record(by, "return.query_explained", ret, organisation=_organisation(by, ret.unit), detail={"key": key})
+    return explanation
+
+
+# --- Workflow ---------------------------------------------------------------------------------------
+
+
+def _move(ret: Return, by, to: str, *, comment: str = "", organisation=None) -> None:
+    Transition.objects.create(ret=ret, from_status=ret.status, to_status=to, by=by, comment=comment)
+    audit.record(
+        by, f"return.{to}", ret, organisation=organisation, detail={"from": ret.status, "comment": comment[:500]}
+    )
+    ret.status = to
+
+
+def submission_problems(ret: Return) -> list[str]:
+    """Why the return cannot be submitted yet (empty when it can)."""
+    run = selectors.latest_run(ret)
+    if run is None or run.finished_at is None or ret.validated_revision != ret.revision:
+        return ["Check the return: it has changed since it was last checked."]
+    problems = []
+    if run.errors:
+        problems.append(f"Correct the {run.errors} error{'s' if run.errors != 1 else ''} found by the check.")
+    explained = set(QueryExplanation.objects.filter(ret=ret).values_list("key", flat=True))
+    unexplained = run.findings.filter(severity=Finding.Severity.QUERY).exclude(key__in=explained).count()
+    if unexplained:
+        problems.append(f"Explain the {unexplained} quer{'ies' if unexplained != 1 else 'y'} found by the check.")
+    return problems
+
+
+def _snapshot(ret: Return, by) -> Snapshot:
+    rows = list(
+        ret.assignments.values(
+            "position",
+            "borough__name",
+            "role__code",
+            "local_role__code",
+            *[
+                f
+                for f in Assignment.INPUT_FIELDS
+                if f not in ("borough", "role", "local_role", "previous_employer", "breach_sign_off")
+            ],
+            "previous_employer__name",
+            "breach_sign_off_id",
+        )
+    )
+    data = {
+        "status": ret.status,
+        "workforce": list(ret.workforce.values("role__code", *WorkforceLine.FIGURES)),
+        "agency_spend": [ret.agency_spend_month_1, ret.agency_spend_month_2, ret.agency_spend_month_3],
+        "project_teams": ret.project_teams,
+        "assignments": rows,
+        "explanations": dict(ret.explanations.values_list("key", "text")),
+    }
+    number = (ret.snapshots.aggregate(m=Max("number"))["m"] or 0) + 1
+    return Snapshot.objects.create(
+        ret=ret,
+        number=number,
+        revision=ret.revision,
+        data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def submit_return(*, ret: Return, by) -> Return:
+    """The submitter sends the checked return for sign-off. Needs a check of this revision with no errors
+    and every query explained; keeps a snapshot of what was submitted."""
+    _require_maker(by, ret.unit)
+    ret = Return.objects.select_for_update().select_related("period", "unit").get(pk=ret.pk)
+    if not ret.is_editable:
+        raise ReturnError(f"This return is already {ret.get_status_display().lower()}.")
+    if ret.period.is_locked(timezone.localdate()) and ret.status != Return.Status.RETURNED:
+        raise ReturnError("This period is locked. Ask your regional analyst to reopen it.")
+    if problems := submission_problems(ret):
+        raise ReturnError(" ".join(problems))
+    _move(ret, by, Return.Status.SUBMITTED, organisation=_organisation(by, ret.unit))
+    ret.submitted_at, ret.submitted_by = timezone.now(), by
+    ret.save(update_fields=["status", "submitted_at", "submitted_by"])
+    _snapshot(ret, by)
+    from .tasks import tell_analysts_of_submission
+
+    transaction.on_commit(lambda: tell_analysts_of_submission.delay(ret.pk), robust=True)
+    return ret
+
+
+def _require_unit_approver(by, ret: Return):
+    own = by.organisation_ids()
+    for borough in ret.unit.boroughs.all():
+        if borough.organisation_id in own and by.has_role(Role.BOROUGH_APPROVER):
+            return borough
+    raise ReturnError(f"Only an approver of {ret.unit} can sign off its return.")
+
+
+@transaction.atomic
+def sign_off_return(*, ret: Return, by) -> Return:
+    """The approver signs off the submitted return. Every over-cap row must have its breach signed off."""
+    ret = Return.objects.select_for_update().select_related("period", "unit").get(pk=ret.pk)
+    borough = _require_unit_approver(by, ret)
+    if ret.status != Return.Status.SUBMITTED:
+        raise ReturnError(f"Only a submitted return can be signed off; this one is {ret.get_status_display().lower()}.")
+    run = selectors.latest_run(ret)
+    unsigned = run.findings.filter(rule_code="RATE-001").count() if run else 0
+    if unsigned:
+        raise ReturnError(
+            f"Sign off the {unsigned} breach{'es' if unsigned != 1 else ''} of the cap first, then the return."
+        )
+    _move(ret, by, Return.Status.SIGNED_OFF, organisation=borough.organisation)
+    ret.signed_off_at, ret.signed_off_by = timezone.now(), by
+    ret.save(update_fields=["status", "signed_off_at", "signed_off_by"])
+    return ret
+
+
+@transaction.atomic
+def sign_off_row_breach(
+    *, ret: Return, by, assignment: Assignment, reason: str, signed_by_title: str, chief_executive: str
+) -> Assignment:
+    """The approver signs off one over-cap row (through the rates service) and the row records it. Allowed
+    on a draft or a submitted return; a submitted return stays as submitted."""
+    ret = Return.objects.select_for_update().select_related("period", "unit").get(pk=ret.pk)
+    borough = _require_unit_approver(by, ret)
+    if ret.status not in (*Return.EDITABLE, Return.Status.SUBMITTED):
+        raise ReturnError(f"This return is {ret.get_status_display().lower()}, so its rows cannot change.")
+    row = ret.assignments.select_for_update().get(pk=assignment.pk)
+    if row.breach_sign_off_id:
+        raise ReturnError("This row's breach is already signed off.")
+    missing = [
+        n
+        for n in ("registration_number", "role", "engagement_type", "start_date", "hourly_pay_rate")
+        if not getattr(row, n)
+    ]
+    if missing:
+        raise ReturnError(
+            "Complete the row (registration number, role, engagement type, start date and pay rate) first."
+        )
+    sign_off = rate_services.sign_off_breach(
+        borough=row.borough if row.borough.organisation_id in by.organisation_ids() else borough,
+        by=by,
+        registration_number=row.registration_number,
+        role=row.local_role.code if row.local_role else row.role.code,
+        engagement_type=row.engagement_type,
+        assignment_start=row.start_date,
+        hourly_rate=Decimal(row.hourly_pay_rate),
+        reason=reason,
+        signed_by_title=signed_by_title,
+        chief_executive=chief_executive,
+    )
+    row.breach_sign_off = sign_off
+    row.save(update_fields=["breach_sign_off"])
+    # The link is a change of content: a draft needs checking again; a submitted return's findings are
+    # brought up to date by dropping the now-signed-off breach.
+    Return.objects.filter(pk=ret.pk).update(revision=F("revision") + 1)
+    if ret.status == Return.Status.SUBMITTED:
+        run = selectors.latest_run(ret)
+        dropped, _ = Finding.objects.filter(run=run, assignment=row, rule_code="RATE-001").delete()
+        if run and dropped:
+            ValidationRun.objects.filter(pk=run.pk).update(errors=F("errors") - dropped)
+        Return.objects.filter(pk=ret.pk).update(validated_revision=F("revision"))
+    return row
+
+
+def _require_region_analyst(by, ret: Return) -> None:
+    _require_analyst(by, ret.period.region)
+
+
+@transaction.atomic
+def accept_return(*, ret: Return, by, comment: str = "") -> Return:
+    ret = Return.objects.select_for_update().select_related("period__region").get(pk=ret.pk)
+    _require_region_analyst(by, ret)
+    if ret.status != Return.Status.SIGNED_OFF:
+        raise ReturnError(f"Only a signed-off return can be accepted; this one is {ret.get_status_display().lower()}.")
+    _move(ret, by, Return.Status.ACCEPTED, comment=comment, organisation=ret.period.region.organisation)
+    ret.accepted_at, ret.accepted_by = timezone.now(), by
+    ret.save(update_fields=["status", "accepted_at", "accepted_by"])
+    return ret
+
+
+@transaction.atomic
+def return_for_amendment(*, ret: Return, by, comment: str) -> Return:
+    """The analyst sends a submitted or signed-off return back, saying what to change."""
+    ret = Return.objects.select_for_update().select_related("period__region").get(pk=ret.pk)
+    _require_region_analyst(by, ret)
+    if ret.status not in (Return.Status.SUBMITTED, Return.Status.SIGNED_OFF):
+        raise ReturnError(
+            f"Only a submitted or signed-off return can be returned; this one is {ret.get_status_display().lower()}."
+        )
+    if not comment.strip():
+        raise ReturnError("Say what the borough needs to change.")
+    _move(ret, by, Return.Status.RETURNED, comment=comment.strip(), organisation=ret.period.region.organisation)
+    ret.returned_comment = comment.strip()
+    ret.save(update_fields=["status", "returned_comment"])
+    return ret
+
+
+@transaction.atomic
+def reopen_return(*, ret: Return, by, comment: str) -> Return:
+    """The analyst reopens an accepted return so it can be corrected; audited with the reason."""
+    ret = Return.objects.select_for_update().select_related("period__region").get(pk=ret.pk)
+    _require_region_analyst(by, ret)
+    if ret.status != Return.Status.ACCEPTED:
+        raise ReturnError("Only an accepted return is reopened; others can be returned for amendment.")
+    if not comment.strip():
+        raise ReturnError("Say why the return is being reopened.")
+    _move(ret, by, Return.Status.RETURNED, comment=comment.strip(), organisation=ret.period.region.organisation)
+    ret.returned_comment = comment.strip()
+    ret.save(update_fields=["status", "returned_comment"])
+    return ret
