@@ -1,0 +1,100 @@
+"""Returns services: periods, starting and pre-filling, editing with revision checks, and the workflow."""
+
+from datetime import date
+
+import pytest
+
+from pledge_portal.accounts.roles import Role
+from pledge_portal.audit.models import AuditEvent
+from returns import services
+from returns.models import Return
+
+from .helpers import add_row, draft_return, good_row, open_period, unit_of
+
+
+def test_a_draft_starts_once_with_a_workforce_line_per_role(world):
+    ret = draft_return(world.own)
+    again = services.start_return(unit=ret.unit, period=ret.period, by=world.own.users[Role.BOROUGH_APPROVER])
+    assert again.pk == ret.pk and Return.objects.count() == 1
+    assert ret.workforce.count() == 5
+    assert AuditEvent.objects.filter(action="return.started").count() == 1
+
+
+def test_another_borough_cannot_start_or_edit_it(world):
+    ret = draft_return(world.own)
+    with pytest.raises(services.ReturnError):
+        services.start_return(unit=ret.unit, period=ret.period, by=world.other.users[Role.BOROUGH_SUBMITTER])
+    with pytest.raises(services.ReturnError):
+        services.save_assignment(
+            ret=ret,
+            by=world.other.users[Role.BOROUGH_SUBMITTER],
+            expected_revision=ret.revision,
+            values=good_row(world.own),
+        )
+
+
+def test_an_edit_on_an_old_revision_is_refused_and_changes_nothing(world):
+    ret = draft_return(world.own)
+    seen = ret.revision
+    add_row(ret, world.own)
+    with pytest.raises(services.StaleRevision):
+        services.save_assignment(
+            ret=ret, by=world.own.users[Role.BOROUGH_SUBMITTER], expected_revision=seen, values=good_row(world.own)
+        )
+    assert ret.assignments.count() == 1
+
+
+def test_a_new_return_is_prefilled_with_rows_still_open(world):
+    side = world.own
+    earlier = services.open_period(
+        region=side.region,
+        by=side.users[Role.REGIONAL_ANALYST],
+        starts_on=date(2026, 4, 1),
+        deadline=date(2026, 12, 31),
+        locks_on=date(2026, 12, 31),
+    )
+    first = draft_return(side, period=earlier)
+    add_row(first, side, registration_number="SW1", end_date=None)
+    add_row(first, side, registration_number="SW2", end_date=date(2026, 6, 1))
+    add_row(first, side, registration_number="SW3", end_date=date(2026, 8, 1))
+    second = services.start_return(unit=unit_of(side), period=open_period(side), by=side.users[Role.BOROUGH_SUBMITTER])
+    assert sorted(second.assignments.values_list("registration_number", flat=True)) == ["SW1", "SW3"]
+    assert all(row.carried_from_id for row in second.assignments.all())
+
+
+def test_merge_updates_matching_rows_and_replace_starts_again(world):
+    ret = draft_return(world.own)
+    add_row(ret, world.own, registration_number="SW1")
+    by = world.own.users[Role.BOROUGH_SUBMITTER]
+    ret.refresh_from_db()
+    counts = services.load_assignments(
+        ret=ret,
+        by=by,
+        expected_revision=ret.revision,
+        mode="merge",
+        source="test",
+        rows=[
+            good_row(world.own, registration_number="sw1", pqe_years=7),
+            good_row(world.own, registration_number="SW9"),
+        ],
+    )
+    assert counts == {"added": 1, "updated": 1, "removed": 0}
+    assert ret.assignments.get(registration_number="SW1").pqe_years == 7
+    ret.refresh_from_db()
+    counts = services.load_assignments(
+        ret=ret, by=by, expected_revision=ret.revision, mode="replace", source="test", rows=[good_row(world.own)]
+    )
+    assert counts["removed"] == 2 and ret.assignments.count() == 1
+
+
+def test_periods_are_opened_by_the_regions_analysts_only(world):
+    with pytest.raises(services.ReturnError, match="regional analysts"):
+        open_period(world.other.__class__(**{**world.own.__dict__, "users": world.other.users}))
+    with pytest.raises(services.ReturnError, match="first day of a quarter"):
+        services.open_period(
+            region=world.own.region,
+            by=world.own.users[Role.REGIONAL_ANALYST],
+            starts_on=date(2026, 7, 2),
+            deadline=date(2026, 11, 1),
+            locks_on=date(2026, 11, 1),
+        )
