@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 from pledge_portal.accounts.roles import Role
 from references.models import Reference
 from tests.factories import AgencyFactory, BoroughFactory, RegionFactory, user_with_role
+from tests.references.helpers import ensure_reference_template
 
 from .conftest import artifact_path
 from .test_sign_in import sign_in, unique_email
@@ -17,6 +18,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 @pytest.fixture
 def people():
+    ensure_reference_template()
     region = RegionFactory(name="London")
     camden = BoroughFactory(name="Camden", region=region)
     islington = BoroughFactory(name="Islington", region=region)

@@ -29,6 +29,16 @@ GOOD_ANSWERS = {
 }
 
 
+def ensure_reference_template() -> None:
+    """Template version 1 comes from a data migration; a transactional test's flush empties the table, so
+    tests that run after one put it back the way the migration does."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("references.migrations.0002_template_v1").create(apps, None)
+
+
 def completed_reference(side, *, registration_number="SW900001", candidate_name="Kit Completed"):
     """A request from the side's agency to its borough, answered by the borough's approver."""
     made = services.request_reference(
