@@ -1,0 +1,196 @@
+"""The workflow: draft, submitted, signed off, accepted; returned for amendment; reopened. Each step is
+refused to the wrong person or from the wrong status, recorded as a transition and audited."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from pledge_portal.accounts.roles import Role
+from pledge_portal.audit.models import AuditEvent
+from returns import services
+from returns.models import Finding, QueryExplanation, Return, ValidationRun
+
+from .helpers import add_row, draft_return
+
+
+def checked(ret: Return, *, errors=0, queries=()) -> ValidationRun:
+    """Record a finished check of the return's current revision with the given findings (the rules
+    themselves are tested in test_rules)."""
+    ret.refresh_from_db()
+    run = ValidationRun.objects.create(ret=ret, revision=ret.revision, finished_at=timezone.now(), errors=errors)
+    for i in range(errors):
+        Finding.objects.create(run=run, ret=ret, rule_code="ROW-001", severity="error", message="Fix it", key=f"e{i}")
+    for key in queries:
+        Finding.objects.create(run=run, ret=ret, rule_code="ROW-010", severity="query", message="Why?", key=key)
+    run.queries = len(queries)
+    run.save(update_fields=["queries"])
+    Return.objects.filter(pk=ret.pk).update(validated_revision=ret.revision)
+    ret.refresh_from_db()
+    return ret
+
+
+@pytest.fixture
+def ret(world):
+    ret = draft_return(world.own)
+    add_row(ret, world.own)
+    return checked(ret)
+
+
+def test_the_whole_way_to_accepted(world, ret, mailoutbox, django_capture_on_commit_callbacks):
+    side = world.own
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_return(ret=ret, by=side.users[Role.BOROUGH_SUBMITTER])
+    assert [m.to for m in mailoutbox] == [[side.users[Role.REGIONAL_ANALYST].email]]
+    services.sign_off_return(ret=ret, by=side.users[Role.BOROUGH_APPROVER])
+    services.accept_return(ret=ret, by=side.users[Role.REGIONAL_ANALYST], comment="Thanks")
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.ACCEPTED
+    assert [t.to_status for t in ret.transitions.all()] == ["submitted", "signed_off", "accepted"]
+    assert ret.snapshots.get().data["assignments"][0]["registration_number"] == "SW100200"
+    actions = set(AuditEvent.objects.filter(target_id=str(ret.pk)).values_list("action", flat=True))
+    assert {"return.submitted", "return.signed_off", "return.accepted"} <= actions
+
+
+def test_submission_needs_a_check_of_this_revision(world, ret):
+    add_row(ret, world.own, registration_number="SW2")  # changed since the check
+    with pytest.raises(services.ReturnError, match="changed since it was last checked"):
+        services.submit_return(ret=ret, by=world.own.users[Role.BOROUGH_SUBMITTER])
+
+
+def test_submission_needs_no_errors_and_every_query_explained(world):
+    side = world.own
+    ret = checked(draft_return(side), errors=1, queries=["q1"])
+    with pytest.raises(services.ReturnError, match="Correct the 1 error.*Explain the 1 query"):
+        services.submit_return(ret=ret, by=side.users[Role.BOROUGH_SUBMITTER])
+    ret = checked(ret, queries=["q1"])
+    services.explain_query(ret=ret, by=side.users[Role.BOROUGH_SUBMITTER], key="q1", text="Agreed with the DCS")
+    services.submit_return(ret=ret, by=side.users[Role.BOROUGH_SUBMITTER])
+    assert ret.snapshots.get().data["explanations"] == {"q1": "Agreed with the DCS"}
+
+
+def test_an_empty_explanation_or_unknown_query_is_refused(world):
+    side = world.own
+    ret = checked(draft_return(side), queries=["q1"])
+    by = side.users[Role.BOROUGH_SUBMITTER]
+    with pytest.raises(services.ReturnError, match="Write an explanation"):
+        services.explain_query(ret=ret, by=by, key="q1", text="  ")
+    with pytest.raises(services.ReturnError, match="not on this return"):
+        services.explain_query(ret=ret, by=by, key="forged", text="x")
+    assert not QueryExplanation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "step, role",
+    [
+        ("submit", Role.REGIONAL_ANALYST),
+        ("submit", Role.AGENCY_USER),
+        ("sign_off", Role.BOROUGH_SUBMITTER),
+        ("accept", Role.BOROUGH_APPROVER),
+    ],
+)
+def test_each_step_is_refused_to_the_wrong_role(step, role, world, ret):
+    side = world.own
+    if step != "submit":
+        services.submit_return(ret=ret, by=side.users[Role.BOROUGH_SUBMITTER])
+    if step == "accept":
+        services.sign_off_return(ret=ret, by=side.users[Role.BOROUGH_APPROVER])
+    action = {"submit": services.submit_return, "sign_off": services.sign_off_return, "accept": services.accept_return}
+    with pytest.raises(services.ReturnError):
+        action[step](ret=ret, by=side.users[role])
+    with pytest.raises(services.ReturnError):  # and to the same role of another tenant
+        action[step](
+            ret=ret,
+            by=world.other.users[
+                {"submit": Role.BOROUGH_SUBMITTER, "sign_off": Role.BOROUGH_APPROVER, "accept": Role.REGIONAL_ANALYST}[
+                    step
+                ]
+            ],
+        )
+
+
+def test_steps_out_of_order_are_refused(world, ret):
+    side = world.own
+    with pytest.raises(services.ReturnError, match="Only a submitted return can be signed off"):
+        services.sign_off_return(ret=ret, by=side.users[Role.BOROUGH_APPROVER])
+    with pytest.raises(services.ReturnError, match="Only a signed-off return can be accepted"):
+        services.accept_return(ret=ret, by=side.users[Role.REGIONAL_ANALYST])
+    services.submit_return(ret=ret, by=side.users[Role.BOROUGH_SUBMITTER])
+    with pytest.raises(services.ReturnError, match="already submitted"):
+        services.submit_return(ret=ret, by=side.users[Role.BOROUGH_SUBMITTER])
+    with pytest.raises(services.ReturnError, match="cannot be changed"):
+        add_row(ret, side, registration_number="SW3")
+
+
+def test_returned_for_amendment_with_a_comment_then_resubmitted_keeps_both_versions(world, ret):
+    side = world.own
+    analyst = side.users[Role.REGIONAL_ANALYST]
+    services.submit_return(ret=ret, by=side.users[Role.BOROUGH_SUBMITTER])
+    with pytest.raises(services.ReturnError, match="Say what the borough needs to change"):
+        services.return_for_amendment(ret=ret, by=analyst, comment=" ")
+    services.return_for_amendment(ret=ret, by=analyst, comment="Row 1's agency is wrong")
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.RETURNED and ret.returned_comment == "Row 1's agency is wrong"
+    add_row(ret, side, registration_number="SW4")
+    services.submit_return(ret=checked(ret), by=side.users[Role.BOROUGH_SUBMITTER])
+    first, second = ret.snapshots.all()
+    assert len(first.data["assignments"]) == 1 and len(second.data["assignments"]) == 2
+
+
+def test_an_accepted_return_changes_only_after_an_audited_reopening(world, ret):
+    side = world.own
+    analyst = side.users[Role.REGIONAL_ANALYST]
+    services.submit_return(ret=ret, by=side.users[Role.BOROUGH_SUBMITTER])
+    services.sign_off_return(ret=ret, by=side.users[Role.BOROUGH_APPROVER])
+    services.accept_return(ret=ret, by=analyst)
+    with pytest.raises(services.ReturnError, match="Ask your regional analyst to reopen it"):
+        add_row(ret, side, registration_number="SW5")
+    services.reopen_return(ret=ret, by=analyst, comment="DfE asked for a correction")
+    add_row(ret, side, registration_number="SW5")
+    assert AuditEvent.objects.filter(action="return.returned", target_id=str(ret.pk)).exists()
+
+
+def test_a_locked_period_refuses_changes_to_a_draft(world, ret):
+    side = world.own
+    services.lock_period(period=ret.period, by=side.users[Role.REGIONAL_ANALYST])
+    with pytest.raises(services.ReturnError, match="locked"):
+        add_row(ret, side, registration_number="SW6")
+
+
+def test_sign_off_waits_for_each_breach_to_be_signed_off(world):
+    side = world.own
+    ret = draft_return(side)
+    row = add_row(ret, side, hourly_pay_rate="39.99")  # over the £36.40 social worker cap
+    ret.refresh_from_db()
+    run = ValidationRun.objects.create(ret=ret, revision=ret.revision, finished_at=timezone.now(), errors=1)
+    Finding.objects.create(
+        run=run, ret=ret, rule_code="RATE-001", severity="error", assignment=row, message="Over", key="r"
+    )
+    Return.objects.filter(pk=ret.pk).update(validated_revision=ret.revision)
+    approver = side.users[Role.BOROUGH_APPROVER]
+    services.sign_off_row_breach(
+        ret=ret, by=approver, assignment=row, reason="Court work", signed_by_title="DCS", chief_executive="A. Chief"
+    )
+    row.refresh_from_db()
+    assert row.breach_sign_off.hourly_rate == row.hourly_pay_rate
+    with pytest.raises(services.ReturnError, match="already signed off"):
+        services.sign_off_row_breach(
+            ret=ret, by=approver, assignment=row, reason="Again", signed_by_title="DCS", chief_executive="A. Chief"
+        )
+
+
+def test_periods_are_extended_later_only(world, ret):
+    analyst = world.own.users[Role.REGIONAL_ANALYST]
+    period = ret.period
+    with pytest.raises(services.ReturnError, match="later, not earlier"):
+        services.extend_period(
+            period=period, by=analyst, deadline=period.deadline - timedelta(days=1), locks_on=period.locks_on
+        )
+    services.extend_period(
+        period=period,
+        by=analyst,
+        deadline=period.deadline + timedelta(days=7),
+        locks_on=period.locks_on + timedelta(days=7),
+    )
+    assert AuditEvent.objects.filter(action="period.extended").exists()
+    assert period.label.startswith("2026-27 Q2") and date(2026, 7, 1) == period.starts_on
