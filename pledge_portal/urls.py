@@ -13,6 +13,7 @@ from pledge_portal.jobs.urls import api_urlpatterns as jobs_api
 from pledge_portal.tenancy import PUBLIC
 from rates.urls import api_urlpatterns as rates_api
 from references.urls import api_urlpatterns as references_api
+from returns.urls import api_urlpatterns as returns_api
 
 
 class SchemaView(SpectacularAPIView):
@@ -44,6 +45,7 @@ api_v1 = [
     *jobs_api,
     *rates_api,
     *references_api,
+    *returns_api,
 ]
 
 urlpatterns = [
@@ -57,6 +59,7 @@ urlpatterns = [
     path("agencies/", include("agencies.urls")),
     path("rates/", include("rates.urls")),
     path("references/", include("references.urls")),
+    path("returns/", include("returns.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -14,8 +14,9 @@ class MoneyField(forms.Field):
 
     widget = forms.TextInput
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, money_options: dict | None = None, **kwargs):
         super().__init__(**kwargs)
+        self.money_options = money_options or {}  # parse_money's maximum, what and per, for other amounts
         self.widget.attrs.update(
             {"inputmode": "decimal", "spellcheck": "false", "maxlength": "20", "class": "govuk-input--width-5"}
         )
@@ -25,7 +26,7 @@ class MoneyField(forms.Field):
         if value in self.empty_values:
             return None
         try:
-            return parse_money(value)
+            return parse_money(value, **self.money_options)
         except MoneyError as exc:
             raise forms.ValidationError(str(exc)) from exc
 

@@ -15,11 +15,14 @@ class MoneyError(ValueError):
     """Input that is not an amount of money we can read without guessing; the message says why."""
 
 
-def parse_money(value, *, maximum: Decimal = MAX_HOURLY_RATE) -> Decimal:
+def parse_money(
+    value, *, maximum: Decimal = MAX_HOURLY_RATE, what: str = "the hourly rate", per: str = " an hour"
+) -> Decimal:
     """Read an hourly amount typed by a person or sent by a system: "£38.50", "38.5", "38,50", 38.5.
 
     Refuses, with a message saying what to do, anything it would have to guess at: more than two decimal
-    places, letters, negative or zero amounts, or amounts above ``maximum`` an hour."""
+    places, letters, negative or zero amounts, or amounts above ``maximum`` an hour. Other amounts (a
+    quarter's spend) pass their own ``maximum``, ``what`` ("the spend") and ``per`` ("")."""
     if isinstance(value, Decimal | int) and not isinstance(value, bool):
         text = str(value)
     elif isinstance(value, float):
@@ -27,28 +30,28 @@ def parse_money(value, *, maximum: Decimal = MAX_HOURLY_RATE) -> Decimal:
     elif isinstance(value, str):
         text = value
     else:
-        raise MoneyError("Enter the hourly rate as an amount in pounds, like 38.50.")
+        raise MoneyError(f"Enter {what} as an amount in pounds, like 38.50.")
     text = text.strip().replace(" ", "").removeprefix("£").removeprefix("GBP")
     if not text:
-        raise MoneyError("Enter the hourly rate, like 38.50.")
+        raise MoneyError(f"Enter {what}, like 38.50.")
     if text.startswith("-"):
-        raise MoneyError("The hourly rate must be more than £0.")
+        raise MoneyError(f"{what[0].upper()}{what[1:]} must be more than £0.")
     if _DECIMAL_COMMA.match(text):
         text = text.replace(",", ".")
     elif _THOUSANDS.match(text):
         text = text.replace(",", "")
     elif not _PLAIN.match(text):
-        raise MoneyError(f"“{value}” is not an amount of money. Enter the hourly rate in pounds, like 38.50.")
+        raise MoneyError(f"“{value}” is not an amount of money. Enter {what} in pounds, like 38.50.")
     try:
         amount = Decimal(text)
     except InvalidOperation as exc:
-        raise MoneyError("Enter the hourly rate in pounds, like 38.50.") from exc
+        raise MoneyError(f"Enter {what} in pounds, like 38.50.") from exc
     if amount != amount.quantize(PENNY):
-        raise MoneyError("Enter the hourly rate in pounds and pence, with no more than 2 decimal places.")
+        raise MoneyError(f"Enter {what} in pounds and pence, with no more than 2 decimal places.")
     if amount <= 0:
-        raise MoneyError("The hourly rate must be more than £0.")
+        raise MoneyError(f"{what[0].upper()}{what[1:]} must be more than £0.")
     if amount > maximum:
-        raise MoneyError(f"£{amount:,.2f} an hour is more than £{maximum:,.0f}. Check the hourly rate.")
+        raise MoneyError(f"£{amount:,.2f}{per} is more than £{maximum:,.0f}. Check {what}.")
     return amount.quantize(PENNY)
 
 

@@ -32,10 +32,14 @@ from pledge_portal.tenancy import PUBLIC, SIGNED_IN, may_use
 from rates import services as rate_services
 from rates.models import LocalRole, RoleCategory
 from references import services as reference_services
+from returns import services as returns_services
+from returns.models import ReportingUnit
 
 from .conftest import Side, World
 from .rates.helpers import publish_card
 from .references.helpers import completed_reference
+from .returns.helpers import add_row, draft_return, good_row
+from .returns.helpers import open_period as open_return_period
 
 LOGIN = "login"  # anonymous visitors are redirected to the sign-in page
 ANONYMOUS = "anonymous"
@@ -94,6 +98,35 @@ SIGN_OFF_READERS = BOROUGH_ROLES | REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
 REFERENCE_PARTIES = AGENCY_ROLES | BOROUGH_ROLES | {Role.PLATFORM_ADMIN}
 # A draft rate card is invisible (404) to everyone but its region's analysts and platform admins.
 NOT_ANALYSTS_404 = {r: 404 for r in Role.values if r not in ANALYSTS_AND_ADMINS}
+
+
+RETURN_MAKERS = BOROUGH_ROLES | {Role.MSP_USER}
+RETURN_READERS = RETURN_MAKERS | REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
+REGIONAL_AND_ADMIN = REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
+# Regional roles and platform admins read returns but only the unit's own users (and its MSP) change them.
+NOT_MAKERS_404 = dict.fromkeys(REGIONAL_AND_ADMIN, 404)
+
+
+def _period(side: Side, role: str) -> dict:
+    return {"pk": side.ret.period_id}
+
+
+def _side_return(side: Side, role: str):
+    """An MSP user's return is the one of the borough their MSP serves; everyone else's is the borough's."""
+    return side.msp_ret if role == Role.MSP_USER else side.ret
+
+
+def _ret(side: Side, role: str) -> dict:
+    return {"pk": _side_return(side, role).pk}
+
+
+def _ret_borough(side: Side, role: str) -> int:
+    return _side_return(side, role).unit.boroughs.get().pk
+
+
+def _row(side: Side, role: str) -> dict:
+    ret = _side_return(side, role)
+    return {"pk": ret.pk, "row": ret.assignments.get().pk}
 
 
 def _draft(side: Side, role: str) -> dict:
@@ -163,6 +196,37 @@ TABLE: dict[str, Access] = {
     "api-reference-request": Access(REFERENCE_PARTIES, anon=403, kwargs=lambda s, r: {"pk": s.open_request.pk}),
     "api-references": Access(REFERENCE_PARTIES, anon=403),
     "api-reference": Access(REFERENCE_PARTIES, anon=403, kwargs=lambda s, r: {"pk": s.reference.pk}),
+    # Returns: a unit's own users and its MSP make them; the region's roles read them.
+    "returns:list": Access(RETURN_READERS),
+    "returns:start": Access(RETURN_MAKERS, ok=405),
+    "returns:rules": Access(SIGNED_IN),
+    "returns:periods": Access(REGIONAL_AND_ADMIN),
+    "returns:period-create": Access(ANALYSTS_AND_ADMINS),
+    "returns:completeness": Access(REGIONAL_AND_ADMIN, kwargs=_period),
+    "returns:period-extend": Access(ANALYSTS_AND_ADMINS, kwargs=_period),
+    "returns:period-lock": Access(ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period),
+    "returns:detail": Access(RETURN_READERS, kwargs=_ret),
+    "returns:row-add": Access(RETURN_READERS, kwargs=_ret, per_role_ok=NOT_MAKERS_404),
+    "returns:row-edit": Access(RETURN_READERS, kwargs=_row, per_role_ok=NOT_MAKERS_404),
+    "returns:row-end": Access(RETURN_READERS, kwargs=_row, per_role_ok=NOT_MAKERS_404),
+    "returns:row-remove": Access(RETURN_READERS, kwargs=_row, per_role_ok=NOT_MAKERS_404),
+    "returns:row-breach": Access({Role.BOROUGH_APPROVER}, kwargs=_row),
+    "returns:workforce": Access(RETURN_READERS, kwargs=_ret, per_role_ok=NOT_MAKERS_404),
+    "returns:template": Access(RETURN_READERS, kwargs=_ret),
+    "returns:upload": Access(RETURN_READERS, kwargs=_ret, per_role_ok=NOT_MAKERS_404),
+    "returns:dfe-export": Access(RETURN_READERS, kwargs=lambda s, r: {**_ret(s, r), "borough": _ret_borough(s, r)}),
+    "returns:check": Access(RETURN_MAKERS | ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_ret),
+    "returns:findings": Access(RETURN_READERS, kwargs=_ret),
+    "returns:snapshot": Access(RETURN_READERS, kwargs=lambda s, r: {**_ret(s, r), "number": 1}),
+    "returns:workflow": Access(
+        RETURN_READERS, ok=405, methods=("get", "post"), kwargs=lambda s, r: {**_ret(s, r), "step": "submit"}
+    ),
+    "api-returns": Access(RETURN_READERS, anon=403),
+    "api-return": Access(RETURN_READERS, anon=403, kwargs=_ret),
+    "api-return-assignments": Access(RETURN_MAKERS, ok=405, anon=403, kwargs=_ret),
+    "api-return-validate": Access(RETURN_MAKERS | ANALYSTS_AND_ADMINS, ok=405, anon=403, kwargs=_ret),
+    "api-return-findings": Access(RETURN_READERS, anon=403, kwargs=_ret),
+    "api-return-submit": Access(RETURN_MAKERS, ok=405, anon=403, kwargs=_ret),
     # allauth: sign-in, password and two-factor pages.
     "account_login": identity(anon=200, signed_in=302),
     "account_logout": identity(anon=302, signed_in=200),
@@ -288,6 +352,19 @@ def walk_world(world: World, settings) -> World:
             chief_executive="A. Chief",
         )
         side.reference = completed_reference(side, candidate_name=f"Kit of {side.borough.name}")
+        period = open_return_period(side)
+        side.ret = draft_return(side, period=period, with_card=False)
+        add_row(side.ret, side, registration_number=f"SW{side.region.pk}01")
+        returns_services._snapshot(side.ret, side.users[Role.BOROUGH_SUBMITTER])
+        msp_unit = ReportingUnit.objects.get(boroughs=side.msp_borough)
+        side.msp_ret = returns_services.start_return(unit=msp_unit, period=period, by=side.users[Role.MSP_USER])
+        returns_services.save_assignment(
+            ret=side.msp_ret,
+            by=side.users[Role.MSP_USER],
+            expected_revision=side.msp_ret.revision,
+            values=good_row(side, borough=side.msp_borough, registration_number=f"SW{side.region.pk}02"),
+        )
+        returns_services._snapshot(side.msp_ret, side.users[Role.MSP_USER])
         side.open_request = reference_services.request_reference(
             agency=side.agency,
             borough=side.borough,
@@ -335,6 +412,8 @@ def private_markers(side: Side) -> list[str]:
         f"invitee-{side.borough.organisation.slug}@example.test",
         side.reference.candidate_name,
         side.open_request.candidate_name,
+        f"SW{side.region.pk}01",
+        f"SW{side.region.pk}02",
     ]
 
 

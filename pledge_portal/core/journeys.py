@@ -29,6 +29,12 @@ ORGANISATION_ADMINS = frozenset(ADMIN_ROLE_BY_KIND.values()) | {Role.PLATFORM_AD
 
 JOURNEYS: tuple[Journey, ...] = (
     Journey(
+        "Returns",
+        "returns:list",
+        BOROUGH_ROLES | REGIONAL_ROLES | {Role.MSP_USER, Role.PLATFORM_ADMIN},
+        "Quarterly returns: agency assignments and workforce figures, checked, signed off and accepted.",
+    ),
+    Journey(
         "Caps",
         "rates:current",
         SIGNED_IN,

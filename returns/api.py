@@ -1,0 +1,282 @@
+"""Returns API, mainly for managed service providers sending their boroughs' rows from their own systems.
+Same scoping and the same services as the pages: rows sent here get the same validation."""
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import ListCreateAPIView, RetrieveAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from boroughs.models import Borough
+from rates.models import EngagementType, LocalRole, RoleCategory
+from rates.money import MoneyError, parse_money
+
+from . import selectors, services
+from .models import Assignment, Finding, Return
+from .views import ANALYSTS, MAKERS, READERS
+
+
+class MoneyString(serializers.Field):
+    """Money as a string with two decimals, read by the one money parser."""
+
+    def to_representation(self, value):
+        return None if value is None else f"{value:.2f}"
+
+    def to_internal_value(self, data):
+        if data in (None, ""):
+            return None
+        try:
+            return parse_money(str(data))
+        except MoneyError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    borough = serializers.SlugRelatedField(slug_field="gss_code", queryset=Borough.objects.all())
+    role = serializers.CharField(
+        required=False, allow_blank=True, help_text="A core role code (social-worker, ...) or a local role code"
+    )
+    agency = serializers.CharField(source="agency_name", required=False, allow_blank=True)
+    engagement_type = serializers.ChoiceField(choices=EngagementType.choices, required=False, allow_blank=True)
+    hourly_pay_rate = MoneyString(required=False, allow_null=True)
+    hourly_charge_rate = MoneyString(required=False, allow_null=True)
+    previous_employer = serializers.SlugRelatedField(
+        slug_field="gss_code", queryset=Borough.objects.all(), required=False, allow_null=True
+    )
+    breach_sign_off = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "position",
+            "borough",
+            "registration_number",
+            "role",
+            "agency",
+            "engagement_type",
+            "start_date",
+            "end_date",
+            "hourly_pay_rate",
+            "hourly_charge_rate",
+            "project_team",
+            "pqe_years",
+            "previous_employer",
+            "left_previous_on",
+            "reference_received",
+            "notice_period_weeks",
+            "breach_sign_off",
+        ]
+        read_only_fields = ["position", "breach_sign_off"]
+
+    def to_representation(self, row):
+        data = super().to_representation(row)
+        data["role"] = row.local_role.code if row.local_role_id else (row.role.code if row.role_id else "")
+        return data
+
+    def validate_role(self, value):
+        if not value:
+            return (None, None)
+        region = self.context["ret"].period.region
+        core = RoleCategory.objects.filter(code=value).first()
+        if core:
+            return (core, None)
+        local = LocalRole.objects.filter(region=region, code=value).select_related("core").first()
+        if local:
+            return (local.core, local)
+        raise ValidationError(f"“{value}” is not a role code of {region.name}.")
+
+    def to_values(self, data: dict) -> dict:
+        role, local = data.pop("role", (None, None))
+        return {**data, "role": role, "local_role": local}
+
+
+class WorkforceSerializer(serializers.Serializer):
+    role = serializers.CharField(source="role.code")
+    permanent_headcount = serializers.IntegerField(allow_null=True)
+    permanent_fte = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    agency_headcount = serializers.IntegerField(allow_null=True)
+    agency_fte = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    vacancies_fte = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    starters = serializers.IntegerField(allow_null=True)
+    leavers = serializers.IntegerField(allow_null=True)
+
+
+class ReturnSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.name", read_only=True)
+    period = serializers.CharField(source="period.label", read_only=True)
+    period_id = serializers.IntegerField(read_only=True)
+    deadline = serializers.DateField(source="period.deadline", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Return
+        fields = ["id", "unit", "period", "period_id", "deadline", "status", "revision", "validated_revision", "url"]
+
+    def get_url(self, ret) -> str:
+        return reverse("returns:detail", args=[ret.pk])
+
+
+class ReturnDetailSerializer(ReturnSerializer):
+    workforce = WorkforceSerializer(many=True, read_only=True)
+    assignments = serializers.SerializerMethodField()
+
+    class Meta(ReturnSerializer.Meta):
+        fields = [*ReturnSerializer.Meta.fields, "returned_comment", "workforce", "assignments"]
+
+    def get_assignments(self, ret) -> list[dict]:
+        rows = ret.assignments.select_related("borough", "role", "local_role", "previous_employer")
+        return AssignmentSerializer(rows, many=True, context={"ret": ret}).data
+
+
+class StartSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(help_text="The reporting unit's id")
+    period = serializers.IntegerField(help_text="The reporting period's id")
+
+
+class ReturnListApi(ListCreateAPIView):
+    """Returns you may read. POST {unit, period} starts (or finds) your unit's return for a period."""
+
+    required_roles = READERS
+    serializer_class = ReturnSerializer
+
+    def get_queryset(self):
+        return selectors.returns_visible_to(self.request.user).order_by("-period__starts_on", "unit__name")
+
+    @extend_schema(request=StartSerializer, responses={201: ReturnSerializer})
+    def post(self, request, *args, **kwargs):
+        data = StartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        unit = selectors.units_made_by(request.user).filter(pk=data.validated_data["unit"]).first()
+        period = selectors.periods_visible_to(request.user).filter(pk=data.validated_data["period"]).first()
+        if unit is None or period is None:
+            raise NotFound("No such reporting unit or period for you.")
+        try:
+            ret = services.start_return(unit=unit, period=period, by=request.user)
+        except services.ReturnError as exc:
+            raise ValidationError({"non_field_errors": [str(exc)]}) from exc
+        return Response(ReturnSerializer(ret).data, status=status.HTTP_201_CREATED)
+
+
+class ReturnScoped:
+    required_roles = READERS
+
+    def get_return(self, pk) -> Return:
+        ret = selectors.returns_visible_to(self.request.user).filter(pk=pk).first()
+        if ret is None:
+            raise NotFound()
+        return ret
+
+
+class ReturnDetailApi(ReturnScoped, RetrieveAPIView):
+    """One return with its workforce section and every row."""
+
+    serializer_class = ReturnDetailSerializer
+
+    def get_object(self):
+        return self.get_return(self.kwargs["pk"])
+
+
+class LoadSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(help_text="The return's revision you are changing (from GET)")
+    mode = serializers.ChoiceField(choices=["replace", "merge"])
+    rows = AssignmentSerializer(many=True)
+
+
+class ReturnAssignmentsApi(ReturnScoped, APIView):
+    """Send rows: ``replace`` makes the rows exactly these; ``merge`` updates rows with the same
+    registration number and start date and adds the rest. All or nothing; 409 if the return changed since
+    the revision you name."""
+
+    required_roles = MAKERS
+
+    @extend_schema(request=LoadSerializer, responses={200: ReturnSerializer})
+    def put(self, request, pk):
+        ret = self.get_return(pk)
+        if not selectors.returns_made_by(request.user).filter(pk=ret.pk).exists():
+            raise NotFound()
+        body = LoadSerializer(data=request.data, context={"ret": ret})
+        body.is_valid(raise_exception=True)
+        row_serializer = AssignmentSerializer(context={"ret": ret})
+        rows = [row_serializer.to_values(dict(row)) for row in body.validated_data["rows"]]
+        try:
+            counts = services.load_assignments(
+                ret=ret,
+                by=request.user,
+                expected_revision=body.validated_data["revision"],
+                rows=rows,
+                mode=body.validated_data["mode"],
+                source="api",
+            )
+        except services.StaleRevision as exc:
+            return Response({"detail": str(exc), "revision": exc.ret.revision}, status=status.HTTP_409_CONFLICT)
+        except services.ReturnError as exc:
+            raise ValidationError({"non_field_errors": [str(exc)]}) from exc
+        ret.refresh_from_db()
+        return Response({**ReturnSerializer(ret).data, **counts})
+
+
+class ReturnValidateApi(ReturnScoped, APIView):
+    """Start a check of the return as it is now; follow ``job`` for progress, then read the findings."""
+
+    required_roles = MAKERS | ANALYSTS
+
+    @extend_schema(request=None, responses={202: dict})
+    def post(self, request, pk):
+        ret = self.get_return(pk)
+        try:
+            run = services.request_validation(ret=ret, by=request.user)
+        except services.ReturnError as exc:
+            raise ValidationError({"non_field_errors": [str(exc)]}) from exc
+        return Response(
+            {
+                "validation_run": run.pk,
+                "revision": run.revision,
+                "job": reverse("api-job-detail", args=[run.task_run_id]),
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    explanation = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Finding
+        fields = ["rule_code", "severity", "position", "field", "message", "key", "explanation"]
+
+
+class ReturnFindingsApi(ReturnScoped, APIView):
+    """The latest check's findings, with explanations written so far."""
+
+    @extend_schema(responses={200: FindingSerializer(many=True)})
+    def get(self, request, pk):
+        ret = self.get_return(pk)
+        run = selectors.latest_run(ret)
+        if run is None:
+            return Response({"status": "not checked", "findings": []})
+        findings = selectors.findings_with_explanations(run) if run.finished_at else []
+        return Response(
+            {
+                "status": "finished" if run.finished_at else "running",
+                "revision": run.revision,
+                "current": run.revision == ret.revision,
+                "errors": run.errors,
+                "queries": run.queries,
+                "findings": FindingSerializer(findings, many=True).data,
+            }
+        )
+
+
+class ReturnSubmitApi(ReturnScoped, APIView):
+    required_roles = MAKERS
+
+    @extend_schema(request=None, responses={200: ReturnSerializer})
+    def post(self, request, pk):
+        ret = self.get_return(pk)
+        try:
+            ret = services.submit_return(ret=ret, by=request.user)
+        except services.ReturnError as exc:
+            raise ValidationError({"non_field_errors": [str(exc)]}) from exc
+        return Response(ReturnSerializer(ret).data)

@@ -1,0 +1,585 @@
+"""Return pages: the list and start, the return with its rows, editing rows and the workforce section,
+uploads and downloads, the check and its findings, the workflow, periods and completeness, and the rules.
+
+Views are thin: each reads through ``selectors`` (so another unit's return is a 404) and changes state
+only through ``services``, which say no with a message the page shows.
+"""
+
+from functools import cached_property
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from boroughs.models import Region
+from pledge_portal.accounts.roles import BOROUGH_ROLES, REGIONAL_ROLES, Role
+from pledge_portal.core.uploads import explain_refused_uploads
+from pledge_portal.tenancy import SIGNED_IN, RoleRequiredMixin, get_visible_or_404
+from rates.selectors import RateCheckError
+from rates.services import RateCardError
+
+from . import selectors, services
+from .forms import (
+    AssignmentForm,
+    CommentForm,
+    EndAssignmentForm,
+    ExplanationForm,
+    ExtendPeriodForm,
+    OptionalCommentForm,
+    PeriodForm,
+    RevisionForm,
+    RowBreachForm,
+    UploadForm,
+    WorkforceForm,
+)
+from .models import Finding, Return
+
+READERS = BOROUGH_ROLES | REGIONAL_ROLES | {Role.MSP_USER, Role.PLATFORM_ADMIN}
+MAKERS = selectors.RETURN_MAKERS
+ANALYSTS = frozenset({Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN})
+ROWS_PER_PAGE = 100
+
+
+class ReturnListView(RoleRequiredMixin, TemplateView):
+    """Makers: their unit's returns and the periods open now. Regional roles: their region's periods."""
+
+    required_roles = READERS
+    template_name = "returns/list.html"
+
+    def get_context_data(self, **kwargs):
+        user, today = self.request.user, timezone.localdate()
+        returns = selectors.returns_visible_to(user).order_by("-period__starts_on", "unit__name")
+        units = list(selectors.units_made_by(user))
+        started = set(returns.values_list("unit_id", "period_id"))
+        startable = [
+            (unit, period)
+            for period in selectors.periods_visible_to(user)
+            if period.opens_on <= today and not period.is_locked(today)
+            for unit in units
+            if unit.region_id == period.region_id and (unit.pk, period.pk) not in started
+        ]
+        page = Paginator(returns, 50).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            page_obj=page,
+            returns=page.object_list,
+            startable=startable,
+            periods=selectors.periods_visible_to(user)[:12] if user.is_regional or user.is_platform_admin else [],
+            today=today,
+            **kwargs,
+        )
+
+
+class StartReturnView(RoleRequiredMixin, View):
+    required_roles = MAKERS
+    http_method_names = ["post"]
+
+    def post(self, request):
+        unit = get_visible_or_404(selectors.units_made_by, request.user, pk=request.POST.get("unit") or 0)
+        period = get_visible_or_404(selectors.periods_visible_to, request.user, pk=request.POST.get("period") or 0)
+        try:
+            ret = services.start_return(unit=unit, period=period, by=request.user)
+        except services.ReturnError as exc:
+            messages.error(request, str(exc))
+            return redirect("returns:list")
+        return redirect("returns:detail", pk=ret.pk)
+
+
+class ReturnMixin(RoleRequiredMixin):
+    required_roles = READERS
+
+    @cached_property
+    def ret(self) -> Return:
+        return get_visible_or_404(selectors.returns_visible_to, self.request.user, pk=self.kwargs["pk"])
+
+    @cached_property
+    def is_maker(self) -> bool:
+        return selectors.returns_made_by(self.request.user).filter(pk=self.ret.pk).exists()
+
+    def require_maker(self):
+        if not self.is_maker:
+            raise Http404("Only the borough's own users can change its return.")
+
+    page_title = ""
+
+    def context(self, **extra) -> dict:
+        return {"ret": self.ret, "is_maker": self.is_maker, "page_title": self.page_title, **extra}
+
+    def refuse(self, exc: services.ReturnError, to: str = "returns:detail"):
+        messages.error(self.request, str(exc))
+        return redirect(to, pk=self.ret.pk)
+
+
+class ReturnDetailView(ReturnMixin, View):
+    template_name = "returns/detail.html"
+
+    def get(self, request, pk):
+        ret = self.ret
+        user = request.user
+        rows = ret.assignments.select_related("borough", "role", "local_role", "breach_sign_off")
+        page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+        run = selectors.latest_run(ret)
+        boroughs = list(ret.unit.boroughs.all())
+        can_approve = user.has_role(Role.BOROUGH_APPROVER) and any(
+            b.organisation_id in user.organisation_ids() for b in boroughs
+        )
+        is_analyst = user.has_role(Role.PLATFORM_ADMIN) or (
+            user.has_role(Role.REGIONAL_ANALYST) and user.regions().filter(pk=ret.period.region_id).exists()
+        )
+        breach_rows = set()
+        if run is not None:
+            breach_rows = set(run.findings.filter(rule_code="RATE-001").values_list("assignment_id", flat=True))
+        return render(
+            request,
+            self.template_name,
+            self.context(
+                page_obj=page,
+                rows=page.object_list,
+                run=run,
+                checked=run is not None and run.finished_at and ret.validated_revision == ret.revision,
+                problems=services.submission_problems(ret) if ret.is_editable else [],
+                workforce=ret.workforce.select_related("role"),
+                boroughs=boroughs,
+                can_approve=can_approve,
+                is_analyst=is_analyst,
+                breach_rows=breach_rows,
+                transitions=ret.transitions.select_related("by"),
+                snapshots=ret.snapshots.only("number", "created_at", "revision"),
+                revision_form=RevisionForm(initial={"revision": ret.revision}),
+                comment_form=CommentForm(),
+                accept_form=OptionalCommentForm(),
+            ),
+        )
+
+
+class RowFormView(ReturnMixin, View):
+    """Add a row (no ``row`` in the URL) or change one."""
+
+    template_name = "returns/row_form.html"
+
+    @property
+    def page_title(self) -> str:
+        return "Change the assignment" if "row" in self.kwargs else "Add an assignment"
+
+    def row(self):
+        if "row" not in self.kwargs:
+            return None
+        return self.ret.assignments.filter(pk=self.kwargs["row"]).first() or self._missing()
+
+    @staticmethod
+    def _missing():
+        raise Http404("No such row on this return.")
+
+    def get(self, request, pk, row=None):
+        self.require_maker()
+        form = AssignmentForm(initial=AssignmentForm.initial_for(self.row(), self.ret.revision), ret=self.ret)
+        return render(request, self.template_name, self.context(form=form, row=self.row()))
+
+    def post(self, request, pk, row=None):
+        self.require_maker()
+        form = AssignmentForm(request.POST, ret=self.ret)
+        if form.is_valid():
+            try:
+                saved = services.save_assignment(
+                    ret=self.ret,
+                    by=request.user,
+                    expected_revision=form.cleaned_data["revision"],
+                    values=form.values(),
+                    assignment=self.row(),
+                )
+            except services.ReturnError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Row {saved.position} saved. Check the return again before submitting.")
+                return redirect("returns:detail", pk=self.ret.pk)
+        return render(request, self.template_name, self.context(form=form, row=self.row()), status=400)
+
+
+class RowEndView(RowFormView):
+    template_name = "returns/row_end.html"
+    page_title = "End the assignment"
+
+    def get(self, request, pk, row):
+        self.require_maker()
+        form = EndAssignmentForm(initial={"revision": self.ret.revision})
+        return render(request, self.template_name, self.context(form=form, row=self.row()))
+
+    def post(self, request, pk, row):
+        self.require_maker()
+        form = EndAssignmentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.end_assignment(
+                    ret=self.ret,
+                    by=request.user,
+                    expected_revision=form.cleaned_data["revision"],
+                    assignment=self.row(),
+                    end_date=form.cleaned_data["end_date"],
+                )
+            except services.ReturnError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Row {self.row().position} ended.")
+                return redirect("returns:detail", pk=self.ret.pk)
+        return render(request, self.template_name, self.context(form=form, row=self.row()), status=400)
+
+
+class RowRemoveView(RowFormView):
+    template_name = "returns/row_remove.html"
+    page_title = "Remove the row"
+
+    def get(self, request, pk, row):
+        self.require_maker()
+        form = RevisionForm(initial={"revision": self.ret.revision})
+        return render(request, self.template_name, self.context(form=form, row=self.row()))
+
+    def post(self, request, pk, row):
+        self.require_maker()
+        form = RevisionForm(request.POST)
+        row_obj = self.row()
+        if form.is_valid():
+            try:
+                services.remove_assignment(
+                    ret=self.ret, by=request.user, expected_revision=form.cleaned_data["revision"], assignment=row_obj
+                )
+            except services.ReturnError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Row {row_obj.position} removed.")
+                return redirect("returns:detail", pk=self.ret.pk)
+        return render(request, self.template_name, self.context(form=form, row=row_obj), status=400)
+
+
+class RowBreachView(RowFormView):
+    """An approver signs off one over-cap row: the rates service records it and the row points at it."""
+
+    template_name = "returns/row_breach.html"
+    page_title = "Sign off the breach of the cap"
+    required_roles = frozenset({Role.BOROUGH_APPROVER})
+
+    def get(self, request, pk, row):
+        return render(request, self.template_name, self.context(form=RowBreachForm(), row=self.row()))
+
+    def post(self, request, pk, row):
+        form = RowBreachForm(request.POST)
+        if form.is_valid():
+            try:
+                services.sign_off_row_breach(ret=self.ret, by=request.user, assignment=self.row(), **form.cleaned_data)
+            except (services.ReturnError, RateCardError, RateCheckError) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"The breach on row {self.row().position} is signed off.")
+                return redirect("returns:detail", pk=self.ret.pk)
+        return render(request, self.template_name, self.context(form=form, row=self.row()), status=400)
+
+
+class WorkforceView(ReturnMixin, View):
+    template_name = "returns/workforce.html"
+    page_title = "Workforce figures"
+
+    def get(self, request, pk):
+        self.require_maker()
+        return render(request, self.template_name, self.context(form=WorkforceForm(ret=self.ret)))
+
+    def post(self, request, pk):
+        self.require_maker()
+        form = WorkforceForm(request.POST, ret=self.ret)
+        if form.is_valid():
+            try:
+                services.save_workforce(
+                    ret=self.ret,
+                    by=request.user,
+                    expected_revision=form.cleaned_data["revision"],
+                    lines=form.lines_data(),
+                    totals=form.totals_data(),
+                )
+            except services.ReturnError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Workforce figures saved.")
+                return redirect("returns:detail", pk=self.ret.pk)
+        return render(request, self.template_name, self.context(form=form), status=400)
+
+
+class TemplateDownloadView(ReturnMixin, View):
+    def get(self, request, pk):
+        from . import spreadsheets
+
+        content = spreadsheets.template_workbook(self.ret)
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        name = f"return-{self.ret.unit.name}-{self.ret.period.starts_on:%Y-%m}.xlsx".replace(" ", "-").lower()
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class UploadView(ReturnMixin, View):
+    template_name = "returns/upload.html"
+    page_title = "Upload the spreadsheet"
+
+    def get(self, request, pk):
+        self.require_maker()
+        return render(
+            request, self.template_name, self.context(form=UploadForm(initial={"revision": self.ret.revision}))
+        )
+
+    def post(self, request, pk):
+        from . import spreadsheets
+
+        self.require_maker()
+        form = UploadForm(request.POST, request.FILES)
+        valid = form.is_valid()
+        explain_refused_uploads(request, form)
+        problems = []
+        if valid:
+            try:
+                counts = spreadsheets.import_upload(
+                    ret=self.ret,
+                    by=request.user,
+                    uploaded_file=form.cleaned_data["workbook"],
+                    mode=form.cleaned_data["mode"],
+                    expected_revision=form.cleaned_data["revision"],
+                )
+            except spreadsheets.UploadRejected as exc:
+                problems = exc.problems
+                form.add_error("workbook", f"The workbook was not loaded: {len(problems)} problem(s) are listed below.")
+            except services.ReturnError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Workbook loaded: {counts['added']} rows added, {counts['updated']} updated, "
+                    f"{counts['removed']} removed. Check the return before submitting.",
+                )
+                return redirect("returns:detail", pk=self.ret.pk)
+        return render(
+            request,
+            self.template_name,
+            self.context(form=form, problems=problems[:200], more=len(problems) - 200),
+            status=400,
+        )
+
+
+class DfeExportView(ReturnMixin, View):
+    def get(self, request, pk, borough):
+        from . import exports
+
+        chosen = next((b for b in self.ret.unit.boroughs.all() if b.pk == borough), None)
+        if chosen is None:
+            raise Http404("That borough is not part of this return.")
+        response = HttpResponse(exports.dfe_return_csv(self.ret, chosen), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{exports.dfe_return_filename(self.ret, chosen)}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class CheckView(ReturnMixin, View):
+    required_roles = MAKERS | ANALYSTS
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        try:
+            services.request_validation(ret=self.ret, by=request.user)
+        except services.ReturnError as exc:
+            return self.refuse(exc)
+        return redirect("returns:findings", pk=self.ret.pk)
+
+
+class FindingsView(ReturnMixin, View):
+    """The latest check: progress while it runs (the page refreshes itself), then every finding, with a
+    box to explain each query."""
+
+    template_name = "returns/findings.html"
+
+    def get(self, request, pk, form=None, status=200):
+        run = selectors.latest_run(self.ret)
+        findings = selectors.findings_with_explanations(run) if run and run.finished_at else []
+        errors = [f for f in findings if f.severity == Finding.Severity.ERROR]
+        queries = [f for f in findings if f.severity == Finding.Severity.QUERY]
+        return render(
+            request,
+            self.template_name,
+            self.context(
+                run=run,
+                errors=errors,
+                queries=queries,
+                stale=bool(run and run.finished_at and run.revision != self.ret.revision),
+                failed_form=form,
+            ),
+            status=status,
+        )
+
+    def post(self, request, pk):
+        self.require_maker()
+        form = ExplanationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.explain_query(ret=self.ret, by=request.user, **form.cleaned_data)
+            except services.ReturnError as exc:
+                form.add_error("text", str(exc))
+            else:
+                messages.success(request, "Explanation saved.")
+                return redirect(f"{request.path}#query-{form.cleaned_data['key']}")
+        return self.get(request, pk, form=form, status=400)
+
+
+class WorkflowView(ReturnMixin, View):
+    """One POST per workflow step; the step names the service and whether a comment is required."""
+
+    http_method_names = ["post"]
+    STEPS = {
+        "submit": (services.submit_return, None, "Return submitted. Your approver can now sign it off."),
+        "sign-off": (services.sign_off_return, None, "Return signed off and sent to the regional team."),
+        "accept": (services.accept_return, OptionalCommentForm, "Return accepted."),
+        "send-back": (services.return_for_amendment, CommentForm, "Return sent back to the borough with your comment."),
+        "reopen": (services.reopen_return, CommentForm, "Return reopened for correction."),
+    }
+
+    def post(self, request, pk, step):
+        if step not in self.STEPS:
+            raise Http404
+        action, form_class, done = self.STEPS[step]
+        kwargs = {}
+        if form_class is not None:
+            form = form_class(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Write a comment saying what the borough needs to do.")
+                return redirect("returns:detail", pk=self.ret.pk)
+            kwargs["comment"] = form.cleaned_data["comment"]
+        try:
+            action(ret=self.ret, by=request.user, **kwargs)
+        except services.ReturnError as exc:
+            return self.refuse(exc)
+        messages.success(request, done)
+        return redirect("returns:detail", pk=self.ret.pk)
+
+
+class SnapshotView(ReturnMixin, View):
+    template_name = "returns/snapshot.html"
+
+    def get(self, request, pk, number):
+        snapshot = self.ret.snapshots.filter(number=number).select_related("created_by").first()
+        if snapshot is None:
+            raise Http404("No such version.")
+        return render(request, self.template_name, self.context(snapshot=snapshot))
+
+
+# --- Periods, completeness and the rules ------------------------------------------------------------
+
+
+class PeriodListView(RoleRequiredMixin, TemplateView):
+    required_roles = REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
+    template_name = "returns/periods.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            periods=selectors.periods_visible_to(user),
+            can_manage=user.has_role(*ANALYSTS),
+            today=timezone.localdate(),
+            **kwargs,
+        )
+
+
+class PeriodCreateView(RoleRequiredMixin, View):
+    required_roles = ANALYSTS
+    template_name = "returns/period_form.html"
+
+    def region(self) -> Region | None:
+        return self.request.user.regions().first() or (
+            Region.objects.order_by("pk").first() if self.request.user.is_platform_admin else None
+        )
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": PeriodForm(), "region": self.region()})
+
+    def post(self, request):
+        form = PeriodForm(request.POST)
+        region = self.region()
+        if form.is_valid() and region is not None:
+            try:
+                period = services.open_period(region=region, by=request.user, **form.cleaned_data)
+            except services.ReturnError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"{period.label} is open for returns from {period.opens_on:%-d %B %Y}.")
+                return redirect("returns:completeness", pk=period.pk)
+        return render(request, self.template_name, {"form": form, "region": region}, status=400)
+
+
+class PeriodMixin(RoleRequiredMixin):
+    required_roles = REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
+
+    @cached_property
+    def period(self):
+        return get_visible_or_404(selectors.periods_visible_to, self.request.user, pk=self.kwargs["pk"])
+
+
+class PeriodExtendView(PeriodMixin, View):
+    required_roles = ANALYSTS
+    template_name = "returns/period_extend.html"
+
+    def get(self, request, pk):
+        period = get_visible_or_404(selectors.periods_managed_by, request.user, pk=pk)
+        form = ExtendPeriodForm(initial={"deadline": period.deadline, "locks_on": period.locks_on})
+        return render(request, self.template_name, {"form": form, "period": period})
+
+    def post(self, request, pk):
+        period = get_visible_or_404(selectors.periods_managed_by, request.user, pk=pk)
+        form = ExtendPeriodForm(request.POST)
+        if form.is_valid():
+            try:
+                services.extend_period(period=period, by=request.user, **form.cleaned_data)
+            except services.ReturnError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Dates changed.")
+                return redirect("returns:completeness", pk=period.pk)
+        return render(request, self.template_name, {"form": form, "period": period}, status=400)
+
+
+class PeriodLockView(PeriodMixin, View):
+    required_roles = ANALYSTS
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        period = get_visible_or_404(selectors.periods_managed_by, request.user, pk=pk)
+        services.lock_period(period=period, by=request.user)
+        messages.success(request, f"{period.label} is locked.")
+        return redirect("returns:completeness", pk=period.pk)
+
+
+class CompletenessView(PeriodMixin, View):
+    template_name = "returns/completeness.html"
+
+    def get(self, request, pk):
+        today = timezone.localdate()
+        statuses = selectors.completeness_for(self.period, today=today)
+        done = sum(1 for s in statuses if s.ret and s.ret.status not in Return.EDITABLE)
+        return render(
+            request,
+            self.template_name,
+            {
+                "period": self.period,
+                "statuses": statuses,
+                "done": done,
+                "late": sum(1 for s in statuses if s.late),
+                "today": today,
+                "can_manage": request.user.has_role(*ANALYSTS),
+            },
+        )
+
+
+class RulesView(RoleRequiredMixin, TemplateView):
+    required_roles = SIGNED_IN
+    template_name = "returns/rules.html"
+
+    def get_context_data(self, **kwargs):
+        from .rules import all_rules
+
+        return super().get_context_data(rules=sorted(all_rules(), key=lambda r: r.code), **kwargs)

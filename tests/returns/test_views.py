@@ -1,0 +1,309 @@
+"""Return pages and API: starting, editing rows and workforce in the browser, stale edits, explanations,
+the workflow buttons, periods and completeness; the API for managed service providers."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from pledge_portal.accounts.roles import Role
+from returns import services
+from returns.models import Return
+
+from .helpers import add_row, draft_return, open_period, unit_of
+from .test_workflow import checked
+
+
+@pytest.fixture
+def submitter(world, client_for):
+    return client_for(world.own.users[Role.BOROUGH_SUBMITTER])
+
+
+ROW = {
+    "registration_number": "sw 123456",
+    "role": "",
+    "agency_name": "Own Agency Ltd",
+    "engagement_type": "paye",
+    "start_date": "04/05/2026",
+    "end_date": "",
+    "hourly_pay_rate": "£31.50",
+    "hourly_charge_rate": "40",
+    "pqe_years": "4.5",
+    "reference_received": "yes",
+    "notice_period_weeks": "4",
+}
+
+
+def row_post(world, ret, **changes):
+    from rates.models import RoleCategory
+
+    return {
+        **ROW,
+        "borough": world.own.borough.pk,
+        "role": RoleCategory.objects.get(code="social-worker").pk,
+        "revision": ret.revision,
+        **changes,
+    }
+
+
+def test_a_borough_user_starts_the_return_once_from_the_list(world, submitter):
+    from tests.rates.helpers import publish_card
+
+    publish_card(world.own.region, world.own.users[Role.REGIONAL_ANALYST])
+    period = open_period(world.own)
+    unit = unit_of(world.own)
+    page = submitter.get(reverse("returns:list")).content.decode()
+    assert f"Start {unit}" in page
+    first = submitter.post(reverse("returns:start"), {"unit": unit.pk, "period": period.pk})
+    second = submitter.post(reverse("returns:start"), {"unit": unit.pk, "period": period.pk})  # double click
+    assert first["Location"] == second["Location"] and Return.objects.count() == 1
+    other_unit = unit_of(world.other)
+    assert submitter.post(reverse("returns:start"), {"unit": other_unit.pk, "period": period.pk}).status_code == 404
+
+
+def test_a_row_is_added_with_uk_dates_and_pounds(world, submitter):
+    ret = draft_return(world.own)
+    response = submitter.post(reverse("returns:row-add", args=[ret.pk]), row_post(world, ret))
+    assert response.status_code == 302
+    row = ret.assignments.get()
+    assert row.registration_number == "SW123456" and str(row.hourly_pay_rate) == "31.50"
+    assert str(row.start_date) == "2026-05-04" and row.reference_received is True
+    assert row.agency == world.own.agency  # matched by name to the agency on the portal
+    page = submitter.get(reverse("returns:detail", args=[ret.pk])).content.decode()
+    assert "SW123456" in page and "Row 1 saved" in page
+
+
+def test_a_form_with_bad_values_lists_them_and_saves_nothing(world, submitter):
+    ret = draft_return(world.own)
+    response = submitter.post(
+        reverse("returns:row-add", args=[ret.pk]), row_post(world, ret, start_date="31/02/2026", hourly_pay_rate="abc")
+    )
+    page = response.content.decode()
+    assert response.status_code == 400 and "There is a problem" in page and "Enter a real date" in page
+    assert not ret.assignments.exists()
+
+
+def test_an_edit_made_on_an_older_revision_is_refused_and_keeps_what_was_typed(world, submitter, client_for):
+    ret = draft_return(world.own)
+    row = add_row(ret, world.own)
+    ret.refresh_from_db()
+    seen = ret.revision
+    colleague = client_for(world.own.users[Role.BOROUGH_APPROVER])
+    assert (
+        colleague.post(
+            reverse("returns:row-edit", args=[ret.pk, row.pk]), row_post(world, ret, pqe_years="9")
+        ).status_code
+        == 302
+    )
+    response = submitter.post(
+        reverse("returns:row-edit", args=[ret.pk, row.pk]), row_post(world, ret, revision=seen, pqe_years="2")
+    )
+    page = response.content.decode()
+    assert response.status_code == 400 and "Someone else changed this return" in page and 'value="2"' in page
+    row.refresh_from_db()
+    assert row.pqe_years == 9
+
+
+def test_rows_are_ended_and_removed(world, submitter):
+    ret = draft_return(world.own)
+    first, second = (
+        add_row(ret, world.own, registration_number="SW1"),
+        add_row(ret, world.own, registration_number="SW2"),
+    )
+    ret.refresh_from_db()
+    end = submitter.post(
+        reverse("returns:row-end", args=[ret.pk, first.pk]), {"revision": ret.revision, "end_date": "01/03/2026"}
+    )
+    assert end.status_code == 400 and "on or after the start date" in end.content.decode()
+    ret.refresh_from_db()
+    assert (
+        submitter.post(
+            reverse("returns:row-end", args=[ret.pk, first.pk]), {"revision": ret.revision, "end_date": "30/09/2026"}
+        ).status_code
+        == 302
+    )
+    ret.refresh_from_db()
+    assert (
+        submitter.post(reverse("returns:row-remove", args=[ret.pk, second.pk]), {"revision": ret.revision}).status_code
+        == 302
+    )
+    assert list(ret.assignments.values_list("registration_number", "end_date")) == [
+        ("SW1", first.start_date.replace(month=9, day=30))
+    ]
+    assert submitter.get(reverse("returns:row-edit", args=[ret.pk, second.pk])).status_code == 404
+
+
+def test_the_workforce_section_is_saved(world, submitter):
+    ret = draft_return(world.own)
+    line = ret.workforce.get(role__code="social-worker")
+    data = {
+        "revision": ret.revision,
+        f"{line.role_id}-permanent_headcount": "40",
+        f"{line.role_id}-agency_fte": "5.5",
+        "agency_spend_month_1": "£12,500.00",
+    }
+    response = submitter.post(reverse("returns:workforce", args=[ret.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    line.refresh_from_db()
+    ret.refresh_from_db()
+    assert (
+        line.permanent_headcount == 40
+        and str(line.agency_fte) == "5.50"
+        and str(ret.agency_spend_month_1) == "12500.00"
+    )
+
+
+def test_readers_who_are_not_makers_cannot_edit(world, client_for):
+    ret = draft_return(world.own)
+    analyst = client_for(world.own.users[Role.REGIONAL_ANALYST])
+    assert analyst.get(reverse("returns:detail", args=[ret.pk])).status_code == 200
+    assert analyst.post(reverse("returns:row-add", args=[ret.pk]), row_post(world, ret)).status_code == 404
+    assert not ret.assignments.exists()
+
+
+def test_queries_are_explained_on_the_findings_page_and_the_return_submitted(world, submitter, client_for):
+    ret = draft_return(world.own)
+    add_row(ret, world.own)
+    ret = checked(ret, queries=["ROW-010:SW100200::notice"])
+    url = reverse("returns:findings", args=[ret.pk])
+    assert "Why?" in submitter.get(url).content.decode()
+    blank = submitter.post(url, {"key": "ROW-010:SW100200::notice", "text": ""})
+    assert blank.status_code == 400 and "Write an explanation" in blank.content.decode()
+    assert (
+        submitter.post(url, {"key": "ROW-010:SW100200::notice", "text": "Agreed by the head of service"}).status_code
+        == 302
+    )
+    assert submitter.post(reverse("returns:workflow", args=[ret.pk, "submit"])).status_code == 302
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.SUBMITTED
+    approver = client_for(world.own.users[Role.BOROUGH_APPROVER])
+    approver.post(reverse("returns:workflow", args=[ret.pk, "sign-off"]))
+    analyst = client_for(world.own.users[Role.REGIONAL_ANALYST])
+    refused = analyst.post(reverse("returns:workflow", args=[ret.pk, "send-back"]), {"comment": ""}, follow=True)
+    assert "Write a comment" in refused.content.decode()
+    analyst.post(reverse("returns:workflow", args=[ret.pk, "accept"]), {"comment": ""})
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.ACCEPTED
+    assert submitter.get(reverse("returns:snapshot", args=[ret.pk, 1])).status_code == 200
+
+
+def test_completeness_shows_every_unit_and_highlights_late_ones(world, client_for):
+    ret = draft_return(world.own)
+    period = ret.period
+    services.ensure_reporting_units(region=world.own.region)
+    analyst = client_for(world.own.users[Role.REGIONAL_ANALYST])
+    page = analyst.get(reverse("returns:completeness", args=[period.pk])).content.decode()
+    assert world.own.borough.name in page and world.own.msp_borough.name in page and "Late" not in page
+    type(period).objects.filter(pk=period.pk).update(
+        deadline=timezone.localdate() - timedelta(days=1), opens_on=timezone.localdate() - timedelta(days=10)
+    )
+    page = analyst.get(reverse("returns:completeness", args=[period.pk])).content.decode()
+    assert page.count(">Late<") == 2
+
+
+def test_an_analyst_opens_a_period_from_the_form(world, client_for):
+    analyst = client_for(world.own.users[Role.REGIONAL_ANALYST])
+    bad = analyst.post(
+        reverse("returns:period-create"),
+        {"starts_on": "02/07/2026", "deadline": "31/12/2026", "locks_on": "31/12/2026", "cool_off_months": "6"},
+    )
+    assert bad.status_code == 400 and "first day of a quarter" in bad.content.decode()
+    good = analyst.post(
+        reverse("returns:period-create"),
+        {"starts_on": "01/10/2026", "deadline": "31/01/2027", "locks_on": "28/02/2027", "cool_off_months": "6"},
+    )
+    assert good.status_code == 302
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+def api_row(world, **changes):
+    return {
+        "borough": world.own.msp_borough.gss_code,
+        "registration_number": "SW555",
+        "role": "social-worker",
+        "agency": world.own.agency.name,
+        "engagement_type": "umbrella",
+        "start_date": "2026-05-04",
+        "hourly_pay_rate": "35.00",
+        "hourly_charge_rate": "44.10",
+        "pqe_years": "6.0",
+        "reference_received": True,
+        "notice_period_weeks": 4,
+        **changes,
+    }
+
+
+@pytest.fixture
+def msp_return(world):
+    from tests.rates.helpers import publish_card
+
+    side = world.own
+    publish_card(side.region, side.users[Role.REGIONAL_ANALYST])
+    period = open_period(side)
+    services.ensure_reporting_units(region=side.region)
+    unit = type(unit_of(side)).objects.get(boroughs=side.msp_borough)
+    return services.start_return(unit=unit, period=period, by=side.users[Role.MSP_USER])
+
+
+def test_an_msp_sends_rows_by_api_replace_then_merge(world, client_for, msp_return):
+    msp = client_for(world.own.users[Role.MSP_USER])
+    url = reverse("api-return-assignments", args=[msp_return.pk])
+    body = {
+        "revision": msp_return.revision,
+        "mode": "replace",
+        "rows": [api_row(world), api_row(world, registration_number="SW556")],
+    }
+    response = msp.put(url, body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert (
+        response.json()["added"] == 2
+        and msp_return.assignments.get(registration_number="SW555").agency == world.own.agency
+    )
+    stale = msp.put(url, {**body, "mode": "merge"}, content_type="application/json")
+    assert stale.status_code == 409 and stale.json()["revision"] == response.json()["revision"]
+    merged = msp.put(
+        url,
+        {"revision": response.json()["revision"], "mode": "merge", "rows": [api_row(world, pqe_years="7.0")]},
+        content_type="application/json",
+    )
+    assert merged.json()["updated"] == 1 and msp_return.assignments.count() == 2
+    detail = msp.get(reverse("api-return", args=[msp_return.pk])).json()
+    assert {r["registration_number"] for r in detail["assignments"]} == {"SW555", "SW556"}
+    assert (
+        detail["assignments"][0]["hourly_pay_rate"] == "35.00" and detail["assignments"][0]["role"] == "social-worker"
+    )
+
+
+def test_bad_api_rows_get_a_message_per_field_and_change_nothing(world, client_for, msp_return):
+    msp = client_for(world.own.users[Role.MSP_USER])
+    url = reverse("api-return-assignments", args=[msp_return.pk])
+    body = {
+        "revision": msp_return.revision,
+        "mode": "replace",
+        "rows": [api_row(world), api_row(world, hourly_pay_rate="38.505", role="wizard", start_date="2026-02-30")],
+    }
+    response = msp.put(url, body, content_type="application/json")
+    assert response.status_code == 400
+    errors = response.json()["rows"]["1"]  # keyed by the row's index in the request
+    assert {"hourly_pay_rate", "role", "start_date"} <= set(errors)
+    wrong_borough = msp.put(
+        url, {**body, "rows": [api_row(world, borough=world.own.borough.gss_code)]}, content_type="application/json"
+    )
+    assert wrong_borough.status_code == 400 and "not part of" in str(wrong_borough.json())
+    assert not msp_return.assignments.exists()
+
+
+def test_the_api_refuses_other_tenants_and_readers(world, client_for, msp_return):
+    url = reverse("api-return-assignments", args=[msp_return.pk])
+    body = {"revision": msp_return.revision, "mode": "replace", "rows": [api_row(world)]}
+    assert (
+        client_for(world.other.users[Role.MSP_USER]).put(url, body, content_type="application/json").status_code == 404
+    )
+    assert (
+        client_for(world.own.users[Role.REGIONAL_ANALYST]).put(url, body, content_type="application/json").status_code
+        == 403
+    )
+    assert not msp_return.assignments.exists()
