@@ -8,21 +8,9 @@ and write the audit log.
 
 from django.contrib import admin
 
+from pledge_portal.core.admin_base import ReadOnlyAdmin
+
 from .models import Proposal, ReferenceRequest, ReferenceTemplate
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ReferenceTemplate)

@@ -90,6 +90,9 @@ def seed_demo() -> list[DemoUser]:
     from references.demo import seed_demo_references
 
     seed_demo_references()
+    from returns.demo import seed_demo_returns
+
+    seed_demo_returns()
     return users
 
 
