@@ -423,8 +423,12 @@ def _move(ret: Return, by, to: str, *, comment: str = "", organisation=None) -> 
 def submission_problems(ret: Return) -> list[str]:
     """Why the return cannot be submitted yet (empty when it can)."""
     run = selectors.latest_run(ret)
-    if run is None or run.finished_at is None or ret.validated_revision != ret.revision:
-        return ["Check the return: it has changed since it was last checked."]
+    if run is None:
+        return ["Check the return first."]
+    if run.finished_at is None:
+        return ["Wait for the check to finish."]
+    if ret.validated_revision != ret.revision:
+        return ["Check the return again: it has changed since it was last checked."]
     problems = []
     if run.errors:
         problems.append(f"Correct the {run.errors} error{'s' if run.errors != 1 else ''} found by the check.")
