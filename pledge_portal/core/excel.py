@@ -57,6 +57,10 @@ class Sheet:
     column_formats: dict[int, str] = field(default_factory=dict)
     widths: Sequence[float] = ()
     notes: list[str | Sequence] = field(default_factory=list)
+    # openpyxl ``DataValidation`` objects (drop-down lists, date and number checks), and whether the sheet is
+    # hidden (e.g. the lists behind drop-downs).
+    validations: list = field(default_factory=list)
+    hidden: bool = False
 
 
 def write_workbook(sheets: list[Sheet]) -> bytes:
@@ -72,6 +76,10 @@ def write_workbook(sheets: list[Sheet]) -> bytes:
 
 def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
     ws = workbook.create_sheet(_sheet_title(sheet.title))
+    for validation in sheet.validations:
+        ws.data_validations.append(validation)
+    if sheet.hidden:
+        ws.sheet_state = "hidden"
     # Column widths and frozen panes must be set before the first row is streamed out.
     for position, width in enumerate(sheet.widths):
         if width:
