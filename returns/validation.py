@@ -40,19 +40,29 @@ PROGRESS_EVERY = 500  # rows between progress reports: each one writes to the da
 
 class _RateChecks:
     """``check_rate`` for many rows. A cap depends only on the role, the engagement type and the rate card
-    in force on the start date, so each combination is asked once and the answer re-used for every row
-    that shares it; each check inside a transaction costs a query (``rates.table``), which for 5,000 rows
-    adds up."""
+    in force on the start date, so each combination is asked once and the answer re-used, with the row's
+    own date and rate, for every row that shares it: inside a transaction each ``check_rate`` call reads
+    the rate table's fingerprint (``rates.table``), which for 5,000 rows adds up."""
 
     def __init__(self, region: Region):
         self.region = region
         self.table = rate_table()
-        self.answers: dict[tuple, RateCheck | RateCheckError] = {}
+        self.by_combination: dict[tuple, RateCheck | RateCheckError] = {}
+        self.by_question: dict[tuple, RateCheck | RateCheckError] = {}  # RATE-001 and RATE-002 ask alike
 
     def check(self, *, role: str, engagement_type: str, on: date, hourly_rate: Decimal) -> RateCheck:
+        question = (role, engagement_type, on, hourly_rate)
+        answer = self.by_question.get(question)
+        if answer is None:
+            answer = self.by_question[question] = self._answer(*question)
+        if isinstance(answer, RateCheckError):
+            raise answer
+        return answer
+
+    def _answer(self, role: str, engagement_type: str, on: date, hourly_rate: Decimal) -> RateCheck | RateCheckError:
         entry = self.table.card_on(self.region.pk, on)
-        key = (role, engagement_type, entry.card.pk if entry else on)
-        answer = self.answers.get(key)
+        combination = (role, engagement_type, entry.card.pk if entry else on)
+        answer = self.by_combination.get(combination)
         if answer is None:
             try:
                 answer = check_rate(
@@ -60,9 +70,9 @@ class _RateChecks:
                 )
             except RateCheckError as exc:
                 answer = exc
-            self.answers[key] = answer
+            self.by_combination[combination] = answer
         if isinstance(answer, RateCheckError):
-            raise answer
+            return answer
         return dataclasses.replace(answer, on=on, hourly_rate=hourly_rate)
 
 

@@ -462,6 +462,28 @@ def test_only_the_latest_report_of_another_boroughs_assignment_counts(world):
     assert "from 10 July 2026 to 10 July 2026" in finding.message
 
 
+def test_another_boroughs_row_left_out_of_its_later_return_ended_with_the_earlier_quarter(world):
+    side = world.own
+    april = open_period(side, starts_on=date(2026, 4, 1))
+    earlier = neighbour_return(side, period=april)
+    add_neighbour_row(earlier, side, registration_number="SW777", start_date=date(2026, 1, 5))  # left open
+    july = open_period(side)
+    later = neighbour_return(side, period=july)
+    later.refresh_from_db()
+    services.remove_assignment(  # not active in July to September after all
+        ret=later,
+        by=side.users[Role.MSP_USER],
+        expected_revision=later.revision,
+        assignment=later.assignments.get(registration_number="SW777"),
+    )
+    ret = draft_return(side, period=july)
+    add_row(ret, side, registration_number="SW777", start_date=date(2026, 7, 1))
+    assert found(ret, "CROSS-001") == []
+    add_row(ret, side, registration_number="SW777", start_date=date(2026, 6, 1), end_date=date(2026, 6, 30))
+    (finding,) = found(ret, "CROSS-001")
+    assert finding.position == 2 and "from 1 June 2026 to 30 June 2026" in finding.message
+
+
 def test_the_units_own_earlier_returns_and_other_regions_are_not_compared(world):
     side = world.own
     april = open_period(side, starts_on=date(2026, 4, 1))
