@@ -240,6 +240,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ReturnStatusEnum": "returns.models.Return.Status",
+        "ReferenceRequestStatusEnum": "references.models.ReferenceRequest.Status",
+    },
 }
 
 # --- Front end, locale ------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 Same scoping and the same services as the pages: rows sent here get the same validation."""
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListCreateAPIView, RetrieveAPIView
@@ -18,6 +19,7 @@ from .models import Assignment, Finding, Return
 from .views import ANALYSTS, MAKERS, READERS
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class MoneyString(serializers.Field):
     """Money as a string with two decimals, read by the one money parser."""
 
