@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from rates.models import EngagementType
 from rates.selectors import RateCheckError
 
 from .models import Assignment, Finding, WorkforceLine
@@ -88,6 +89,15 @@ def day(value: date) -> str:
     return f"{value:%-d %B %Y}"
 
 
+def sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith(".") else f"{text}."
+
+
+def percent(value: Decimal) -> str:
+    return f"{value:.1f}".removesuffix(".0") + "%"
+
+
 def add_months(start: date, months: int) -> date:
     """The same day ``months`` later, or the month's last day when it is shorter (31 August + 6 months is
     28 or 29 February)."""
@@ -104,9 +114,10 @@ def role_code(row: Assignment) -> str | None:
 
 
 def core_role_id(row: Assignment) -> int | None:
-    if row.role_id:
-        return row.role_id
-    return row.local_role.core_id if row.local_role_id else None
+    """The core job type the row counts under: its local role's, when it has one (as the rate check)."""
+    if row.local_role_id:
+        return row.local_role.core_id
+    return row.role_id
 
 
 # --- Within the row ---------------------------------------------------------------------------------
@@ -241,17 +252,18 @@ def _rate_check(row: Assignment, ctx: ReturnContext):
     severity=ERROR,
     title="Above the cap without a breach sign-off",
     description="""The hourly pay rate is above the regional cap for the role and engagement type on the
-    rate card in force on the start date. Lower the rate to the cap, or ask your approver (for the Director
-    of Children's Services and the Chief Executive) to sign off the breach on the row. A signed-off breach
-    is allowed, and is still reported to the region.""",
+    rate card in force on the start date. Lower the rate to the cap, or ask your approver to sign off the
+    breach on the row, recording the agreement of the Director of Children's Services and the Chief
+    Executive. A signed-off breach is allowed, and is still reported to the region.""",
 )
 def rate_above_cap(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
     check = _rate_check(row, ctx)
     if check is None or isinstance(check, RateCheckError) or check.within_cap:
         return
+    engagement = EngagementType(row.engagement_type).label
     over = (
-        f"{money(check.hourly_rate)} an hour is {money(check.excess)} ({check.excess_percent}%) over the "
-        f"{money(check.cap)} cap for {check.role_name} ({check.cap_basis}) on {check.rate_card}."
+        f"{money(check.hourly_rate)} an hour is {money(check.excess)} ({percent(check.excess_percent)}) over "
+        f"the {money(check.cap)} cap for {check.role_name} ({engagement}) in {check.rate_card}."
     )
     sign_off = row.breach_sign_off
     if sign_off is None:
@@ -276,15 +288,10 @@ def rate_not_checked(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
     check = _rate_check(row, ctx)
     if isinstance(check, RateCheckError):
         yield Issue(
-            f"The pay rate could not be checked: {exc_text(check)} Check the role, engagement type and start "
+            f"The pay rate could not be checked: {sentence(str(check))} Check the role, engagement type and start "
             "date; if they are right, explain why no cap applies.",
             field="hourly_pay_rate",
         )
-
-
-def exc_text(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text if text.endswith(".") else f"{text}."
 
 
 # --- The Pledge's and DfE's rules about the worker ----------------------------------------------------
@@ -469,7 +476,7 @@ def workforce_figures_missing(ctx: ReturnContext) -> Iterator[Issue]:
             )
     ret = ctx.ret
     months = [
-        f"{calendar.month_name[add_months(ctx.period.starts_on, i).month]}"
+        calendar.month_name[add_months(ctx.period.starts_on, i).month]
         for i, value in enumerate([ret.agency_spend_month_1, ret.agency_spend_month_2, ret.agency_spend_month_3])
         if value is None
     ]
@@ -532,23 +539,23 @@ def big_change_since_previous(ctx: ReturnContext) -> Iterator[Issue]:
     if previous is None:
         return
     figures = (
-        ("agency_headcount", "the total agency headcount", ctx.agency_headcount(ctx.lines), str),
-        ("agency_spend", "the agency spend", ctx.ret.agency_spend, money),
+        (
+            "agency_headcount",
+            "The total agency headcount",
+            ctx.agency_headcount(ctx.previous_lines),
+            ctx.agency_headcount(ctx.lines),
+            str,
+        ),
+        ("agency_spend", "The agency spend", previous.agency_spend, ctx.ret.agency_spend, money),
     )
-    before_values = {
-        "agency_headcount": ctx.agency_headcount(ctx.previous_lines),
-        "agency_spend": previous.agency_spend,
-    }
-    for name, what, now, shown in figures:
-        before = before_values[name]
-        if now is None or not before:
+    for name, what, before, now, shown in figures:
+        if now is None or not before:  # no figure, or a change from nothing that no percentage describes
             continue
         change = (Decimal(now) - Decimal(before)) / Decimal(before) * 100
         if abs(change) > BIG_CHANGE_PERCENT:
             yield Issue(
-                f"{what[0].upper()}{what[1:]} {'rose' if change > 0 else 'fell'} by {abs(change):.0f}%, from "
-                f"{shown(before)} in {previous.period.label} to {shown(now)}. Check the figure; if it is right, "
-                "explain the change.",
+                f"{what} {'rose' if change > 0 else 'fell'} by {percent(abs(change))}, from {shown(before)} in "
+                f"{previous.period.label} to {shown(now)}. Check the figure; if it is right, explain the change.",
                 field=name,
                 subject=name,
             )

@@ -232,7 +232,7 @@ def finding_key(code: str, *, row: Assignment | None, issue: Issue) -> str:
     return key[:200]
 
 
-def check(ctx: ReturnContext, *, progress: Progress | None = None) -> list[Finding]:
+def findings_for(ctx: ReturnContext, *, progress: Progress | None = None) -> list[Finding]:
     """Every rule's findings for the return (unsaved, without a run), one per key."""
     rules = all_rules()
     row_rules = [r for r in rules if r.per_row]
@@ -277,7 +277,7 @@ def run_validation(validation_run: ValidationRun, *, progress: Progress | None =
     ctx = load_context(ret)
     if progress:
         progress(10, f"Checking {len(ctx.rows)} row{'s' if len(ctx.rows) != 1 else ''}")
-    findings = check(ctx, progress=progress)
+    findings = findings_for(ctx, progress=progress)
     errors = sum(1 for f in findings if f.severity == Finding.Severity.ERROR)
     queries = len(findings) - errors
     if progress:
