@@ -51,6 +51,7 @@ class Column:
     number_format: str | None = None
 
 
+# One column per ``Assignment.INPUT_FIELDS``, in that order.
 COLUMNS = (
     Column("borough", "Borough", "The borough of this return the assignment is with.", "A name from the list.", 24),
     Column(
@@ -159,7 +160,6 @@ COLUMNS = (
 HEADERS = [column.header for column in COLUMNS]
 # Every column must be there except the portal's own note of sign-offs, which an upload ignores.
 REQUIRED = [column for column in COLUMNS if column.field != "breach_sign_off"]
-assert [column.field for column in COLUMNS] == list(Assignment.INPUT_FIELDS)
 
 
 class UploadRejected(Exception):
@@ -387,12 +387,6 @@ def _key(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _shown(value) -> str:
-    if isinstance(value, datetime | date):
-        return f"{value:%d/%m/%Y}"
-    return cell_text(value)
-
-
 class _AssignmentsReader:
     def __init__(self, ret: Return, workbook):
         self.ret = ret
@@ -542,8 +536,9 @@ class _AssignmentsReader:
                 problems.append(
                     (
                         self.columns["local_role"],
-                        f"{self._ref('local_role', number)}: ‘{local.code}’ is a {local.core.name.lower()} role, but "
-                        f"the role is {role.code}. Choose the role {local.core.code}, or another local role.",
+                        f"{self._ref('local_role', number)}: ‘{local.code}’ is a kind of {local.core.name} "
+                        f"({local.core.code}), but the role is {role.code}. Choose the role {local.core.code}, or "
+                        "another local role.",
                     )
                 )
         values["role"], values["local_role"] = role, local

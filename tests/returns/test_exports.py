@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from pledge_portal.accounts.roles import Role
 from rates.models import LocalRole, RoleCategory
@@ -164,3 +165,15 @@ def test_filename_names_the_borough_and_quarter(world):
     assert exports.dfe_return_filename(ret, own.borough) == (
         f"dfe-agency-return-{own.borough.dfe_code}-own-borough-2026-27-q2.csv"
     )
+
+
+def test_the_dfe_return_downloads_from_the_return_page(world, client_for):
+    own = world.own
+    ret = draft_return(own)
+    add_row(ret, own)
+    response = client_for(own.users[Role.BOROUGH_SUBMITTER]).get(
+        reverse("returns:dfe-export", args=[ret.pk, own.borough.pk])
+    )
+    assert response.status_code == 200
+    assert exports.dfe_return_filename(ret, own.borough) in response["Content-Disposition"]
+    assert read_csv(response.content)[1][3] == "SW100200"

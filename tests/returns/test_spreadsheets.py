@@ -9,6 +9,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from pledge_portal.accounts.roles import Role
 from pledge_portal.core.excel import DATE, MONEY
@@ -121,6 +122,10 @@ def filled(world, ret, local_role):
 
 
 # The template
+
+
+def test_the_template_has_a_column_for_every_input_field_in_order():
+    assert [column.field for column in spreadsheets.COLUMNS] == list(Assignment.INPUT_FIELDS)
 
 
 def test_template_lists_the_rows_under_human_headings_with_formats(filled):
@@ -546,6 +551,36 @@ def test_every_problem_is_listed_by_cell_at_once(world, ret, submitter):
     ]
 
 
+def test_a_role_and_local_role_that_disagree_are_refused(world, ret, local_role):
+    other_local = LocalRole.objects.create(
+        region=world.own.region,
+        code="consultant-social-worker",
+        name="Consultant social worker",
+        core=RoleCategory.objects.get(code="senior-social-worker"),
+    )
+
+    def change(ws):
+        ws.append(["Own Borough", "SW000001", "social-worker", "principal-social-worker"])
+        ws.append(["Own Borough", "SW000002", "principal-social-worker", "consultant-social-worker"])
+        ws.append(["Own Borough", "SW000003", "consultant-social-worker", None])
+        ws.append(["Own Borough", "SW000004", None, "consultant-social-worker"])
+
+    content = edited(spreadsheets.template_workbook(ret), change)
+    with pytest.raises(spreadsheets.UploadRejected) as refused:
+        spreadsheets.read_rows(ret, upload(content))
+    assert refused.value.problems == [
+        "Assignments!D2: ‘principal-social-worker’ is a kind of Advanced practitioner (advanced-practitioner), but "
+        "the role is social-worker. Choose the role advanced-practitioner, or another local role.",
+        "Assignments!C3: ‘principal-social-worker’ is a local role, but the Local role column says "
+        "‘consultant-social-worker’. Put the core role (senior-social-worker) here, or make the two match.",
+    ]
+    rows = spreadsheets.read_rows(ret, upload(edited(content, lambda ws: ws.delete_rows(2, 2))))
+    assert [(r["role"].code, r["local_role"]) for r in rows] == [
+        ("senior-social-worker", other_local),
+        ("senior-social-worker", other_local),
+    ]
+
+
 def test_a_joint_return_needs_each_rows_borough(world, submitter):
     own = world.own
     unit = ReportingUnit.objects.create(region=own.region, name="Own joint unit")
@@ -614,3 +649,33 @@ def test_100000_rows_are_refused_quickly(world, ret, submitter):
     # because test machines are shared.
     assert elapsed < 30
     assert state_of(ret) == before
+
+
+# Through the pages
+
+
+def test_the_template_downloads_and_a_refused_upload_lists_its_problems_on_the_page(world, ret, submitter, client_for):
+    add_row(ret, world.own)
+    client = client_for(submitter)
+    download = client.get(reverse("returns:template", args=[ret.pk]))
+    assert download.status_code == 200 and download["Content-Type"] == XLSX
+    content = b"".join(download.streaming_content) if download.streaming else download.content
+    ret.refresh_from_db()
+    before = state_of(ret)
+
+    bad = edited(content, _set("G2", "abc"))
+    page = client.post(
+        reverse("returns:upload", args=[ret.pk]),
+        {"revision": ret.revision, "mode": "merge", "workbook": upload(bad)},
+    )
+    assert page.status_code == 400
+    assert "Assignments!G2: ‘abc’ is not a date; type it as 27/03/2026" in page.content.decode()
+    assert state_of(ret) == before
+
+    good = edited(content, _set("I2", 30))
+    page = client.post(
+        reverse("returns:upload", args=[ret.pk]),
+        {"revision": ret.revision, "mode": "merge", "workbook": upload(good)},
+    )
+    assert page.status_code == 302
+    assert ret.assignments.get().hourly_pay_rate == Decimal("30.00")
