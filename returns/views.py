@@ -22,7 +22,7 @@ from pledge_portal.tenancy import SIGNED_IN, RoleRequiredMixin, get_visible_or_4
 from rates.selectors import RateCheckError
 from rates.services import RateCardError
 
-from . import selectors, services
+from . import exports, selectors, services, spreadsheets
 from .forms import (
     AssignmentForm,
     CommentForm,
@@ -306,8 +306,6 @@ class WorkforceView(ReturnMixin, View):
 
 class TemplateDownloadView(ReturnMixin, View):
     def get(self, request, pk):
-        from . import spreadsheets
-
         content = spreadsheets.template_workbook(self.ret)
         response = HttpResponse(
             content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -329,8 +327,6 @@ class UploadView(ReturnMixin, View):
         )
 
     def post(self, request, pk):
-        from . import spreadsheets
-
         self.require_maker()
         form = UploadForm(request.POST, request.FILES)
         valid = form.is_valid()
@@ -367,8 +363,6 @@ class UploadView(ReturnMixin, View):
 
 class DfeExportView(ReturnMixin, View):
     def get(self, request, pk, borough):
-        from . import exports
-
         chosen = next((b for b in self.ret.unit.boroughs.all() if b.pk == borough), None)
         if chosen is None:
             raise Http404("That borough is not part of this return.")
