@@ -20,3 +20,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{result['boroughs']} authorities, {result['created']} new.")
+        from returns.services import ensure_reporting_units
+
+        if units := ensure_reporting_units():
+            self.stdout.write(f"{units} reporting units made (one per authority without one).")
