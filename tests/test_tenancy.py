@@ -197,6 +197,12 @@ TABLE: dict[str, Access] = {
     "api-references": Access(REFERENCE_PARTIES, anon=403),
     "api-reference": Access(REFERENCE_PARTIES, anon=403, kwargs=lambda s, r: {"pk": s.reference.pk}),
     # Returns: a unit's own users and its MSP make them; the region's roles read them.
+    "dashboards:index": Access(SIGNED_IN),
+    "dashboards:region": Access(REGIONAL_AND_ADMIN, kwargs=lambda s, r: {"pk": s.region.pk}),
+    "dashboards:borough": Access(
+        RETURN_READERS, kwargs=lambda s, r: {"pk": (s.msp_borough if r == Role.MSP_USER else s.borough).pk}
+    ),
+    "dashboards:agency": Access(AGENCY_ROLES | {Role.PLATFORM_ADMIN}, kwargs=lambda s, r: {"pk": s.agency.pk}),
     "returns:list": Access(RETURN_READERS),
     "returns:start": Access(RETURN_MAKERS, ok=405),
     "returns:rules": Access(SIGNED_IN),

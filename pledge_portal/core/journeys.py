@@ -35,6 +35,12 @@ JOURNEYS: tuple[Journey, ...] = (
         "Quarterly returns: agency assignments and workforce figures, checked, signed off and accepted.",
     ),
     Journey(
+        "Dashboards",
+        "dashboards:index",
+        SIGNED_IN,
+        "Figures from accepted returns: agency share, pay against caps, breaches, flags, spend and agencies.",
+    ),
+    Journey(
         "Caps",
         "rates:current",
         SIGNED_IN,

@@ -1,0 +1,534 @@
+"""Dashboards (DESIGN.md section 6): regional, borough and agency, built on accepted returns.
+
+Every page is a list of *panels*: a chart, a GOV.UK table of the same numbers and a CSV download of that
+table (``?download=<panel>``), so the three can never disagree. The figures come from ``returns.figures``;
+which region, borough or agency a user may open is decided by the scoping selectors, so another tenant's
+dashboard answers 404.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from agencies.selectors import agencies_visible_to
+from boroughs.models import Region, SubRegion
+from boroughs.selectors import boroughs_visible_to
+from pledge_portal.accounts.roles import AGENCY_ROLES, BOROUGH_ROLES, REGIONAL_ROLES, Role
+from pledge_portal.core import charts
+from pledge_portal.core.exports import write_csv
+from pledge_portal.tenancy import SIGNED_IN, RoleRequiredMixin, get_visible_or_404
+from rates.models import RoleCategory
+
+from . import figures
+from .models import ReportingPeriod
+
+REGION_READERS = REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
+BOROUGH_READERS = BOROUGH_ROLES | REGIONAL_ROLES | {Role.MSP_USER, Role.PLATFORM_ADMIN}
+AGENCY_READERS = AGENCY_ROLES | {Role.PLATFORM_ADMIN}
+DEFAULT_QUARTERS = 4
+TOP_AGENCIES = 15
+
+
+def regions_visible_to(user) -> QuerySet[Region]:
+    """Regions whose dashboards the user may read: their own region as a regional role; all for admins."""
+    if not user.is_authenticated:
+        return Region.objects.none()
+    if user.has_role(Role.PLATFORM_ADMIN):
+        return Region.objects.all()
+    return user.regions()
+
+
+@dataclass
+class Panel:
+    slug: str
+    title: str
+    caption: str
+    header: list[str]
+    rows: list[list]
+    chart: str = ""
+    links: list[str | None] = field(default_factory=list)  # a link for each row's first cell, or None
+    note: str = ""
+    csv_url: str = ""
+
+    def table(self) -> list[tuple[str | None, list]]:
+        links = self.links or [None] * len(self.rows)
+        return list(zip(links, self.rows, strict=True))
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+class Filters:
+    """The GET form: a range of quarters, and (on the regional page) a sub-region; a core role everywhere."""
+
+    def __init__(self, request, quarters: list[date], sub_regions: QuerySet[SubRegion] | None):
+        self.quarters = quarters
+        self.sub_regions = list(sub_regions) if sub_regions is not None else None
+        self.roles = list(RoleCategory.objects.all())
+        get = request.GET
+        default_end = quarters[-1] if quarters else timezone.localdate().replace(day=1)
+        default_start = (
+            quarters[-DEFAULT_QUARTERS] if len(quarters) >= DEFAULT_QUARTERS else (quarters or [default_end])[0]
+        )
+        self.start = self._quarter(get.get("from"), default_start)
+        self.end = self._quarter(get.get("to"), default_end)
+        if self.start > self.end:
+            self.start, self.end = self.end, self.start
+        self.sub_region = next((s for s in self.sub_regions or [] if str(s.pk) == get.get("sub_region")), None)
+        self.role = next((r for r in self.roles if r.code == get.get("role")), None)
+
+    def _quarter(self, text: str | None, default: date) -> date:
+        try:
+            day = date.fromisoformat(text or "")
+        except ValueError:
+            return default
+        return day if day in self.quarters else default
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        return [(q.isoformat(), figures.quarter_label(q)) for q in self.quarters]
+
+    def query(self, **extra) -> str:
+        params = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.sub_region:
+            params["sub_region"] = self.sub_region.pk
+        if self.role:
+            params["role"] = self.role.code
+        return urlencode({**params, **extra})
+
+    @property
+    def description(self) -> str:
+        text = f"Accepted returns from {figures.quarter_label(self.start)} to {figures.quarter_label(self.end)}"
+        if self.sub_region:
+            text += f", {self.sub_region.name}"
+        if self.role:
+            text += f", {self.role.name} only"
+        return text + "."
+
+
+class DashboardView(RoleRequiredMixin, View):
+    template_name = "dashboards/dashboard.html"
+
+    def respond(self, request, *, title: str, caption: str, filters: Filters, panels: list[Panel], back: str = ""):
+        for panel in panels:
+            panel.csv_url = "?" + filters.query(download=panel.slug)
+        wanted = request.GET.get("download")
+        if wanted:
+            panel = next((p for p in panels if p.slug == wanted), None)
+            if panel is None:
+                raise Http404("There is no such download.")
+            body = write_csv([[_text(v) for v in row] for row in panel.rows], header=panel.header)
+            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{panel.slug}.csv"'
+            return response
+        context = {"title": title, "caption": caption, "filters": filters, "panels": panels, "back": back}
+        return render(request, self.template_name, context)
+
+    def panels_wanted(self, request) -> set[str] | None:
+        """A download computes only its own panel's figures."""
+        wanted = request.GET.get("download")
+        return {wanted} if wanted else None
+
+
+def _borough_link(borough_ids: list[int] | None, visible: set[int]) -> str | None:
+    if borough_ids and len(borough_ids) == 1 and borough_ids[0] in visible:
+        return reverse("dashboards:borough", kwargs={"pk": borough_ids[0]})
+    return None
+
+
+def _region_quarters(region: Region) -> list[date]:
+    return list(ReportingPeriod.objects.filter(region=region).order_by("starts_on").values_list("starts_on", flat=True))
+
+
+# --- Panels shared by the pages ------------------------------------------------------------------------
+
+
+def share_over_time_panel(scope: figures.Scope, slug: str = "share-over-time") -> Panel:
+    lines = figures.agency_share_over_time(scope)
+    chart = charts.line_chart(
+        chart_id=slug,
+        title="Agency share of the workforce by quarter",
+        desc="Agency FTE as a percentage of agency and permanent FTE, per quarter. The table below gives the figures.",
+        x_labels=[line.label for line in lines],
+        series=[charts.Series("Agency share", [line.share for line in lines])],
+        y_suffix="%",
+    )
+    return Panel(
+        slug,
+        "Agency share of the workforce over time",
+        "Agency and permanent FTE per quarter",
+        ["Quarter", "Agency FTE", "Permanent FTE", "Agency share (%)"],
+        [[line.label, line.agency_fte, line.permanent_fte, line.share] for line in lines],
+        chart,
+    )
+
+
+def pay_panel(scope: figures.Scope) -> Panel:
+    lines = figures.pay_rates_by_role(scope)
+    chart = charts.range_chart(
+        chart_id="pay",
+        title="Hourly pay rates against caps by role",
+        desc="For each role and cap basis: lower quartile, median and upper quartile of hourly pay, and the cap.",
+        rows=[
+            charts.Spread(
+                line.label, line.lower_quartile, line.median, line.upper_quartile, line.cap, f"median £{line.median}"
+            )
+            for line in lines
+        ],
+    )
+    on = f"{scope.end:%-d %B %Y}"
+    return Panel(
+        "pay",
+        "Pay rates against caps by role",
+        f"Hourly pay rates (£) by role and cap basis; the cap is the one in force on {on}",
+        ["Role", "Cap basis", "Rows", "Lower quartile (£)", "Median (£)", "Upper quartile (£)", "Cap (£)"],
+        [
+            [
+                line.role,
+                figures.BASIS_LABELS[line.basis],
+                line.rows,
+                line.lower_quartile,
+                line.median,
+                line.upper_quartile,
+                line.cap,
+            ]
+            for line in lines
+        ],
+        chart,
+    )
+
+
+def breaches_over_time_panel(scope: figures.Scope) -> Panel:
+    lines = figures.breaches_over_time(scope)
+    chart = charts.line_chart(
+        chart_id="breaches-over-time",
+        title="Rows over the cap by quarter",
+        desc="Rows over the cap with and without a breach sign-off, per quarter.",
+        x_labels=[line.label for line in lines],
+        series=[
+            charts.Series("Signed off", [line.signed_off for line in lines]),
+            charts.Series("Not signed off", [line.without_sign_off for line in lines]),
+        ],
+    )
+    return Panel(
+        "breaches-over-time",
+        "Breaches over time",
+        "Rows over the cap per quarter",
+        ["Quarter", "Rows", "Over the cap", "Signed off", "Not signed off"],
+        [[line.label, line.rows, line.breaches, line.signed_off, line.without_sign_off] for line in lines],
+        chart,
+    )
+
+
+def spend_panel(scope: figures.Scope) -> Panel:
+    lines = figures.monthly_spend(scope)
+    chart = charts.line_chart(
+        chart_id="spend",
+        title="Agency spend by month",
+        desc="Agency spend reported in accepted returns, per month, in pounds.",
+        x_labels=[line.label for line in lines],
+        series=[charts.Series("Spend (£)", [line.spend for line in lines])],
+    )
+    return Panel(
+        "spend",
+        "Agency spend",
+        "Agency spend per month (£), from accepted returns (spend is not reported by role)",
+        ["Month", "Spend (£)", "Returns reporting"],
+        [[line.label, line.spend, line.returns] for line in lines],
+        chart,
+    )
+
+
+# --- Pages ---------------------------------------------------------------------------------------------
+
+
+class IndexView(RoleRequiredMixin, View):
+    """The dashboards a user may open: their region's, their boroughs', their agency's."""
+
+    required_roles = SIGNED_IN
+
+    def get(self, request):
+        user = request.user
+        regions = list(regions_visible_to(user)) if user.has_role(*REGION_READERS) else []
+        boroughs = (
+            list(boroughs_visible_to(user).filter(pk__in=user.boroughs()))
+            if not user.has_role(Role.PLATFORM_ADMIN)
+            else []
+        )
+        if user.is_regional:
+            boroughs = list(boroughs_visible_to(user).filter(Q(region__in=regions) | Q(pk__in=user.boroughs())))
+        agencies = list(user.agencies()) if user.has_role(*AGENCY_ROLES) else []
+        context = {"regions": regions, "boroughs": boroughs, "agencies": agencies}
+        return render(request, "dashboards/index.html", context)
+
+
+class RegionDashboardView(DashboardView):
+    """Regional analysts and steering group members of the region, and platform admins."""
+
+    required_roles = REGION_READERS
+
+    def get(self, request, pk):
+        region = get_visible_or_404(regions_visible_to, request.user, pk=pk)
+        filters = Filters(request, _region_quarters(region), SubRegion.objects.filter(region=region))
+        scope = figures.Scope(
+            filters.start, filters.end, region=region, sub_region=filters.sub_region, role=filters.role
+        )
+        wanted = self.panels_wanted(request)
+        visible = set(boroughs_visible_to(request.user).filter(region=region).values_list("pk", flat=True))
+        builders = {
+            "completeness": lambda: self.completeness_panel(region, filters, visible),
+            "share": lambda: self.share_panel(scope, visible),
+            "share-over-time": lambda: share_over_time_panel(scope),
+            "pay": lambda: pay_panel(scope),
+            "breaches": lambda: self.breaches_panel(scope, visible),
+            "breaches-over-time": lambda: breaches_over_time_panel(scope),
+            "flags": lambda: self.flags_panel(scope, visible),
+            "spend": lambda: spend_panel(scope),
+            "agencies": lambda: self.agencies_panel(scope),
+        }
+        panels = [build() for slug, build in builders.items() if wanted is None or slug in wanted]
+        return self.respond(
+            request, title=f"{region.name} dashboard", caption=region.name, filters=filters, panels=panels
+        )
+
+    def completeness_panel(self, region, filters: Filters, visible: set[int]) -> Panel:
+        period = ReportingPeriod.objects.filter(region=region, starts_on=filters.end).first()
+        if period is None:
+            return Panel("completeness", "Submission completeness", "No reporting period", ["Reporting unit"], [])
+        lines = figures.completeness(period, today=timezone.localdate(), sub_region=filters.sub_region)
+        by_status: dict[str, int] = {}
+        for line in lines:
+            by_status[line.status] = by_status.get(line.status, 0) + 1
+        chart = charts.bar_chart(
+            chart_id="completeness",
+            title=f"Returns by status, {period.label}",
+            desc="How many reporting units' returns are at each status.",
+            bars=[charts.Bar(status, n) for status, n in by_status.items()],
+        )
+        return Panel(
+            "completeness",
+            f"Submission completeness, {figures.quarter_label(period.starts_on)}",
+            f"Each reporting unit's return for {period.label} (every status, not only accepted)",
+            ["Reporting unit", "Status", "Late"],
+            [[line.unit, line.status, "Late" if line.late else "No"] for line in lines],
+            chart,
+            [_borough_link(line.borough_ids, visible) for line in lines],
+        )
+
+    def share_panel(self, scope, visible: set[int]) -> Panel:
+        lines = figures.agency_share_by_unit(scope)
+        chart = charts.bar_chart(
+            chart_id="share",
+            title="Agency share of the workforce by reporting unit",
+            desc="Agency FTE as a percentage of agency and permanent FTE over the quarters chosen.",
+            bars=[
+                charts.Bar(line.label, line.share, f"{line.share}%" if line.share is not None else "") for line in lines
+            ],
+        )
+        return Panel(
+            "share",
+            "Agency share of the workforce by borough",
+            "Agency and permanent FTE by reporting unit, summed over the quarters chosen",
+            ["Reporting unit", "Agency FTE", "Permanent FTE", "Agency share (%)"],
+            [[line.label, line.agency_fte, line.permanent_fte, line.share] for line in lines],
+            chart,
+            [_borough_link(line.borough_ids, visible) for line in lines],
+        )
+
+    def breaches_panel(self, scope, visible: set[int]) -> Panel:
+        lines = figures.breaches_by_borough(scope)
+        chart = charts.bar_chart(
+            chart_id="breaches",
+            title="Rows over the cap by borough",
+            desc="Rows over the cap per borough, with how many have a breach sign-off written beside each bar.",
+            bars=[
+                charts.Bar(line.label, line.breaches, f"{line.breaches} ({line.signed_off} signed off)")
+                for line in lines
+            ],
+        )
+        return Panel(
+            "breaches",
+            "Breaches and their sign-offs",
+            "Rows over the cap by borough",
+            ["Borough", "Rows", "Over the cap", "Signed off", "Not signed off"],
+            [[line.label, line.rows, line.breaches, line.signed_off, line.without_sign_off] for line in lines],
+            chart,
+            [_borough_link([line.borough_id], visible) for line in lines],
+        )
+
+    def flags_panel(self, scope, visible: set[int]) -> Panel:
+        lines = figures.flags_by_borough(scope)
+        chart = charts.bar_chart(
+            chart_id="flags",
+            title="Flagged rows in the region",
+            desc="Rows flagged by validation, by kind of flag, across the boroughs shown in the table.",
+            bars=[
+                charts.Bar(label, sum(getattr(line, name) for line in lines))
+                for name, label in figures.FLAG_LABELS.items()
+            ],
+        )
+        return Panel(
+            "flags",
+            "Cool-off, PQE and overlap flags",
+            "Rows flagged by the latest validation of each accepted return, by borough",
+            ["Borough", "Cool-off", "PQE under 3 years", "Overlapping"],
+            [[line.label, line.cool_off, line.low_pqe, line.overlap] for line in lines],
+            chart,
+            [_borough_link([line.borough_id], visible) for line in lines],
+        )
+
+    def agencies_panel(self, scope) -> Panel:
+        lines = figures.agencies_ranked(scope)
+        chart = charts.bar_chart(
+            chart_id="agencies",
+            title=f"The {TOP_AGENCIES} agencies with most rows",
+            desc="Rows per agency, most first, with rows over the cap written beside each bar.",
+            bars=[
+                charts.Bar(line.name, line.assignments, f"{line.assignments} ({line.breaches} over the cap)")
+                for line in lines[:TOP_AGENCIES]
+            ],
+        )
+        return Panel(
+            "agencies",
+            "Agencies by assignments and breaches",
+            "Agencies ranked by rows, with breaches and reference turnaround (working days)",
+            [
+                "Agency",
+                "Rows",
+                "Over the cap",
+                "Signed off",
+                "References completed",
+                "Median turnaround (working days)",
+            ],
+            [
+                [
+                    line.name,
+                    line.assignments,
+                    line.breaches,
+                    line.signed_off,
+                    line.references_completed,
+                    line.median_turnaround,
+                ]
+                for line in lines
+            ],
+            chart,
+        )
+
+
+class BoroughDashboardView(DashboardView):
+    """The borough's own users, its MSP's users, regional roles of its region and platform admins."""
+
+    required_roles = BOROUGH_READERS
+
+    def get(self, request, pk):
+        borough = get_visible_or_404(boroughs_visible_to, request.user, pk=pk)
+        filters = Filters(request, _region_quarters(borough.region), None)
+        region_scope = figures.Scope(filters.start, filters.end, region=borough.region, role=filters.role)
+        own = figures.Scope(filters.start, filters.end, region=borough.region, borough=borough, role=filters.role)
+        wanted = self.panels_wanted(request)
+        builders = {
+            "comparison": lambda: self.comparison_panel(region_scope, borough),
+            "share-over-time": lambda: share_over_time_panel(own),
+            "pay": lambda: pay_panel(own),
+            "breaches-over-time": lambda: breaches_over_time_panel(own),
+            "spend": lambda: spend_panel(own),
+        }
+        panels = [build() for slug, build in builders.items() if wanted is None or slug in wanted]
+        back = ""
+        if (
+            request.user.has_role(*REGION_READERS)
+            and regions_visible_to(request.user).filter(pk=borough.region_id).exists()
+        ):
+            back = reverse("dashboards:region", kwargs={"pk": borough.region_id})
+        return self.respond(
+            request,
+            title=f"{borough.name} dashboard",
+            caption=borough.region.name,
+            filters=filters,
+            panels=panels,
+            back=back,
+        )
+
+    def comparison_panel(self, scope, borough) -> Panel:
+        lines = figures.borough_comparison(scope, borough)
+        return Panel(
+            "comparison",
+            "Against the region",
+            f"{borough.name} beside the median borough of its sub-region and region",
+            ["Measure", borough.name, "Sub-region median", "Region median"],
+            [[c.measure, c.own, c.sub_region, c.region] for c in lines],
+            note=f"Other boroughs are shown only as medians, when at least {figures.SMALL_COUNT} boroughs have the "
+            f"figure; median counts under {figures.SMALL_COUNT} are shown as “fewer than {figures.SMALL_COUNT}”.",
+        )
+
+
+class AgencyDashboardView(DashboardView):
+    """An agency's own users (and platform admins): its rows across boroughs, its breaches and references."""
+
+    required_roles = AGENCY_READERS
+
+    def get(self, request, pk):
+        if not request.user.has_role(Role.PLATFORM_ADMIN):
+            scope_agencies = lambda user: agencies_visible_to(user).filter(pk__in=user.agencies())  # noqa: E731
+        else:
+            scope_agencies = agencies_visible_to
+        agency = get_visible_or_404(scope_agencies, request.user, pk=pk)
+        quarters = sorted(set(ReportingPeriod.objects.values_list("starts_on", flat=True)))
+        filters = Filters(request, quarters, None)
+        scope = figures.Scope(filters.start, filters.end, agency=agency, role=filters.role)
+        wanted = self.panels_wanted(request)
+        builders = {
+            "boroughs": lambda: self.boroughs_panel(scope),
+            "breaches-over-time": lambda: breaches_over_time_panel(scope),
+            "references": lambda: self.references_panel(scope),
+        }
+        panels = [build() for slug, build in builders.items() if wanted is None or slug in wanted]
+        return self.respond(request, title=f"{agency.name} dashboard", caption="Agency", filters=filters, panels=panels)
+
+    def boroughs_panel(self, scope) -> Panel:
+        lines = figures.agency_by_borough(scope)
+        chart = charts.bar_chart(
+            chart_id="boroughs",
+            title="Your rows by borough",
+            desc="Rows in boroughs' accepted returns naming your agency, with rows over the cap beside each bar.",
+            bars=[charts.Bar(line.borough, line.rows, f"{line.rows} ({line.breaches} over the cap)") for line in lines],
+        )
+        return Panel(
+            "boroughs",
+            "Assignments across boroughs",
+            "Rows naming your agency in accepted returns, by borough",
+            ["Borough", "Region", "Rows", "Over the cap", "Signed off", "Not signed off"],
+            [
+                [line.borough, line.region, line.rows, line.breaches, line.signed_off, line.breaches - line.signed_off]
+                for line in lines
+            ],
+            chart,
+        )
+
+    def references_panel(self, scope) -> Panel:
+        lines = figures.agency_reference_requests(scope)
+        totals: dict[str, int] = {}
+        for line in lines:
+            totals[line.status] = totals.get(line.status, 0) + line.requested
+        chart = charts.bar_chart(
+            chart_id="references",
+            title="Your reference requests by status",
+            desc="Reference requests your agency made in the quarters chosen, by status.",
+            bars=[charts.Bar(status, n) for status, n in totals.items()],
+        )
+        return Panel(
+            "references",
+            "Reference requests and turnaround",
+            "Reference requests made in the quarters chosen, by borough and status",
+            ["Borough", "Status", "Requests", "Median turnaround (working days)"],
+            [[line.borough, line.status, line.requested, line.median_turnaround] for line in lines],
+            chart,
+        )
