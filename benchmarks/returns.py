@@ -62,10 +62,11 @@ def _draft():
     from pledge_portal.accounts.roles import Role
     from returns.models import ReportingPeriod, Return
     from returns.services import _quarter_end
-    from returns.synthetic import synthetic_user
 
     borough = Borough.objects.filter(gss_code=CAMDEN).first() or Borough.objects.filter(region__code=LONDON).first()
     unit = borough.reporting_units.get()
+    user, _ = User.objects.get_or_create(email=BENCH_USER, defaults={"full_name": "Bench submitter"})
+    Membership.objects.get_or_create(user=user, organisation=borough.organisation, role=Role.BOROUGH_SUBMITTER)
     today = timezone.localdate()
     period = (
         ReportingPeriod.objects.filter(region=unit.region, opens_on__lte=today, locks_on__gte=today, locked=False)
@@ -83,10 +84,8 @@ def _draft():
             opens_on=_quarter_end(starts_on) + timedelta(days=1),
             deadline=deadline,
             locks_on=deadline + timedelta(days=30),
-            opened_by=synthetic_user(),
+            opened_by=user,
         )
-    user, _ = User.objects.get_or_create(email=BENCH_USER, defaults={"full_name": "Bench submitter"})
-    Membership.objects.get_or_create(user=user, organisation=borough.organisation, role=Role.BOROUGH_SUBMITTER)
     ret, _ = Return.objects.get_or_create(unit=unit, period=period, defaults={"created_by": user})
     Return.objects.filter(pk=ret.pk).update(status=Return.Status.DRAFT)
     ret.refresh_from_db()

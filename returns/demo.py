@@ -41,28 +41,28 @@ def _joint_unit(region: Region) -> None:
 
 ROWS = [
     # registration, role, agency, engagement, start, pay, charge, pqe, ended
-    ("SW201001", "social-worker", "BrightCare Social Work Ltd", "umbrella", -200, "35.80", "44.50", "6.0", None),
+    ("SW201001", "social-worker", "BrightCare Social Work Ltd", "umbrella", -200, "34.80", "43.50", "6.0", None),
     (
         "SW201002",
         "senior-social-worker",
         "BrightCare Social Work Ltd",
         "limited-company",
         -120,
-        "38.20",
-        "47.00",
+        "37.20",
+        "46.00",
         "9.5",
         None,
     ),
-    ("SW201003", "team-manager", "Northside Locums Ltd", "paye", -300, "39.10", "50.20", "14.0", -20),
-    ("SW201004", "social-worker", "Northside Locums Ltd", "umbrella", -60, "34.90", "43.00", "3.5", None),
+    ("SW201003", "team-manager", "Northside Locums Ltd", "paye", -300, "38.10", "49.20", "14.0", -20),
+    ("SW201004", "social-worker", "Northside Locums Ltd", "umbrella", -60, "34.50", "43.00", "3.5", None),
     (
         "SW201005",
         "advanced-practitioner",
         "BrightCare Social Work Ltd",
         "umbrella",
         -150,
-        "40.50",
-        "49.90",
+        "39.50",
+        "48.90",
         "11.0",
         None,
     ),
@@ -95,6 +95,33 @@ def _rows(ret: Return, borough: Borough, offset: int) -> list[Assignment]:
     return Assignment.objects.bulk_create(made)
 
 
+def _workforce(ret: Return, rows: list[Assignment]) -> None:
+    """Workforce figures that agree with the rows: agency headcount per role is the rows still open at the
+    quarter's end; the permanent figures are illustrative."""
+    for line in ret.workforce.select_related("role"):
+        agency = sum(1 for row in rows if row.role_id == line.role_id and row.is_active_on(ret.period.ends_on))
+        permanent = {"social-worker": 60, "senior-social-worker": 35, "advanced-practitioner": 12}.get(
+            line.role.code, 8
+        )
+        for name, value in {
+            "permanent_headcount": permanent,
+            "permanent_fte": Decimal(permanent) - Decimal("2.5"),
+            "agency_headcount": agency,
+            "agency_fte": Decimal(agency),
+            "vacancies_fte": Decimal(agency) + Decimal("1.5"),
+            "starters": 2,
+            "leavers": 3,
+        }.items():
+            setattr(line, name, value)
+        line.save()
+    Return.objects.filter(pk=ret.pk).update(
+        agency_spend_month_1=Decimal("48200.00"),
+        agency_spend_month_2=Decimal("51350.00"),
+        agency_spend_month_3=Decimal("49875.50"),
+        project_teams=0,
+    )
+
+
 @transaction.atomic
 def seed_demo_returns() -> None:
     """Idempotent: does nothing once the demo periods exist."""
@@ -123,7 +150,8 @@ def seed_demo_returns() -> None:
         borough = Borough.objects.get(gss_code=gss)
         unit = borough.reporting_units.get()
         ret = services.start_return(unit=unit, period=last, by=maker)
-        _rows(ret, borough, offset)
+        rows = _rows(ret, borough, offset)
+        _workforce(ret, rows)
         now = timezone.now()
         for status in (Return.Status.SUBMITTED, Return.Status.SIGNED_OFF, Return.Status.ACCEPTED):
             Transition.objects.create(

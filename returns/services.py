@@ -532,8 +532,13 @@ def sign_off_row_breach(
     borough = _require_unit_approver(by, ret)
     if ret.status not in (*Return.EDITABLE, Return.Status.SUBMITTED):
         raise ReturnError(f"This return is {ret.get_status_display().lower()}, so its rows cannot change.")
-    row = ret.assignments.select_for_update().get(pk=assignment.pk)
-    if row.breach_sign_off_id:
+    row = ret.assignments.select_for_update().select_related("breach_sign_off").get(pk=assignment.pk)
+    signed = row.breach_sign_off
+    if signed and (signed.hourly_rate, signed.assignment_start, signed.engagement_type) == (
+        row.hourly_pay_rate,
+        row.start_date,
+        row.engagement_type,
+    ):
         raise ReturnError("This row's breach is already signed off.")
     missing = [
         n

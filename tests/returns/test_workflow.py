@@ -2,6 +2,7 @@
 refused to the wrong person or from the wrong status, recorded as a transition and audited."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -11,7 +12,7 @@ from pledge_portal.audit.models import AuditEvent
 from returns import services
 from returns.models import Finding, QueryExplanation, Return, ValidationRun
 
-from .helpers import add_row, draft_return
+from .helpers import add_row, draft_return, good_row
 
 
 def checked(ret: Return, *, errors=0, queries=()) -> ValidationRun:
@@ -194,3 +195,23 @@ def test_periods_are_extended_later_only(world, ret):
     )
     assert AuditEvent.objects.filter(action="period.extended").exists()
     assert period.label.startswith("2026-27 Q2") and date(2026, 7, 1) == period.starts_on
+
+
+def test_a_rate_raised_after_its_sign_off_is_signed_off_again(world):
+    side = world.own
+    ret = draft_return(side)
+    row = add_row(ret, side, hourly_pay_rate=Decimal("38.00"))
+    approver = side.users[Role.BOROUGH_APPROVER]
+    sign = {"reason": "Court work", "signed_by_title": "DCS", "chief_executive": "A. Chief"}
+    services.sign_off_row_breach(ret=ret, by=approver, assignment=row, **sign)
+    ret.refresh_from_db()
+    services.save_assignment(
+        ret=ret,
+        by=side.users[Role.BOROUGH_SUBMITTER],
+        expected_revision=ret.revision,
+        values={**good_row(side, hourly_pay_rate=Decimal("39.50")), "breach_sign_off": row.breach_sign_off},
+        assignment=row,
+    )
+    services.sign_off_row_breach(ret=ret, by=approver, assignment=row, **sign)
+    row.refresh_from_db()
+    assert row.breach_sign_off.hourly_rate == Decimal("39.50")
