@@ -532,7 +532,7 @@ def sign_off_row_breach(
     borough = _require_unit_approver(by, ret)
     if ret.status not in (*Return.EDITABLE, Return.Status.SUBMITTED):
         raise ReturnError(f"This return is {ret.get_status_display().lower()}, so its rows cannot change.")
-    row = ret.assignments.select_for_update().select_related("breach_sign_off").get(pk=assignment.pk)
+    row = ret.assignments.select_for_update(of=("self",)).select_related("breach_sign_off").get(pk=assignment.pk)
     signed = row.breach_sign_off
     if signed and (signed.hourly_rate, signed.assignment_start, signed.engagement_type) == (
         row.hourly_pay_rate,
