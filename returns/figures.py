@@ -201,6 +201,11 @@ def completeness(
 # --- Agency share of the workforce ----------------------------------------------------------------------
 
 
+def _fte(value) -> Decimal:
+    """Sums come back as the database computes them (SQLite drops trailing zeros): always two places."""
+    return Decimal(value).quantize(PENNY)
+
+
 def _share(agency: Decimal, permanent: Decimal) -> Decimal | None:
     total = agency + permanent
     if not total:
@@ -241,8 +246,8 @@ def agency_share_by_unit(scope: Scope) -> list[ShareLine]:
     return [
         ShareLine(
             s["ret__unit__name"],
-            s["agency"],
-            s["permanent"],
+            _fte(s["agency"]),
+            _fte(s["permanent"]),
             _share(s["agency"], s["permanent"]),
             members[s["ret__unit_id"]],
         )
@@ -260,7 +265,10 @@ def agency_share_over_time(scope: Scope) -> list[ShareLine]:
     )
     return [
         ShareLine(
-            quarter_label(s["ret__period__starts_on"]), s["agency"], s["permanent"], _share(s["agency"], s["permanent"])
+            quarter_label(s["ret__period__starts_on"]),
+            _fte(s["agency"]),
+            _fte(s["permanent"]),
+            _share(s["agency"], s["permanent"]),
         )
         for s in sums
     ]
@@ -477,7 +485,7 @@ def monthly_spend(scope: Scope) -> list[SpendLine]:
             month = first.month + i
             day = date(first.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
             if s[f"n{i + 1}"]:
-                lines.append(SpendLine(day, s[f"m{i + 1}"], s[f"n{i + 1}"]))
+                lines.append(SpendLine(day, Decimal(s[f"m{i + 1}"]).quantize(PENNY), s[f"n{i + 1}"]))
     return lines
 
 
