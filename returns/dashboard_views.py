@@ -235,7 +235,8 @@ def spend_panel(scope: figures.Scope) -> Panel:
         title="Agency spend by month",
         desc="Agency spend reported in accepted returns, per month, in pounds.",
         x_labels=[line.label for line in lines],
-        series=[charts.Series("Spend (£)", [line.spend for line in lines])],
+        series=[charts.Series("Spend", [line.spend for line in lines])],
+        y_prefix="£",
     )
     return Panel(
         "spend",

@@ -1,0 +1,143 @@
+"""The dashboards in a real browser: the analyst filters the regional dashboard with the keyboard, drills down
+to a borough, and downloads a CSV; the borough and the agency each see their own. Full-page screenshots of
+each dashboard land in test-artifacts/ for a person to look at."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from pledge_portal.accounts.roles import Role
+from tests.factories import AgencyFactory, BoroughFactory, RegionFactory, SubRegionFactory, user_with_role
+from tests.returns.dashboard_data import Q1, Q2, Row, accepted_return, flag, reference_request, region_with_card
+
+from .conftest import artifact_path
+from .test_returns import switch_user
+from .test_sign_in import unique_email
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audit_log_flushable")]
+
+
+class _Side:
+    """Enough of tests.conftest.Side for the dashboard builders."""
+
+    def __init__(self, region, borough, agency, users):
+        self.region, self.borough, self.agency, self.users = region, borough, agency, users
+
+
+@pytest.fixture
+def london():
+    from tests.rates.helpers import ensure_core_roles
+
+    ensure_core_roles()
+    region = RegionFactory(name="London")
+    north, south = SubRegionFactory(region=region, name="North"), SubRegionFactory(region=region, name="South")
+    boroughs = [
+        BoroughFactory(name=name, region=region, sub_region=sub)
+        for name, sub in [
+            ("Camden", north),
+            ("Barnet", north),
+            ("Enfield", north),
+            ("Croydon", south),
+            ("Sutton", south),
+        ]
+    ]
+    agencies = [
+        AgencyFactory(name=name) for name in ("Northgate Social Care Ltd", "Brightcare Staffing", "Hale Locums")
+    ]
+    users = {
+        Role.REGIONAL_ANALYST: user_with_role(
+            Role.REGIONAL_ANALYST, region.organisation, email=unique_email("analyst")
+        ),
+        Role.BOROUGH_SUBMITTER: user_with_role(
+            Role.BOROUGH_SUBMITTER, boroughs[0].organisation, email=unique_email("lead")
+        ),
+        Role.BOROUGH_APPROVER: user_with_role(
+            Role.BOROUGH_APPROVER, boroughs[0].organisation, email=unique_email("approver")
+        ),
+        Role.AGENCY_USER: user_with_role(Role.AGENCY_USER, agencies[0].organisation, email=unique_email("agency")),
+    }
+    side = region_with_card(_Side(region, boroughs[0], agencies[0], users))
+    for n, borough in enumerate(boroughs):
+        for quarter in (Q1, Q2):
+            rows = [
+                Row("34.50", agency=agencies[0]),
+                Row("35.80", agency=agencies[1]),
+                Row("38.20", agency=agencies[n % 3], signed_off=n % 2 == 0),
+                Row("31.00", engagement="paye", agency=agencies[2]),
+                *[Row("42.10", role="team-manager", agency=agencies[1])] * (n + 1),
+            ]
+            built = accepted_return(
+                side,
+                borough,
+                quarter,
+                rows,
+                workforce={"social-worker": (str(3 + n), "40"), "team-manager": ("1", str(6 + n))},
+                spend=(f"{20000 + 1500 * n}.00", f"{21000 + 1200 * n}.00", f"{19500 + 900 * n}.00"),
+            )
+            flag(built, [(0, "PQE-001"), (1, "COOL-001")] if n % 2 else [(2, "CROSS-001")])
+    reference_request(side, boroughs[1], asked=date(2026, 7, 6), answered=date(2026, 7, 9))
+    return {"side": side, "boroughs": boroughs, "agencies": agencies}
+
+
+def test_the_analyst_filters_drills_down_and_downloads(page: Page, live_server, london):
+    side = london["side"]
+    switch_user(page, live_server.url, side.users[Role.REGIONAL_ANALYST], two_factor=True)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Dashboards").click()
+    page.get_by_role("main").get_by_role("link", name="London", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("London dashboard")
+    expect(page.get_by_role("img", name="Rows over the cap by borough")).to_be_visible()
+    page.screenshot(path=artifact_path("dashboard-region"), full_page=True)
+
+    # The filters by keyboard alone: choose the South sub-region and team managers, then apply.
+    page.get_by_label("Sub-region", exact=True).focus()
+    page.keyboard.press("End")  # the last option: South
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Role", exact=True)).to_be_focused()
+    page.get_by_label("Role", exact=True).select_option(label="Team manager")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Apply filters")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_text("Accepted returns from 2026-27 Q1 to 2026-27 Q2, South, Team manager only.")
+    ).to_be_visible()
+    breaches = page.get_by_role("table", name="Rows over the cap by borough")
+    expect(breaches).to_contain_text("Croydon")
+    expect(breaches).not_to_contain_text("Camden")
+
+    with page.expect_download() as download:
+        page.get_by_role("region", name="Breaches and their sign-offs").get_by_role("link", name="Download CSV").click()
+    rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
+    assert rows[0][0] == "Borough" and [r[0] for r in rows[1:]] == ["Croydon", "Sutton"]
+    # Croydon (the fourth borough) has 4 team manager rows a quarter at £42.10, within the £45.75 cap.
+    assert rows[1][1:3] == ["8", "0"]
+
+    breaches.get_by_role("link", name="Croydon").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Croydon dashboard")
+    expect(page.get_by_role("link", name="Regional dashboard")).to_be_visible()
+
+
+def test_the_borough_and_the_agency_see_their_own(page: Page, live_server, london):
+    side = london["side"]
+    switch_user(page, live_server.url, side.users[Role.BOROUGH_SUBMITTER])
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Dashboards").click()
+    page.get_by_role("link", name="Camden").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Camden dashboard")
+    comparison = page.get_by_role("table", name="Camden beside the median borough of its sub-region and region")
+    expect(comparison).to_contain_text("Region median")
+    main = page.get_by_role("main")
+    for other in ("Barnet", "Croydon", "Sutton"):
+        expect(main).not_to_contain_text(other)
+    page.screenshot(path=artifact_path("dashboard-borough"), full_page=True)
+
+    switch_user(page, live_server.url, side.users[Role.AGENCY_USER])
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Dashboards").click()
+    page.get_by_role("link", name="Northgate Social Care Ltd").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Northgate Social Care Ltd dashboard")
+    expect(page.get_by_role("table", name="Rows naming your agency in accepted returns, by borough")).to_contain_text(
+        "Sutton"
+    )
+    expect(page.get_by_role("main")).not_to_contain_text("Brightcare")
+    page.screenshot(path=artifact_path("dashboard-agency"), full_page=True)
