@@ -279,25 +279,11 @@ def _timed(function, *args) -> float:
 
 def main() -> int:
     """This benchmark alone, on a throwaway database, as ``make bench`` runs it."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pledge_portal.settings")
-    os.environ.setdefault("SQLITE_TEST_NAME", "bench-db.sqlite3")
-    import django
+    from .common import setup_django, throwaway_database
 
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        settings.DEBUG = True  # the demo seed is refused in production mode
-        call_command("load_authorities", verbosity=0)
-        call_command("seed_demo", verbosity=0)
-        settings.DEBUG = False
+    setup_django()
+    with throwaway_database():
         bench_returns_validation()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0
 
 

@@ -34,6 +34,16 @@ BOROUGH_READERS = BOROUGH_ROLES | REGIONAL_ROLES | {Role.MSP_USER, Role.PLATFORM
 AGENCY_READERS = AGENCY_ROLES | {Role.PLATFORM_ADMIN}
 DEFAULT_QUARTERS = 4
 TOP_AGENCIES = 15
+# How the agencies table can be ordered: most rows, most rows over the cap, slowest reference turnaround.
+AGENCY_RANKS = {
+    "rows": ("rows", lambda a: (-a.assignments, -a.breaches, a.name)),
+    "breaches": ("rows over the cap", lambda a: (-a.breaches, -a.assignments, a.name)),
+    "turnaround": (
+        "slowest reference turnaround",
+        lambda a: (a.median_turnaround is None, -(a.median_turnaround or 0), -a.assignments, a.name),
+    ),
+}
+DEFAULT_RANK = "rows"
 
 
 def regions_visible_to(user) -> QuerySet[Region]:
@@ -55,6 +65,7 @@ class Panel:
     chart: str = ""
     links: list[str | None] = field(default_factory=list)  # a link for each row's first cell, or None
     note: str = ""
+    orders: list[tuple[str, str, bool]] = field(default_factory=list)  # (label, query string, current)
     csv_url: str = ""
 
     def table(self) -> list[tuple[str | None, list]]:
@@ -84,6 +95,7 @@ class Filters:
             self.start, self.end = self.end, self.start
         self.sub_region = next((s for s in self.sub_regions or [] if str(s.pk) == get.get("sub_region")), None)
         self.role = next((r for r in self.roles if r.code == get.get("role")), None)
+        self.rank = get.get("rank") if get.get("rank") in AGENCY_RANKS else DEFAULT_RANK
 
     def _quarter(self, text: str | None, default: date) -> date:
         try:
@@ -102,6 +114,8 @@ class Filters:
             params["sub_region"] = self.sub_region.pk
         if self.role:
             params["role"] = self.role.code
+        if self.rank != DEFAULT_RANK:
+            params["rank"] = self.rank
         return urlencode({**params, **extra})
 
     @property
@@ -293,7 +307,7 @@ class RegionDashboardView(DashboardView):
             "breaches-over-time": lambda: breaches_over_time_panel(scope),
             "flags": lambda: self.flags_panel(scope, visible),
             "spend": lambda: spend_panel(scope),
-            "agencies": lambda: self.agencies_panel(scope),
+            "agencies": lambda: self.agencies_panel(scope, filters),
         }
         panels = [build() for slug, build in builders.items() if wanted is None or slug in wanted]
         return self.respond(
@@ -386,21 +400,29 @@ class RegionDashboardView(DashboardView):
             [_borough_link([line.borough_id], visible) for line in lines],
         )
 
-    def agencies_panel(self, scope) -> Panel:
-        lines = figures.agencies_ranked(scope)
+    def agencies_panel(self, scope, filters: Filters) -> Panel:
+        label, key = AGENCY_RANKS[filters.rank]
+        lines = sorted(figures.agencies_ranked(scope), key=key)
+        if filters.rank == "turnaround":
+            bars = [charts.Bar(a.name, a.median_turnaround, f"{a.median_turnaround} working days") for a in lines]
+        elif filters.rank == "breaches":
+            bars = [charts.Bar(a.name, a.breaches, f"{a.breaches} of {a.assignments} rows") for a in lines]
+        else:
+            bars = [charts.Bar(a.name, a.assignments, f"{a.assignments} ({a.breaches} over the cap)") for a in lines]
         chart = charts.bar_chart(
             chart_id="agencies",
-            title=f"The {TOP_AGENCIES} agencies with most rows",
-            desc="Rows per agency, most first, with rows over the cap written beside each bar.",
-            bars=[
-                charts.Bar(line.name, line.assignments, f"{line.assignments} ({line.breaches} over the cap)")
-                for line in lines[:TOP_AGENCIES]
-            ],
+            title=f"The {TOP_AGENCIES} agencies with the most {label}",
+            desc=f"Agencies ordered by {label}, with the figure written beside each bar.",
+            bars=[bar for bar in bars if bar.value is not None][:TOP_AGENCIES],
         )
+        orders = [
+            (text, "?" + filters.query(rank=rank) + "#panel-agencies", rank == filters.rank)
+            for rank, (text, _) in AGENCY_RANKS.items()
+        ]
         return Panel(
             "agencies",
-            "Agencies by assignments and breaches",
-            "Agencies ranked by rows, with breaches and reference turnaround (working days)",
+            "Agencies by assignments, breaches and reference turnaround",
+            f"Agencies by {label}, with breaches and reference turnaround (working days)",
             [
                 "Agency",
                 "Rows",
@@ -421,6 +443,7 @@ class RegionDashboardView(DashboardView):
                 for line in lines
             ],
             chart,
+            orders=orders,
         )
 
 

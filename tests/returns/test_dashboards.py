@@ -218,3 +218,25 @@ def test_the_index_lists_the_dashboards_of_the_users_role(world, client_for):
     assert region_url in seen[Role.REGIONAL_ANALYST] and borough_url in seen[Role.REGIONAL_ANALYST]
     assert borough_url in seen[Role.BOROUGH_SUBMITTER] and region_url not in seen[Role.BOROUGH_SUBMITTER]
     assert agency_url in seen[Role.AGENCY_USER] and borough_url not in seen[Role.AGENCY_USER]
+
+
+def test_agencies_can_be_ordered_by_rows_breaches_or_turnaround(world, client_for):
+    side = region_with_card(world.own)
+    many_rows, many_breaches = AgencyFactory(name="Many Rows Ltd"), AgencyFactory(name="Many Breaches Ltd")
+    accepted_return(
+        side,
+        side.borough,
+        Q2,
+        [Row("30.00", agency=many_rows)] * 4 + [Row("40.00", agency=many_breaches)] * 2 + [Row("30.00")],
+    )
+    client = client_for(side.users[Role.REGIONAL_ANALYST])
+
+    def order(rank: str) -> list[str]:
+        return [row[0] for row in _csv(client.get(_region_url(side, rank=rank, download="agencies")))[1:]]
+
+    assert order("rows") == ["Many Rows Ltd", "Many Breaches Ltd", side.agency.name]
+    assert order("breaches") == ["Many Breaches Ltd", "Many Rows Ltd", side.agency.name]
+    assert order("forged") == order("rows")
+    page = client.get(_region_url(side, rank="breaches")).content.decode()
+    assert "<strong>rows over the cap</strong>" in page
+    assert 'name="rank" value="breaches"' in page
