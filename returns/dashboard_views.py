@@ -27,6 +27,7 @@ from pledge_portal.tenancy import SIGNED_IN, RoleRequiredMixin, get_visible_or_4
 from rates.models import RoleCategory
 
 from . import figures
+from .figure_cache import figure, one_version
 from .models import ReportingPeriod
 
 REGION_READERS = REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
@@ -131,6 +132,10 @@ class Filters:
 class DashboardView(RoleRequiredMixin, View):
     template_name = "dashboards/dashboard.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        with one_version():
+            return super().dispatch(request, *args, **kwargs)
+
     def respond(self, request, *, title: str, caption: str, filters: Filters, panels: list[Panel], back: str = ""):
         for panel in panels:
             panel.csv_url = "?" + filters.query(download=panel.slug)
@@ -166,7 +171,7 @@ def _region_quarters(region: Region) -> list[date]:
 
 
 def share_over_time_panel(scope: figures.Scope, slug: str = "share-over-time") -> Panel:
-    lines = figures.agency_share_over_time(scope)
+    lines = figure(figures.agency_share_over_time, scope)
     chart = charts.line_chart(
         chart_id=slug,
         title="Agency share of the workforce by quarter",
@@ -186,7 +191,7 @@ def share_over_time_panel(scope: figures.Scope, slug: str = "share-over-time") -
 
 
 def pay_panel(scope: figures.Scope) -> Panel:
-    lines = figures.pay_rates_by_role(scope)
+    lines = figure(figures.pay_rates_by_role, scope)
     chart = charts.range_chart(
         chart_id="pay",
         title="Hourly pay rates against caps by role",
@@ -221,7 +226,7 @@ def pay_panel(scope: figures.Scope) -> Panel:
 
 
 def breaches_over_time_panel(scope: figures.Scope) -> Panel:
-    lines = figures.breaches_over_time(scope)
+    lines = figure(figures.breaches_over_time, scope)
     chart = charts.line_chart(
         chart_id="breaches-over-time",
         title="Rows over the cap by quarter",
@@ -243,7 +248,7 @@ def breaches_over_time_panel(scope: figures.Scope) -> Panel:
 
 
 def spend_panel(scope: figures.Scope) -> Panel:
-    lines = figures.monthly_spend(scope)
+    lines = figure(figures.monthly_spend, scope)
     chart = charts.line_chart(
         chart_id="spend",
         title="Agency spend by month",
@@ -339,7 +344,7 @@ class RegionDashboardView(DashboardView):
         )
 
     def share_panel(self, scope, visible: set[int]) -> Panel:
-        lines = figures.agency_share_by_unit(scope)
+        lines = figure(figures.agency_share_by_unit, scope)
         chart = charts.bar_chart(
             chart_id="share",
             title="Agency share of the workforce by reporting unit",
@@ -359,7 +364,7 @@ class RegionDashboardView(DashboardView):
         )
 
     def breaches_panel(self, scope, visible: set[int]) -> Panel:
-        lines = figures.breaches_by_borough(scope)
+        lines = figure(figures.breaches_by_borough, scope)
         chart = charts.bar_chart(
             chart_id="breaches",
             title="Rows over the cap by borough",
@@ -380,7 +385,7 @@ class RegionDashboardView(DashboardView):
         )
 
     def flags_panel(self, scope, visible: set[int]) -> Panel:
-        lines = figures.flags_by_borough(scope)
+        lines = figure(figures.flags_by_borough, scope)
         chart = charts.bar_chart(
             chart_id="flags",
             title="Flagged rows in the region",
@@ -402,7 +407,7 @@ class RegionDashboardView(DashboardView):
 
     def agencies_panel(self, scope, filters: Filters) -> Panel:
         label, key = AGENCY_RANKS[filters.rank]
-        lines = sorted(figures.agencies_ranked(scope), key=key)
+        lines = sorted(figure(figures.agencies_ranked, scope), key=key)
         if filters.rank == "turnaround":
             bars = [charts.Bar(a.name, a.median_turnaround, f"{a.median_turnaround} working days") for a in lines]
         elif filters.rank == "breaches":
@@ -482,7 +487,7 @@ class BoroughDashboardView(DashboardView):
         )
 
     def comparison_panel(self, scope, borough) -> Panel:
-        lines = figures.borough_comparison(scope, borough)
+        lines = figure(figures.borough_comparison, scope, borough)
         return Panel(
             "comparison",
             "Against the region",
@@ -518,7 +523,7 @@ class AgencyDashboardView(DashboardView):
         return self.respond(request, title=f"{agency.name} dashboard", caption="Agency", filters=filters, panels=panels)
 
     def boroughs_panel(self, scope) -> Panel:
-        lines = figures.agency_by_borough(scope)
+        lines = figure(figures.agency_by_borough, scope)
         chart = charts.bar_chart(
             chart_id="boroughs",
             title="Your rows by borough",
@@ -538,7 +543,7 @@ class AgencyDashboardView(DashboardView):
         )
 
     def references_panel(self, scope) -> Panel:
-        lines = figures.agency_reference_requests(scope)
+        lines = figure(figures.agency_reference_requests, scope)
         totals: dict[str, int] = {}
         for line in lines:
             totals[line.status] = totals.get(line.status, 0) + line.requested

@@ -52,6 +52,13 @@ def audit_log_flushable(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def figures_computed_afresh(settings):
+    """Dashboard figures are cached by a version of the data (returns.figure_cache); tests that reuse ids
+    on a shared cache could meet another test's figures, so the cache is off unless a test turns it on."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Tests create many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

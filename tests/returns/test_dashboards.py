@@ -240,3 +240,26 @@ def test_agencies_can_be_ordered_by_rows_breaches_or_turnaround(world, client_fo
     page = client.get(_region_url(side, rank="breaches")).content.decode()
     assert "<strong>rows over the cap</strong>" in page
     assert 'name="rank" value="breaches"' in page
+
+
+def test_figures_are_cached_until_the_data_changes(world, client_for, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}}
+    side = region_with_card(world.own)
+    _data(side)
+    client = client_for(side.users[Role.REGIONAL_ANALYST])
+    url = _region_url(side, **{"from": Q1, "to": Q2})
+
+    def queries_and_boroughs():
+        with CaptureQueriesContext(connection) as queries:
+            rows = _csv(client.get(url + "&download=breaches"))
+        return len(queries), [row[0] for row in rows[1:]]
+
+    first, boroughs = queries_and_boroughs()
+    again, same = queries_and_boroughs()
+    assert again < first and same == boroughs
+    # A newly accepted return is a new version of the data: the figures include it at once.
+    late = more_boroughs(side, 1)[0]
+    accepted_return(side, late, Q2, [Row("30.00")])
+    _, now = queries_and_boroughs()
+    assert now == sorted([*boroughs, late.name])

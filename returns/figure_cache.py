@@ -1,0 +1,67 @@
+"""Dashboard figures kept in the cache between requests (``DASHBOARD_CACHE_SECONDS``; 0 turns it off).
+
+The figures read accepted returns, which change only when a return is accepted or reopened, so a figure
+computed once serves every reader until the data changes. Each key carries a *data version*: a digest of
+the accepted returns (how many, the last accepted, the last changed), the reference requests (for
+turnaround) and the rate cards' fingerprint, read in two small queries once per request. Any change to
+those makes new keys, so a reader never sees figures older than the data; the timeout only bounds how long
+unused entries stay. Whatever the cache holds, the figures themselves come from ``returns.figures``.
+"""
+
+import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max
+
+from .models import Return
+
+_version: ContextVar[str | None] = ContextVar("figures_data_version", default=None)
+
+
+def data_version() -> str:
+    from rates.table import fingerprint
+    from references.models import ReferenceRequest
+
+    accepted = Return.objects.filter(status=Return.Status.ACCEPTED).aggregate(
+        n=Count("pk"), top=Max("pk"), accepted=Max("accepted_at"), changed=Max("updated_at")
+    )
+    requests = ReferenceRequest.objects.aggregate(n=Count("pk"), top=Max("pk"), closed=Max("closed_at"))
+    raw = repr((sorted(accepted.items()), sorted(requests.items()), fingerprint()))
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+@contextmanager
+def one_version():
+    """Read the data version at most once within the block (one request)."""
+    token = _version.set(None)
+    try:
+        yield
+    finally:
+        _version.reset(token)
+
+
+def _part(value) -> str:
+    if value is None:
+        return "-"
+    return str(getattr(value, "pk", value))
+
+
+def figure(function, scope, *args):
+    """``function(scope, *args)`` from the cache if it was computed on the same data, else computed now."""
+    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 600)
+    if not seconds:
+        return function(scope, *args)
+    version = _version.get()
+    if version is None:
+        version = data_version()
+        _version.set(version)
+    fields = (scope.start, scope.end, scope.region, scope.sub_region, scope.borough, scope.agency, scope.role)
+    key = ":".join(["figures", version, function.__name__, *map(_part, fields), *map(_part, args)])
+    value = cache.get(key)
+    if value is None:
+        value = function(scope, *args)
+        cache.set(key, value, seconds)
+    return value
