@@ -31,11 +31,26 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, CharField, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from boroughs.models import Borough, Region, SubRegion
 from pledge_portal.core.working_days import working_days_between
@@ -416,27 +431,36 @@ class FlagLine:
     borough_id: int | None = None
 
 
-def flags_by_borough(scope: Scope) -> list[FlagLine]:
-    """Rows flagged for cool-off, PQE under 3 years and overlapping assignments per borough, from the
-    latest finished validation run of each accepted return. One query."""
+def _latest_findings(scope: Scope, codes) -> QuerySet[Finding]:
+    """Findings with these rule codes on accepted rows in scope, from the latest finished validation run of
+    each return (the rules already decide the flags; see the module's docstring)."""
     latest = (
         ValidationRun.objects.filter(ret=OuterRef("ret"), finished_at__isnull=False)
         .order_by("-finished_at", "-pk")
         .values("pk")[:1]
     )
+    return Finding.objects.filter(
+        rule_code__in=list(codes), assignment__in=accepted_rows(scope).values("pk"), run_id=Subquery(latest)
+    )
+
+
+def _flag_counts(scope: Scope, *group: str):
     kind = Case(
         *(When(rule_code__in=codes, then=Value(name)) for name, codes in FLAGS.items()), output_field=CharField()
     )
-    grouped = (
-        Finding.objects.filter(
-            rule_code__in=[c for codes in FLAGS.values() for c in codes],
-            assignment__in=accepted_rows(scope).values("pk"),
-            run_id=Subquery(latest),
-        )
+    return (
+        _latest_findings(scope, [c for codes in FLAGS.values() for c in codes])
         .annotate(kind=kind)
-        .values("assignment__borough_id", "assignment__borough__name", "kind")
+        .values(*group, "kind")
         .annotate(n=Count("assignment", distinct=True))
-        .order_by("assignment__borough__name")
+    )
+
+
+def flags_by_borough(scope: Scope) -> list[FlagLine]:
+    """Rows flagged for cool-off, PQE under 3 years and overlapping assignments per borough, from the
+    latest finished validation run of each accepted return. One query."""
+    grouped = _flag_counts(scope, "assignment__borough_id", "assignment__borough__name").order_by(
+        "assignment__borough__name"
     )
     lines: dict[int, FlagLine] = {}
     for g in grouped:
@@ -445,6 +469,17 @@ def flags_by_borough(scope: Scope) -> list[FlagLine]:
             FlagLine(g["assignment__borough__name"], borough_id=g["assignment__borough_id"]),
         )
         setattr(line, g["kind"], g["n"])
+    return list(lines.values())
+
+
+def flags_over_time(scope: Scope) -> list[FlagLine]:
+    """The same flags for all boroughs in scope together, per quarter (quarters without flags left out).
+    One query."""
+    grouped = _flag_counts(scope, "assignment__ret__period__starts_on").order_by("assignment__ret__period__starts_on")
+    lines: dict[date, FlagLine] = {}
+    for g in grouped:
+        quarter = g["assignment__ret__period__starts_on"]
+        setattr(lines.setdefault(quarter, FlagLine(quarter_label(quarter))), g["kind"], g["n"])
     return list(lines.values())
 
 
@@ -545,25 +580,27 @@ def _after(quarter_start: date) -> date:
     return date(quarter_start.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
 
 
-def reference_turnaround(scope: Scope) -> dict[int, tuple[int, Decimal]]:
-    """Per agency: completed reference requests made in the quarters in scope, and the median working
-    days (England bank holidays excluded) from request to completion. One query, grouped by day pair."""
+def reference_turnaround(scope: Scope, *, by: str = "agency") -> dict[int, tuple[int, Decimal]]:
+    """Per agency (or per answering borough, ``by="borough"``): completed reference requests made in the
+    quarters in scope, and the median working days (England bank holidays excluded) from request to
+    completion. One query, grouped by day pair."""
     from references.models import ReferenceRequest
 
+    key = {"agency": "agency_id", "borough": "borough_id"}[by]
     pairs = (
         reference_requests(scope)
         .filter(status=ReferenceRequest.Status.COMPLETED, closed_at__isnull=False)
         .annotate(asked=TruncDate("requested_at"), answered=TruncDate("closed_at"))
-        .values("agency_id", "asked", "answered")
+        .values(key, "asked", "answered")
         .annotate(n=Count("pk"))
         .order_by()
     )
     days: dict[int, list[int]] = defaultdict(list)
     for p in pairs:
-        days[p["agency_id"]].extend([working_days_between(p["asked"], p["answered"])] * p["n"])
+        days[p[key]].extend([working_days_between(p["asked"], p["answered"])] * p["n"])
     return {
-        agency_id: (len(values), Decimal(str(statistics.median(values))).quantize(Decimal("0.1")))
-        for agency_id, values in days.items()
+        owner_id: (len(values), Decimal(str(statistics.median(values))).quantize(Decimal("0.1")))
+        for owner_id, values in days.items()
     }
 
 
@@ -689,3 +726,220 @@ def agency_reference_requests(scope: Scope) -> list[RequestLine]:
         )
         for (borough, status), n in sorted(counts.items())
     ]
+
+
+# --- Submission, registers and scorecards (the compliance pack) -----------------------------------------
+
+
+@dataclass
+class SubmissionLine:
+    unit: str
+    borough_ids: list[int]
+    status: str
+    first_submitted: datetime | None  # the first submission: a return sent back and sent again keeps it
+    on_time: bool | None  # None: not submitted (or no record of when)
+
+
+def submission_timeliness(period: ReportingPeriod) -> list[SubmissionLine]:
+    """Each reporting unit of the period's region: its return's status and whether it was first submitted
+    by the deadline (UK date). Three queries, whatever the number of units."""
+    submitted = Q(transitions__to_status=Return.Status.SUBMITTED)
+    returns = {
+        r["unit_id"]: r
+        for r in Return.objects.filter(period=period)
+        .annotate(first=Min("transitions__at", filter=submitted))
+        .values("unit_id", "status", "submitted_at", "first")
+    }
+    labels = dict(Return.Status.choices)
+    lines = []
+    for unit in ReportingUnit.objects.filter(region=period.region_id).prefetch_related("boroughs"):
+        r = returns.get(unit.pk)
+        first = (r["first"] or r["submitted_at"]) if r else None
+        on_time = None if first is None else timezone.localtime(first).date() <= period.deadline
+        lines.append(
+            SubmissionLine(
+                unit.name,
+                [b.pk for b in unit.boroughs.all()],
+                labels[r["status"]] if r else "Not started",
+                first,
+                on_time,
+            )
+        )
+    return lines
+
+
+@dataclass
+class BreachEntry:
+    quarter: str
+    borough: str
+    row: int
+    registration_number: str
+    role: str
+    agency: str  # as known to the portal, else as the borough reported it
+    engagement_type: str
+    start_date: date | None
+    hourly_pay_rate: Decimal
+    cap: Decimal
+    signed_off_on: date | None
+    signed_off_by: str  # the approver's job title
+
+    @property
+    def excess(self) -> Decimal:
+        return self.hourly_pay_rate - self.cap
+
+
+def breach_register(scope: Scope) -> list[BreachEntry]:
+    """Every row over the cap in scope, by borough, quarter and row, with its sign-off if it has one.
+    One query."""
+    engagement = dict(EngagementType.choices)
+    rows = (
+        rows_with_caps(scope)
+        .filter(OVER)
+        .values(
+            "ret__period__starts_on",
+            "borough__name",
+            "position",
+            "registration_number",
+            "role__name",
+            "local_role__name",
+            "agency__name",
+            "agency_name",
+            "engagement_type",
+            "start_date",
+            "hourly_pay_rate",
+            "cap",
+            "breach_sign_off__signed_on",
+            "breach_sign_off__signed_by_title",
+        )
+        .order_by("borough__name", "ret__period__starts_on", "position")
+    )
+    return [
+        BreachEntry(
+            quarter_label(r["ret__period__starts_on"]),
+            r["borough__name"],
+            r["position"],
+            r["registration_number"],
+            r["local_role__name"] or r["role__name"] or "",
+            r["agency__name"] or r["agency_name"],
+            engagement.get(r["engagement_type"], r["engagement_type"]),
+            r["start_date"],
+            r["hourly_pay_rate"],
+            r["cap"],
+            r["breach_sign_off__signed_on"],
+            r["breach_sign_off__signed_by_title"] or "",
+        )
+        for r in rows
+    ]
+
+
+@dataclass
+class CoolOffEntry:
+    quarter: str
+    borough: str
+    row: int | None
+    registration_number: str
+    agency: str
+    start_date: date | None
+    previous_employer: str
+    left_previous_on: date | None
+    rule_code: str
+    finding: str
+
+
+def cool_off_register(scope: Scope) -> list[CoolOffEntry]:
+    """Every cool-off finding (COOL-001, COOL-002) of the latest validation of each accepted return in
+    scope, by borough, quarter and row. One query."""
+    rows = (
+        _latest_findings(scope, FLAGS["cool_off"])
+        .values(
+            "assignment__ret__period__starts_on",
+            "assignment__borough__name",
+            "assignment__position",
+            "assignment__registration_number",
+            "assignment__agency__name",
+            "assignment__agency_name",
+            "assignment__start_date",
+            "assignment__previous_employer__name",
+            "assignment__left_previous_on",
+            "rule_code",
+            "message",
+        )
+        .order_by(
+            "assignment__borough__name", "assignment__ret__period__starts_on", "assignment__position", "rule_code"
+        )
+    )
+    return [
+        CoolOffEntry(
+            quarter_label(r["assignment__ret__period__starts_on"]),
+            r["assignment__borough__name"],
+            r["assignment__position"],
+            r["assignment__registration_number"],
+            r["assignment__agency__name"] or r["assignment__agency_name"],
+            r["assignment__start_date"],
+            r["assignment__previous_employer__name"] or "",
+            r["assignment__left_previous_on"],
+            r["rule_code"],
+            r["message"],
+        )
+        for r in rows
+    ]
+
+
+@dataclass
+class BoroughScorecard:
+    borough_id: int
+    borough: str
+    unit: str
+    status: str
+    first_submitted: datetime | None
+    on_time: bool | None
+    rows: int = 0
+    breaches: int = 0
+    signed_off: int = 0
+    cool_off: int = 0
+    low_pqe: int = 0
+    overlap: int = 0
+    share: Decimal | None = None  # the reporting unit's agency share (percent)
+    references_completed: int = 0
+    median_turnaround: Decimal | None = None  # working days, as the borough answering
+
+    @property
+    def within_cap(self) -> int:
+        return self.rows - self.breaches
+
+    @property
+    def without_sign_off(self) -> int:
+        return self.breaches - self.signed_off
+
+
+def borough_scorecards(period: ReportingPeriod) -> list[BoroughScorecard]:
+    """One scorecard per borough of the period's region, from the same selectors as the dashboards: its
+    unit's submission, rows within and over the cap, sign-offs, flags, agency share and the references it
+    answered. About a dozen queries, whatever the number of boroughs."""
+    scope = Scope(period.starts_on, period.starts_on, region=period.region)
+    submissions = {b: s for s in submission_timeliness(period) for b in s.borough_ids}
+    breaches = {b.borough_id: b for b in breaches_by_borough(scope)}
+    flags = {f.borough_id: f for f in flags_by_borough(scope)}
+    shares = {b: s.share for s in agency_share_by_unit(scope) for b in (s.borough_ids or [])}
+    turnaround = reference_turnaround(scope, by="borough")
+    cards = []
+    for borough in Borough.objects.filter(region=period.region_id).order_by("name"):
+        submission = submissions.get(borough.pk)
+        card = BoroughScorecard(
+            borough.pk,
+            borough.name,
+            submission.unit if submission else "No reporting unit",
+            submission.status if submission else "Not started",
+            submission.first_submitted if submission else None,
+            submission.on_time if submission else None,
+            share=shares.get(borough.pk),
+        )
+        if borough.pk in breaches:
+            line = breaches[borough.pk]
+            card.rows, card.breaches, card.signed_off = line.rows, line.breaches, line.signed_off
+        if borough.pk in flags:
+            line = flags[borough.pk]
+            card.cool_off, card.low_pqe, card.overlap = line.cool_off, line.low_pqe, line.overlap
+        card.references_completed, card.median_turnaround = turnaround.get(borough.pk, (0, None))
+        cards.append(card)
+    return cards
