@@ -1,18 +1,34 @@
 """Demo returns: last quarter accepted for Camden, Hackney and the joint Kingston and Richmond unit, and this
-quarter's returns open now (Camden's draft pre-filled from last quarter, with a row over the cap)."""
+quarter's returns open now (Camden's draft pre-filled from last quarter, with a row over the cap). Before
+those, four quarters of accepted returns from every London unit, made up but deterministic, so the
+dashboards have trends, breaches, flags and agencies to show."""
 
-from datetime import date, timedelta
+import random
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
+from agencies.models import Agency
 from boroughs.models import Borough, Region
 from pledge_portal.accounts.models import User
 from rates.models import RoleCategory
 
 from . import services
-from .models import Assignment, ReportingPeriod, ReportingUnit, Return, Transition
+from .models import Assignment, ReportingPeriod, ReportingUnit, Return, Transition, ValidationRun, WorkforceLine
+from .validation import run_validation
+
+HISTORY_QUARTERS = 4
+# Typical hourly pay by role in the made-up history; some rows land over the demo caps.
+TYPICAL_PAY = {
+    "social-worker": 34.0,
+    "senior-social-worker": 36.5,
+    "advanced-practitioner": 38.5,
+    "team-manager": 42.0,
+    "iro-cp-chair": 40.0,
+}
+ENGAGEMENTS = ("umbrella", "umbrella", "limited-company", "paye")
 
 JOINT = ("E09000021", "E09000027")  # Kingston upon Thames and Richmond upon Thames make one return
 
@@ -71,9 +87,11 @@ ROWS = [
 
 def _rows(ret: Return, borough: Borough, offset: int) -> list[Assignment]:
     roles = {r.code: r for r in RoleCategory.objects.all()}
+    agencies = {a.name: a for a in Agency.objects.all()}
     base = ret.period.ends_on
     made = []
-    for position, (number, role, agency, engagement, start, pay, charge, pqe, ended) in enumerate(ROWS, start=1):
+    after = ret.assignments.count()  # rows carried forward from the quarter before come first
+    for position, (number, role, agency, engagement, start, pay, charge, pqe, ended) in enumerate(ROWS, after + 1):
         made.append(
             Assignment(
                 ret=ret,
@@ -81,6 +99,7 @@ def _rows(ret: Return, borough: Borough, offset: int) -> list[Assignment]:
                 borough=borough,
                 registration_number=f"{number[:-1]}{offset}{number[-1]}",
                 role=roles[role],
+                agency=agencies.get(agency),
                 agency_name=agency,
                 engagement_type=engagement,
                 start_date=base + timedelta(days=start),
@@ -95,7 +114,76 @@ def _rows(ret: Return, borough: Borough, offset: int) -> list[Assignment]:
     return Assignment.objects.bulk_create(made)
 
 
-def _workforce(ret: Return, rows: list[Assignment]) -> None:
+def _history(region: Region, analyst: User, before: date) -> None:
+    """``HISTORY_QUARTERS`` accepted quarters before ``before`` for every unit of the region, each checked by
+    the real validation so the dashboards' flags come from the rules."""
+    rng = random.Random(20161001)
+    agencies = list(Agency.objects.order_by("name"))
+    roles = list(RoleCategory.objects.order_by("order"))
+    units = list(ReportingUnit.objects.filter(region=region).prefetch_related("boroughs").order_by("name"))
+    quarters = [before]
+    for _ in range(HISTORY_QUARTERS):
+        quarters.insert(0, _previous_quarter(quarters[0]))
+    number = 300000
+    for starts_on in quarters[:-1]:
+        ends_on = services._quarter_end(starts_on)
+        period = ReportingPeriod.objects.create(
+            region=region,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            opens_on=ends_on + timedelta(days=1),
+            deadline=ends_on + timedelta(days=30),
+            locks_on=ends_on + timedelta(days=45),
+            opened_by=analyst,
+        )
+        accepted = timezone.make_aware(datetime.combine(ends_on + timedelta(days=25), time(10)))
+        for unit in units:
+            ret = Return.objects.create(
+                unit=unit,
+                period=period,
+                status=Return.Status.ACCEPTED,
+                created_by=analyst,
+                submitted_at=accepted - timedelta(days=5),
+                accepted_at=accepted,
+                accepted_by=analyst,
+            )
+            WorkforceLine.objects.bulk_create(WorkforceLine(ret=ret, role=role) for role in roles)
+            boroughs = list(unit.boroughs.all())
+            rows = []
+            for position in range(1, rng.randint(3, 10) + 1):
+                role = rng.choice(roles)
+                agency = rng.choice(agencies) if agencies else None
+                engagement = rng.choice(ENGAGEMENTS)
+                pay = Decimal(str(round(TYPICAL_PAY.get(role.code, 36.0) + rng.uniform(-2.5, 3.0), 2)))
+                if engagement == "paye":
+                    pay = (pay * Decimal("0.87")).quantize(Decimal("0.01"))
+                start = starts_on - timedelta(days=rng.randint(0, 240))
+                number += 1
+                rows.append(
+                    Assignment(
+                        ret=ret,
+                        position=position,
+                        borough=rng.choice(boroughs),
+                        registration_number=f"SW{number}",
+                        role=role,
+                        agency=agency,
+                        agency_name=agency.name if agency else "Unlisted Staffing Ltd",
+                        engagement_type=engagement,
+                        start_date=start,
+                        end_date=ends_on - timedelta(days=rng.randint(1, 60)) if rng.random() < 0.2 else None,
+                        hourly_pay_rate=pay,
+                        hourly_charge_rate=(pay * Decimal("1.25")).quantize(Decimal("0.01")),
+                        pqe_years=Decimal(str(round(rng.uniform(1.0, 15.0), 1))),
+                        reference_received=rng.random() > 0.05,
+                        notice_period_weeks=4,
+                    )
+                )
+            rows = Assignment.objects.bulk_create(rows)
+            _workforce(ret, rows, spend=[Decimal(rng.randint(30000, 90000)) for _ in range(3)])
+            run_validation(ValidationRun.objects.create(ret=ret, revision=ret.revision))
+
+
+def _workforce(ret: Return, rows: list[Assignment], *, spend: list[Decimal] | None = None) -> None:
     """Workforce figures that agree with the rows: agency headcount per role is the rows still open at the
     quarter's end; the permanent figures are illustrative."""
     for line in ret.workforce.select_related("role"):
@@ -114,11 +202,9 @@ def _workforce(ret: Return, rows: list[Assignment]) -> None:
         }.items():
             setattr(line, name, value)
         line.save()
+    spend = spend or [Decimal("48200.00"), Decimal("51350.00"), Decimal("49875.50")]
     Return.objects.filter(pk=ret.pk).update(
-        agency_spend_month_1=Decimal("48200.00"),
-        agency_spend_month_2=Decimal("51350.00"),
-        agency_spend_month_3=Decimal("49875.50"),
-        project_teams=0,
+        agency_spend_month_1=spend[0], agency_spend_month_2=spend[1], agency_spend_month_3=spend[2], project_teams=0
     )
 
 
@@ -141,6 +227,7 @@ def seed_demo_returns() -> None:
     this = services.open_period(
         region=region, by=analyst, starts_on=current, deadline=deadline, locks_on=deadline + timedelta(days=14)
     )
+    _history(region, analyst, before=earlier)
     makers = {
         "E09000007": User.objects.get(email="submitter@camden.pledge.test"),
         "E09000012": User.objects.get(email="submitter@hackney.pledge.test"),
@@ -150,8 +237,8 @@ def seed_demo_returns() -> None:
         borough = Borough.objects.get(gss_code=gss)
         unit = borough.reporting_units.get()
         ret = services.start_return(unit=unit, period=last, by=maker)
-        rows = _rows(ret, borough, offset)
-        _workforce(ret, rows)
+        _rows(ret, borough, offset)
+        _workforce(ret, list(ret.assignments.all()))
         now = timezone.now()
         for status in (Return.Status.SUBMITTED, Return.Status.SIGNED_OFF, Return.Status.ACCEPTED):
             Transition.objects.create(

@@ -774,8 +774,21 @@ def generate(
         _reset_row_ids()
         summary.live_at_end = sum(len(u.spells) for r in shaped for u in r.units)
         summary.london_live_at_end = sum(len(u.spells) for r in shaped if r.region.code == LONDON_CODE for u in r.units)
+    _analyse()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _analyse() -> None:
+    """Refresh the planner's statistics of the tables just filled. Without it PostgreSQL plans the first
+    queries on the new rows as if the tables were nearly empty (sorting on disk instead of hashing), until
+    autovacuum gets round to them."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [m._meta.db_table for m in (Assignment, Return, ReportingPeriod, WorkforceLine, Finding, BreachSignOff)]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')
 
 
 def delete_synthetic(*, progress: Callable[[str], None] | None = None) -> dict[str, int]:
