@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "returns.tasks.remind_submitters_of_deadlines",
         "schedule": crontab(hour=8, minute=30),
     },
+    "compliance-packs-after-lock": {
+        "task": "returns.tasks.request_packs_after_lock",
+        "schedule": crontab(hour=6, minute=15),
+    },
     "delete-references-past-retention": {
         "task": "references.tasks.delete_references_past_retention",
         "schedule": 24 * 60 * 60,

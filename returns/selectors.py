@@ -5,9 +5,18 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from pledge_portal.accounts.roles import BOROUGH_ROLES, Role
+from pledge_portal.accounts.roles import BOROUGH_ROLES, OrganisationKind, Role
 
-from .models import Assignment, Finding, QueryExplanation, ReportingPeriod, ReportingUnit, Return, ValidationRun
+from .models import (
+    Assignment,
+    CompliancePack,
+    Finding,
+    QueryExplanation,
+    ReportingPeriod,
+    ReportingUnit,
+    Return,
+    ValidationRun,
+)
 
 # Who makes returns for a unit: its borough's users, and MSP users for the boroughs their MSP serves.
 RETURN_MAKERS = BOROUGH_ROLES | {Role.MSP_USER}
@@ -140,3 +149,20 @@ def completeness_for(period: ReportingPeriod, *, today: date) -> list[UnitStatus
         waiting = ret is None or ret.status in Return.EDITABLE
         statuses.append(UnitStatus(unit=unit, ret=ret, late=waiting and today > period.deadline))
     return statuses
+
+
+def packs_visible_to(user) -> QuerySet[CompliancePack]:
+    """Compliance packs the user may see and download: regional roles, their region's (the regional pack and
+    every borough's); a borough's own submitters and approvers, their borough's pack (not MSP users, who act
+    for a borough's returns but are not held to account by its pack); platform admins, all."""
+    qs = CompliancePack.objects.select_related("period__region", "borough", "task_run", "requested_by")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.has_role(Role.PLATFORM_ADMIN):
+        return qs
+    q = Q(pk__in=[])
+    if user.has_role(*BOROUGH_ROLES):
+        q |= Q(borough__organisation_id__in=user.organisation_ids(kinds=(OrganisationKind.BOROUGH,)))
+    if user.is_regional:
+        q |= Q(period__region__in=user.regions())
+    return qs.filter(q)

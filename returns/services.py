@@ -134,7 +134,15 @@ def lock_period(*, period: ReportingPeriod, by) -> ReportingPeriod:
     period.locked = True
     period.save(update_fields=["locked"])
     audit.record(by, "period.locked", period, organisation=period.region.organisation)
+    # The steering group's pack is asked for once the lock is final; a failure to ask must not undo the lock.
+    transaction.on_commit(lambda: _request_pack_after_lock(period.pk, by), robust=True)
     return period
+
+
+def _request_pack_after_lock(period_id: int, by) -> None:
+    from .pack_services import request_pack
+
+    request_pack(period=ReportingPeriod.objects.get(pk=period_id), by=by)
 
 
 # --- Starting and editing a return ------------------------------------------------------------------

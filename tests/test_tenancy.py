@@ -18,6 +18,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
@@ -33,7 +34,7 @@ from rates import services as rate_services
 from rates.models import LocalRole, RoleCategory
 from references import services as reference_services
 from returns import services as returns_services
-from returns.models import ReportingUnit
+from returns.models import CompliancePack, ReportingUnit
 
 from .conftest import Side, World
 from .rates.helpers import publish_card
@@ -103,6 +104,7 @@ NOT_ANALYSTS_404 = {r: 404 for r in Role.values if r not in ANALYSTS_AND_ADMINS}
 RETURN_MAKERS = BOROUGH_ROLES | {Role.MSP_USER}
 RETURN_READERS = RETURN_MAKERS | REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
 REGIONAL_AND_ADMIN = REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
+PACK_READERS = BOROUGH_ROLES | REGIONAL_AND_ADMIN
 # Regional roles and platform admins read returns but only the unit's own users (and its MSP) change them.
 NOT_MAKERS_404 = dict.fromkeys(REGIONAL_AND_ADMIN, 404)
 
@@ -227,6 +229,11 @@ TABLE: dict[str, Access] = {
     "returns:workflow": Access(
         RETURN_READERS, ok=405, methods=("get", "post"), kwargs=lambda s, r: {**_ret(s, r), "step": "submit"}
     ),
+    # Compliance packs: the region's roles see all of its packs, a borough's own users their borough's.
+    "returns:packs": Access(PACK_READERS),
+    "returns:period-packs": Access(PACK_READERS, kwargs=_period),
+    "returns:pack-build": Access(ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period),
+    "returns:pack-download": Access(PACK_READERS, kwargs=lambda s, r: {"pk": s.pack.pk, "kind": "pdf"}),
     "api-returns": Access(RETURN_READERS, anon=403),
     "api-return": Access(RETURN_READERS, anon=403, kwargs=_ret),
     "api-return-assignments": Access(RETURN_MAKERS, ok=405, anon=403, kwargs=_ret),
@@ -371,6 +378,17 @@ def walk_world(world: World, settings) -> World:
             values=good_row(side, borough=side.msp_borough, registration_number=f"SW{side.region.pk}02"),
         )
         returns_services._snapshot(side.msp_ret, side.users[Role.MSP_USER])
+        side.pack = CompliancePack.objects.create(
+            period=period,
+            borough=side.borough,
+            version=1,
+            status=CompliancePack.Status.READY,
+            data_version="walk",
+            pdf=default_storage.save(f"compliance-packs/walk-{side.region.pk}.pdf", ContentFile(b"%PDF-1.7")),
+            xlsx=default_storage.save(f"compliance-packs/walk-{side.region.pk}.xlsx", ContentFile(b"PK")),
+            pdf_sha256="0" * 64,
+            xlsx_sha256="0" * 64,
+        )
         side.open_request = reference_services.request_reference(
             agency=side.agency,
             borough=side.borough,

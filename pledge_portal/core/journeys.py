@@ -41,6 +41,13 @@ JOURNEYS: tuple[Journey, ...] = (
         "Figures from accepted returns: agency share, pay against caps, breaches, flags, spend and agencies.",
     ),
     Journey(
+        "Compliance packs",
+        "returns:packs",
+        REGIONAL_ROLES | BOROUGH_ROLES | {Role.PLATFORM_ADMIN},
+        "Each quarter's compliance pack for the steering group, as a PDF and an Excel workbook; every download "
+        "is recorded.",
+    ),
+    Journey(
         "Caps",
         "rates:current",
         SIGNED_IN,

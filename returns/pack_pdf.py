@@ -1,0 +1,86 @@
+"""The compliance pack as a PDF (WeasyPrint, through ``core.pdf.render_pdf``): A4, a contents page, the
+period and generation time in every page's margin, "Page N of M", tables whose header row repeats and
+whose rows never split across pages, charts as inline SVG from ``core.charts``, and a tagged PDF so
+assistive technology can read its structure."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django.utils.safestring import SafeString, mark_safe
+
+from pledge_portal.core.pdf import render_pdf_with_pages
+
+from .packs import Pack
+
+NUMERIC = {"count", "fte", "money", "rate", "percent", "days"}
+
+
+def display(value, kind: str) -> str:
+    """A value as the PDF prints it."""
+    if value is None or value == "":
+        return "—"
+    if kind == "count":
+        return f"{value:,}"
+    if kind in ("money", "fte"):
+        return f"{'£' if kind == 'money' else ''}{Decimal(value):,.2f}"
+    if kind == "rate":
+        return f"£{Decimal(value):.2f}"
+    if kind == "percent":
+        return f"{value}%"
+    if kind == "yesno":
+        return "Yes" if value else "No"
+    if kind == "date" and isinstance(value, date):
+        return f"{value:%-d %b %Y}"
+    return str(value)
+
+
+def css_string(text: str) -> SafeString:
+    """Text as a quoted CSS string for the page margins: quotes, backslashes and angle brackets escaped, so
+    a name cannot end the string or the style element."""
+    escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>&\n\r' else ch for ch in text)
+    return mark_safe(f'"{escaped}"')  # noqa: S308 - every character that could break out is escaped
+
+
+_STYLE = re.compile(r'\sstyle="[^"]*"')
+
+
+def sized(svg: SafeString) -> SafeString:
+    """The chart at the size it was drawn (``CHART_WIDTH``), without the style that lets it shrink on a
+    narrow screen: WeasyPrint gives a shrunk inline SVG a square box, far taller than its drawing."""
+    return mark_safe(_STYLE.sub("", svg, count=1))  # noqa: S308 - only an attribute of the chart's own tag goes
+
+
+def _table(table) -> dict:
+    return {
+        "title": table.title,
+        "note": table.note,
+        "empty": table.empty,
+        "header": [(c.title, c.kind in NUMERIC) for c in table.columns],
+        "rows": [
+            [(display(v, c.kind), c.kind in NUMERIC) for v, c in zip(row, table.columns, strict=True)]
+            for row in table.rows
+        ],
+    }
+
+
+def pack_pdf(pack: Pack) -> tuple[bytes, int]:
+    """The PDF's bytes and its number of pages."""
+    sections = [
+        {
+            "slug": s.slug,
+            "title": s.title,
+            "paragraphs": s.paragraphs,
+            "charts": [sized(chart) for chart in s.charts],
+            "tables": [_table(t) for t in s.tables],
+            "wide": s.wide,
+        }
+        for s in pack.sections
+    ]
+    margins = {
+        "top_left": css_string(f"{pack.subject} compliance pack · {pack.quarter}"),
+        "top_right": css_string(f"Generated {pack.generated_at:%-d %B %Y, %H:%M}"),
+        "bottom_left": css_string(f"Data version {pack.data_version}"),
+    }
+    context = {"pack": pack, "sections": sections, "margins": margins}
+    return render_pdf_with_pages("packs/pack.html", context, pdf_tags=True)

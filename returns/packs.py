@@ -1,0 +1,528 @@
+"""What a compliance pack says (DESIGN.md section 6), as plain data that the PDF and the workbook both
+write, so the two files, the dashboards and their CSVs all show the same numbers from ``returns.figures``.
+
+``regional_pack(period)`` is the steering group's pack: a summary with the trend over the previous four
+quarters, a scorecard per borough and per agency, the breach register, the cool-off register and a method
+note. ``borough_pack(period, borough)`` holds the borough's own figures, its scorecard against the region
+(other boroughs only as medians, small counts suppressed, as on the borough dashboard), its agencies and its
+own registers. Nothing here checks permissions: the services decide who may build and download a pack.
+
+Each table carries raw values and a *kind* per column (count, money, percent...): the PDF formats them for
+reading, the workbook stores them as numbers with a number format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from boroughs.models import Borough
+from pledge_portal.core import charts
+
+from . import figures
+from .models import ReportingPeriod
+
+TREND_QUARTERS = 4  # quarters before the pack's own, in the summary's trend
+TOP = 15  # bars in the charts of boroughs and agencies
+CHART_WIDTH = 640  # CSS pixels: 169 mm, inside an A4 page's margins
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    kind: str = "text"  # text, count, fte, money, rate, percent, days, date, yesno
+
+
+@dataclass
+class Table:
+    sheet: str  # the workbook's sheet for this table (31 characters at most)
+    title: str
+    columns: list[Column]
+    rows: list[list]
+    note: str = ""
+    empty: str = "Nothing to report for this period."
+
+
+@dataclass
+class Section:
+    slug: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[SafeString] = field(default_factory=list)
+    wide: bool = False  # printed on landscape pages
+
+
+@dataclass
+class Pack:
+    title: str
+    subject: str  # the region, or the borough
+    region: str
+    quarter: str
+    period_label: str
+    generated_at: datetime
+    data_version: str
+    sections: list[Section]
+
+    def tables(self) -> list[tuple[Section, Table]]:
+        return [(section, table) for section in self.sections for table in section.tables]
+
+
+Progress = Callable[[int, str], None]
+
+
+def _quiet(percent: int, message: str) -> None:
+    pass
+
+
+# --- Quarters -------------------------------------------------------------------------------------------
+
+
+def quarters_before(start: date, count: int) -> date:
+    """The first day of the quarter ``count`` quarters before the one starting on ``start``."""
+    months = start.year * 12 + start.month - 1 - 3 * count
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def _quarter_of(month: date) -> date:
+    return date(month.year, month.month - (month.month - 1) % 3, 1)
+
+
+# --- Sections shared by both packs ----------------------------------------------------------------------
+
+
+def _trend(scope: figures.Scope, *, chart_prefix: str) -> tuple[list[Table], list[SafeString]]:
+    """The pack's quarter and the four before it: workforce and spend, then rows, breaches and flags."""
+    share = {line.label: line for line in figures.agency_share_over_time(scope)}
+    breaches = {line.label: line for line in figures.breaches_over_time(scope)}
+    flags = {line.label: line for line in figures.flags_over_time(scope)}
+    spend: dict[str, Decimal] = {}
+    for line in figures.monthly_spend(scope):
+        label = figures.quarter_label(_quarter_of(line.month))
+        spend[label] = spend.get(label, Decimal(0)) + line.spend
+    quarters = []
+    day = scope.start
+    while day <= scope.end:
+        quarters.append(figures.quarter_label(day))
+        day = quarters_before(day, -1)
+    workforce = Table(
+        "Summary",
+        "Workforce and spend by quarter",
+        [
+            Column("Quarter"),
+            Column("Agency FTE", "fte"),
+            Column("Permanent FTE", "fte"),
+            Column("Agency share", "percent"),
+            Column("Agency spend", "money"),
+        ],
+        [
+            [
+                q,
+                share[q].agency_fte if q in share else None,
+                share[q].permanent_fte if q in share else None,
+                share[q].share if q in share else None,
+                spend.get(q),
+            ]
+            for q in quarters
+        ],
+        note="From accepted returns. Agency share is agency FTE over agency and permanent FTE.",
+    )
+    empty_flags = figures.FlagLine("")
+    compliance = Table(
+        "Summary compliance",
+        "Assignments, breaches and flags by quarter",
+        [
+            Column("Quarter"),
+            Column("Rows", "count"),
+            Column("Within the cap", "count"),
+            Column("Over the cap", "count"),
+            Column("Signed off", "count"),
+            Column("Not signed off", "count"),
+            Column("Cool-off flags", "count"),
+            Column("PQE under 3 years", "count"),
+            Column("Overlapping", "count"),
+        ],
+        [
+            [
+                q,
+                b.rows,
+                b.rows - b.breaches,
+                b.breaches,
+                b.signed_off,
+                b.without_sign_off,
+                f.cool_off,
+                f.low_pqe,
+                f.overlap,
+            ]
+            for q in quarters
+            for b in [breaches.get(q, figures.BreachLine(q, 0, 0, 0))]
+            for f in [flags.get(q, empty_flags)]
+        ],
+        note="A row is one assignment active in the quarter. Flags are rows flagged by the latest check.",
+    )
+    share_chart = charts.line_chart(
+        chart_id=f"{chart_prefix}-share",
+        title="Agency share of the workforce by quarter",
+        desc="Agency FTE as a percentage of agency and permanent FTE, per quarter. The table gives the figures.",
+        x_labels=quarters,
+        series=[charts.Series("Agency share", [row[3] for row in workforce.rows])],
+        y_suffix="%",
+        height=240,
+        width=CHART_WIDTH,
+    )
+    breach_chart = charts.line_chart(
+        chart_id=f"{chart_prefix}-breaches",
+        title="Rows over the cap by quarter",
+        desc="Rows over the cap with and without a breach sign-off, per quarter. The table gives the figures.",
+        x_labels=quarters,
+        series=[
+            charts.Series("Signed off", [row[4] for row in compliance.rows]),
+            charts.Series("Not signed off", [row[5] for row in compliance.rows]),
+        ],
+        height=240,
+        width=CHART_WIDTH,
+    )
+    return [workforce, compliance], [share_chart, breach_chart]
+
+
+SCORECARD_COLUMNS = [
+    Column("Borough"),
+    Column("Return"),
+    Column("First submitted", "date"),
+    Column("On time", "yesno"),
+    Column("Rows", "count"),
+    Column("Within the cap", "count"),
+    Column("Over the cap", "count"),
+    Column("Signed off", "count"),
+    Column("Not signed off", "count"),
+    Column("Cool-off flags", "count"),
+    Column("PQE under 3 years", "count"),
+    Column("Agency share", "percent"),
+    Column("References answered", "count"),
+    Column("Median turnaround (working days)", "days"),
+]
+
+
+def _scorecard_row(card: figures.BoroughScorecard) -> list:
+    submitted = timezone.localtime(card.first_submitted).date() if card.first_submitted else None
+    return [
+        card.borough,
+        card.status,
+        submitted,
+        card.on_time,
+        card.rows,
+        card.within_cap,
+        card.breaches,
+        card.signed_off,
+        card.without_sign_off,
+        card.cool_off,
+        card.low_pqe,
+        card.share,
+        card.references_completed,
+        card.median_turnaround,
+    ]
+
+
+def _agencies(scope: figures.Scope, *, chart_id: str) -> Section:
+    lines = figures.agencies_ranked(scope)
+    chart = charts.bar_chart(
+        chart_id=chart_id,
+        title=f"The {TOP} agencies with most rows",
+        desc="Rows per agency, most first, with rows over the cap written beside each bar.",
+        bars=[
+            charts.Bar(line.name, line.assignments, f"{line.assignments} ({line.breaches} over the cap)")
+            for line in lines[:TOP]
+        ],
+        width=CHART_WIDTH,
+    )
+    table = Table(
+        "Agency scorecards",
+        "Agencies by rows, with breaches and reference turnaround",
+        [
+            Column("Agency"),
+            Column("Rows", "count"),
+            Column("Over the cap", "count"),
+            Column("Signed off", "count"),
+            Column("Not signed off", "count"),
+            Column("References completed", "count"),
+            Column("Median turnaround (working days)", "days"),
+        ],
+        [
+            [
+                line.name,
+                line.assignments,
+                line.breaches,
+                line.signed_off,
+                line.breaches - line.signed_off,
+                line.references_completed,
+                line.median_turnaround,
+            ]
+            for line in lines
+        ],
+        note="References completed are those the agency requested in the quarter; turnaround is from request "
+        "to completion.",
+    )
+    return Section(
+        "agencies",
+        "Agency scorecards",
+        ["Each agency named in accepted returns for the quarter, most rows first."],
+        [table],
+        [chart] if lines else [],
+    )
+
+
+def _breach_register(scope: figures.Scope) -> Section:
+    entries = figures.breach_register(scope)
+    table = Table(
+        "Breach register",
+        "Rows over the cap, with their sign-offs",
+        [
+            Column("Borough"),
+            Column("Row", "count"),
+            Column("Registration number"),
+            Column("Role"),
+            Column("Agency"),
+            Column("Engagement"),
+            Column("Start date", "date"),
+            Column("Hourly pay", "rate"),
+            Column("Cap", "rate"),
+            Column("Over by", "rate"),
+            Column("Signed off on", "date"),
+            Column("Signed off by"),
+        ],
+        [
+            [
+                e.borough,
+                e.row,
+                e.registration_number,
+                e.role,
+                e.agency,
+                e.engagement_type,
+                e.start_date,
+                e.hourly_pay_rate,
+                e.cap,
+                e.excess,
+                e.signed_off_on,
+                e.signed_off_by,
+            ]
+            for e in entries
+        ],
+        empty="No row in an accepted return is over the cap.",
+    )
+    unsigned = sum(1 for e in entries if e.signed_off_on is None)
+    return Section(
+        "breaches",
+        "Breach register",
+        [
+            f"{len(entries)} row{'s' if len(entries) != 1 else ''} over the cap, {unsigned} without a sign-off. "
+            "The cap is the one in force on the row's start date for its role and engagement type."
+        ],
+        [table],
+        wide=True,
+    )
+
+
+def _cool_off_register(scope: figures.Scope) -> Section:
+    entries = figures.cool_off_register(scope)
+    table = Table(
+        "Cool-off register",
+        "Rows flagged for the cool-off",
+        [
+            Column("Borough"),
+            Column("Row", "count"),
+            Column("Registration number"),
+            Column("Agency"),
+            Column("Start date", "date"),
+            Column("Previous employer"),
+            Column("Left on", "date"),
+            Column("Check"),
+            Column("Finding"),
+        ],
+        [
+            [
+                e.borough,
+                e.row,
+                e.registration_number,
+                e.agency,
+                e.start_date,
+                e.previous_employer,
+                e.left_previous_on,
+                e.rule_code,
+                e.finding,
+            ]
+            for e in entries
+        ],
+        empty="No row in an accepted return is flagged for the cool-off.",
+    )
+    return Section(
+        "cool-off",
+        "Cool-off register",
+        [
+            "Agency starts within the Pledge's cool-off after leaving a permanent post (COOL-001), and rows whose "
+            "leaving date is missing (COOL-002), from the latest check of each accepted return."
+        ],
+        [table],
+        wide=True,
+    )
+
+
+def _method(period: ReportingPeriod, data_version: str, *, borough: Borough | None) -> Section:
+    paragraphs = [
+        f"Figures are read from accepted returns for {period.label} and, for the trend, the "
+        f"{TREND_QUARTERS} quarters before it. Returns not yet accepted count only in the submission figures.",
+        "A return lists every assignment active in its quarter, so an assignment running for three quarters is "
+        "three rows. A row counts under its local role's core role where it has one.",
+        "A breach is a row whose hourly pay is above the cap in force on its start date, on its region's rate "
+        "card, for its role and engagement type (the inclusive cap for umbrella and limited-company workers, "
+        "the PAYE cap for PAYE).",
+        "Cool-off, PQE and overlap flags are the findings of the latest check of each accepted return; a row "
+        "counts once per kind of flag.",
+        "A return is on time when it was first submitted on or before the deadline "
+        f"({period.deadline:%-d %B %Y}); a return sent back and submitted again keeps its first date.",
+        "Reference turnaround is the median number of working days (England bank holidays excluded) from a "
+        "request made in the quarter to its completion.",
+        "The dashboards and their CSV downloads use the same figures, so they agree with this pack.",
+        f"Data version {data_version}: a pack asked for again is rebuilt only when this changes.",
+    ]
+    if borough is not None:
+        paragraphs.insert(
+            4,
+            f"Other boroughs appear only as medians, and only where at least {figures.SMALL_COUNT} boroughs have "
+            f"the figure; median counts under {figures.SMALL_COUNT} are shown as “fewer than "
+            f"{figures.SMALL_COUNT}”.",
+        )
+    return Section("method", "Method note", paragraphs)
+
+
+def _headline(lines: list[figures.SubmissionLine]) -> str:
+    accepted = sum(1 for line in lines if line.status == "Accepted")
+    on_time = sum(1 for line in lines if line.on_time)
+    late = sum(1 for line in lines if line.on_time is False)
+    waiting = sum(1 for line in lines if line.status in ("Not started", "Draft"))
+    undated = sum(1 for line in lines if line.on_time is None and line.status not in ("Not started", "Draft"))
+    text = (
+        f"{accepted} of {len(lines)} reporting unit{'s' if len(lines) != 1 else ''}' returns accepted; "
+        f"{on_time} submitted on time, {late} late and {waiting} not yet submitted"
+    )
+    return text + (f" ({undated} with no submission date recorded)." if undated else ".")
+
+
+# --- The packs ------------------------------------------------------------------------------------------
+
+
+def _summary(trend_scope: figures.Scope, submissions: list[figures.SubmissionLine], quarter: str) -> Section:
+    tables, trend_charts = _trend(trend_scope, chart_prefix="chart-summary")
+    return Section(
+        "summary",
+        "Summary",
+        [_headline(submissions), f"The last row of each table is {quarter}; the rows above are the quarters before."],
+        tables,
+        trend_charts,
+    )
+
+
+def _pack(
+    period: ReportingPeriod,
+    *,
+    borough: Borough | None,
+    data_version: str,
+    progress: Progress,
+    scorecards: Callable[[figures.Scope, str], Section],
+) -> Pack:
+    """The sections every pack has, around its scorecards: summary first; agencies, the registers and the
+    method note after."""
+    region = period.region
+    scope = figures.Scope(period.starts_on, period.starts_on, region=region, borough=borough)
+    trend = figures.Scope(
+        quarters_before(period.starts_on, TREND_QUARTERS), period.starts_on, region=region, borough=borough
+    )
+    quarter = figures.quarter_label(period.starts_on)
+    progress(5, "Summary and trend")
+    submissions = [s for s in figures.submission_timeliness(period) if borough is None or borough.pk in s.borough_ids]
+    summary = _summary(trend, submissions, quarter)
+    progress(20, "Scorecards")
+    cards = scorecards(scope, quarter)
+    progress(35, "Agency scorecards")
+    agencies = _agencies(scope, chart_id="chart-agencies")
+    progress(50, "Breach register")
+    breaches = _breach_register(scope)
+    progress(60, "Cool-off register")
+    cool_off = _cool_off_register(scope)
+    subject = borough.name if borough else region.name
+    return Pack(
+        title=f"{subject} compliance pack, {quarter}",
+        subject=subject,
+        region=region.name,
+        quarter=quarter,
+        period_label=period.label,
+        generated_at=timezone.localtime(),
+        data_version=data_version,
+        sections=[summary, cards, agencies, breaches, cool_off, _method(period, data_version, borough=borough)],
+    )
+
+
+def regional_pack(period: ReportingPeriod, *, data_version: str, progress: Progress = _quiet) -> Pack:
+    """The steering group's pack: every borough's scorecard in full."""
+
+    def scorecards(scope: figures.Scope, quarter: str) -> Section:
+        cards = figures.borough_scorecards(period)
+        worst = sorted((c for c in cards if c.breaches), key=lambda c: (-c.breaches, c.borough))[:TOP]
+        chart = charts.bar_chart(
+            chart_id="chart-boroughs-breaches",
+            title=f"Boroughs with most rows over the cap (up to {TOP})",
+            desc="Rows over the cap per borough, most first, with how many are signed off beside each bar.",
+            bars=[charts.Bar(c.borough, c.breaches, f"{c.breaches} ({c.signed_off} signed off)") for c in worst],
+            width=CHART_WIDTH,
+        )
+        return Section(
+            "boroughs",
+            "Borough scorecards",
+            [
+                "Each borough's return and its rows in the quarter: within and over the cap, breach sign-offs, "
+                "cool-off and PQE flags, its reporting unit's agency share, and the references it answered."
+            ],
+            [Table("Borough scorecards", f"Borough scorecards, {quarter}", SCORECARD_COLUMNS, _rows(cards))],
+            [chart] if worst else [],
+            wide=True,
+        )
+
+    return _pack(period, borough=None, data_version=data_version, progress=progress, scorecards=scorecards)
+
+
+def _rows(cards: list[figures.BoroughScorecard]) -> list[list]:
+    return [_scorecard_row(card) for card in cards]
+
+
+def borough_pack(period: ReportingPeriod, borough: Borough, *, data_version: str, progress: Progress = _quiet) -> Pack:
+    """One borough's pack: its own scorecard, and the other boroughs only as medians."""
+
+    def scorecards(scope: figures.Scope, quarter: str) -> Section:
+        card = next(c for c in figures.borough_scorecards(period) if c.borough_id == borough.pk)
+        region_scope = figures.Scope(period.starts_on, period.starts_on, region=period.region)
+        comparison = figures.borough_comparison(region_scope, borough)
+        return Section(
+            "scorecard",
+            "Scorecard against the region",
+            [
+                f"{borough.name}'s own figures for {quarter}, then beside the median borough of its sub-region and "
+                f"region. Other boroughs are shown only as medians, when at least {figures.SMALL_COUNT} boroughs "
+                "have the figure."
+            ],
+            [
+                Table("Scorecard", f"{borough.name}, {quarter}", SCORECARD_COLUMNS, _rows([card])),
+                Table(
+                    "Against the region",
+                    f"{borough.name} against the region",
+                    [Column("Measure"), Column(borough.name), Column("Sub-region median"), Column("Region median")],
+                    [[c.measure, c.own, c.sub_region, c.region] for c in comparison],
+                ),
+            ],
+            wide=True,
+        )
+
+    return _pack(period, borough=borough, data_version=data_version, progress=progress, scorecards=scorecards)
