@@ -49,11 +49,14 @@ def _people():
 
 def bench_dashboards() -> None:
     """Print the figures. Needs London's authorities in the database; adds the synthetic history if absent."""
+    from django.conf import settings
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
     from returns.models import ReportingPeriod
+    from returns.synthetic import USER_EMAIL
 
     from .common import percentile, time_page
     from .returns import _history
@@ -61,35 +64,47 @@ def bench_dashboards() -> None:
     print(f"Dashboards on ten years of national history ({connection.vendor}):")
     print(f"  {_history()}")
     london, camden, agency, people = _people()
-    quarters = list(
-        ReportingPeriod.objects.filter(region=london).order_by("starts_on").values_list("starts_on", flat=True)
+    # The synthetic quarters (the demo's own, later ones, hold only a few returns): the last four, and all ten years.
+    synthetic = list(
+        ReportingPeriod.objects.filter(region=london, opened_by__email=USER_EMAIL)
+        .order_by("starts_on")
+        .values_list("starts_on", flat=True)
     )
-    ten_years = f"?from={quarters[0].isoformat()}&to={quarters[-1].isoformat()}"
+    quarters = synthetic
+    last_four = f"?from={synthetic[-4].isoformat()}&to={synthetic[-1].isoformat()}"
+    ten_years = f"?from={synthetic[0].isoformat()}&to={synthetic[-1].isoformat()}"
+    region_url = reverse("dashboards:region", kwargs={"pk": london.pk})
+    borough_url = reverse("dashboards:borough", kwargs={"pk": camden.pk})
+    agency_url = reverse("dashboards:agency", kwargs={"pk": agency.pk})
     pages = [
-        ("regional, last 4 quarters", "analyst", reverse("dashboards:region", kwargs={"pk": london.pk})),
-        ("regional, all quarters", "analyst", reverse("dashboards:region", kwargs={"pk": london.pk}) + ten_years),
-        (
-            "regional CSV (breaches)",
-            "analyst",
-            reverse("dashboards:region", kwargs={"pk": london.pk}) + "?download=breaches",
-        ),
-        ("borough (Camden), last 4 quarters", "borough", reverse("dashboards:borough", kwargs={"pk": camden.pk})),
-        (
-            "borough (Camden), all quarters",
-            "borough",
-            reverse("dashboards:borough", kwargs={"pk": camden.pk}) + ten_years,
-        ),
-        ("agency (most rows), last 4 quarters", "agency", reverse("dashboards:agency", kwargs={"pk": agency.pk})),
+        ("regional, last 4 quarters", "analyst", region_url + last_four),
+        ("regional, all quarters", "analyst", region_url + ten_years),
+        ("regional CSV (breaches), all quarters", "analyst", region_url + ten_years + "&download=breaches"),
+        ("borough (Camden), last 4 quarters", "borough", borough_url + last_four),
+        ("borough (Camden), all quarters", "borough", borough_url + ten_years),
+        ("agency (most rows), last 4 quarters", "agency", agency_url + last_four),
+        ("agency (most rows), all quarters", "agency", agency_url + ten_years),
     ]
-    print(f"  {len(quarters)} London quarters; {REPEATS} requests per page; target p95 < {TARGET_P95_MS:.0f} ms")
-    print(f"  {'page':<38} {'median ms':>10} {'p95 ms':>8} {'queries':>8}  verdict")
+    print(
+        f"  {len(quarters)} synthetic London quarters; {REPEATS} requests per page; target p95 < {TARGET_P95_MS:.0f} ms"
+    )
+    print("  'computed': every request works out its figures (the cache is off); 'cached': figures kept by data")
+    print(
+        "  version (returns.figure_cache), as readers get them once someone has opened the page since the last change"
+    )
+    print(f"  {'page':<38} {'mode':<9} {'median ms':>10} {'p95 ms':>8} {'queries':>8}  verdict")
     for label, who, path in pages:
         client = Client()
         client.force_login(people[who])
-        timings, queries = time_page(client, path, repeats=REPEATS)
-        p95 = percentile(timings, 95)
-        verdict = "meets the target" if p95 < TARGET_P95_MS else "MISSES the target"
-        print(f"  {label:<38} {statistics.median(timings):>10.1f} {p95:>8.1f} {queries:>8}  {verdict}")
+        for mode, seconds in (("computed", 0), ("cached", 600)):
+            settings.DASHBOARD_CACHE_SECONDS = seconds
+            cache.clear()
+            timings, queries = time_page(client, path, repeats=REPEATS)
+            p95 = percentile(timings, 95)
+            verdict = "meets the target" if p95 < TARGET_P95_MS else "MISSES the target"
+            print(f"  {label:<38} {mode:<9} {statistics.median(timings):>10.1f} {p95:>8.1f} {queries:>8}  {verdict}")
+    if hasattr(settings, "_wrapped"):
+        del settings.DASHBOARD_CACHE_SECONDS
 
 
 def main() -> int:
