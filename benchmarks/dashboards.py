@@ -93,6 +93,7 @@ def bench_dashboards() -> None:
         "  version (returns.figure_cache), as readers get them once someone has opened the page since the last change"
     )
     print(f"  {'page':<38} {'mode':<9} {'median ms':>10} {'p95 ms':>8} {'queries':>8}  verdict")
+    configured = settings.DASHBOARD_CACHE_SECONDS
     for label, who, path in pages:
         client = Client()
         client.force_login(people[who])
@@ -103,8 +104,7 @@ def bench_dashboards() -> None:
             p95 = percentile(timings, 95)
             verdict = "meets the target" if p95 < TARGET_P95_MS else "MISSES the target"
             print(f"  {label:<38} {mode:<9} {statistics.median(timings):>10.1f} {p95:>8.1f} {queries:>8}  {verdict}")
-    if hasattr(settings, "_wrapped"):
-        del settings.DASHBOARD_CACHE_SECONDS
+    settings.DASHBOARD_CACHE_SECONDS = configured
 
 
 def main() -> int:

@@ -51,7 +51,7 @@ def _part(value) -> str:
 
 def figure(function, scope, *args):
     """``function(scope, *args)`` from the cache if it was computed on the same data, else computed now."""
-    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 600)
+    seconds = settings.DASHBOARD_CACHE_SECONDS
     if not seconds:
         return function(scope, *args)
     version = _version.get()
