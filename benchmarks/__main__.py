@@ -42,11 +42,18 @@ def bench_home_pages() -> None:
 
 def main() -> int:
     from .dashboards import bench_dashboards
+    from .packs import bench_compliance_pack
     from .rates import bench_rate_check_throughput
     from .returns import bench_returns_validation
 
     with throwaway_database():
-        for bench in (bench_home_pages, bench_rate_check_throughput, bench_returns_validation, bench_dashboards):
+        for bench in (
+            bench_home_pages,
+            bench_rate_check_throughput,
+            bench_returns_validation,
+            bench_dashboards,
+            bench_compliance_pack,
+        ):
             bench()
             print()
     return 0
