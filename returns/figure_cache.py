@@ -2,8 +2,9 @@
 
 The figures read accepted returns, which change only when a return is accepted or reopened, so a figure
 computed once serves every reader until the data changes. Each key carries a *data version*: a digest of
-the accepted returns (how many, the last accepted, the last changed), the reference requests (for
-turnaround) and the rate cards' fingerprint, read in two small queries once per request. Any change to
+the accepted returns (how many, the last accepted, the last changed), their checks (for the flags), the
+reference requests (for turnaround) and the rate cards' fingerprint, read in three small queries once per
+request. Any change to
 those makes new keys, so a reader never sees figures older than the data; the timeout only bounds how long
 unused entries stay. Whatever the cache holds, the figures themselves come from ``returns.figures``.
 """
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from .models import Return
+from .models import Return, ValidationRun
 
 _version: ContextVar[str | None] = ContextVar("figures_data_version", default=None)
 
@@ -28,8 +29,11 @@ def data_version() -> str:
     accepted = Return.objects.filter(status=Return.Status.ACCEPTED).aggregate(
         n=Count("pk"), top=Max("pk"), accepted=Max("accepted_at"), changed=Max("updated_at")
     )
+    checks = ValidationRun.objects.filter(ret__status=Return.Status.ACCEPTED).aggregate(
+        top=Max("pk"), finished=Max("finished_at")
+    )  # the flags come from each accepted return's latest check
     requests = ReferenceRequest.objects.aggregate(n=Count("pk"), top=Max("pk"), closed=Max("closed_at"))
-    raw = repr((sorted(accepted.items()), sorted(requests.items()), fingerprint()))
+    raw = repr((sorted(accepted.items()), sorted(checks.items()), sorted(requests.items()), fingerprint()))
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 

@@ -84,9 +84,11 @@ def request_pack(*, period: ReportingPeriod, by, borough: Borough | None = None)
         .first()
     )
     if live is not None:
-        if not (live.status == CompliancePack.Status.BUILDING and live.task_run and live.task_run.finished):
+        run = live.task_run
+        if not (live.status == CompliancePack.Status.BUILDING and run and (run.finished or run.abandoned)):
             return live, True
-        # Its job ended without finishing the pack (the worker was lost): record that, and build again.
+        # Its job ended, or was given up, without finishing the pack (the worker was lost, or a retry could not
+        # run): record that, and build again.
         fail_pack(pack_id=live.pk, error=live.task_run.error or "The build stopped before it finished.")
     number = (CompliancePack.objects.filter(period=period, borough=borough).aggregate(m=Max("version"))["m"] or 0) + 1
     try:

@@ -384,7 +384,7 @@ def request_validation(*, ret: Return, by) -> ValidationRun:
     pending = (
         ret.validation_runs.filter(revision=ret.revision, finished_at__isnull=True).select_related("task_run").first()
     )
-    if pending is not None and pending.task_run and not pending.task_run.finished:
+    if pending is not None and pending.task_run and not (pending.task_run.finished or pending.task_run.abandoned):
         return pending
     task_run = start_task_run(
         task=validate_return,

@@ -1,10 +1,13 @@
 """The state of a background job, kept in the database so a crash loses nothing and a page can show it."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+ABANDONED_IN_PROCESS_AFTER = timedelta(minutes=1)
 
 
 class TaskRun(models.Model):
@@ -46,6 +49,22 @@ class TaskRun(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def abandoned(self) -> bool:
+        """Not finished, and nothing is going to finish it: no sign of life for
+        ``TASK_RUN_STALE_AFTER_SECONDS``, or still queued a minute after it was asked for while tasks run in
+        process (without a broker, Celery hands a retry back instead of running it again). A page or service
+        that would wait on such a run starts a new one instead."""
+        if self.finished:
+            return False
+        from pledge_portal.celery import app
+
+        now = timezone.now()
+        if self.status == self.Status.QUEUED and app.conf.task_always_eager:
+            return self.created_at < now - ABANDONED_IN_PROCESS_AFTER
+        last = self.heartbeat_at or self.started_at or self.created_at
+        return last < now - timedelta(seconds=settings.TASK_RUN_STALE_AFTER_SECONDS)
 
     def report_progress(self, percent: int, message: str = "") -> None:
         """Called by the task as it works; one small UPDATE so a page polling the run sees it at once."""

@@ -80,3 +80,24 @@ def test_job_page_refreshes_until_done(run, client_for):
     TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.FAILED, error="Broken")
     page = client.get(f"/jobs/{run.pk}/").content
     assert b'http-equiv="refresh"' not in page and b"The job did not finish" in page
+
+
+def test_a_run_is_abandoned_when_nothing_will_finish_it(run, settings):
+    from pledge_portal.celery import app
+
+    settings.TASK_RUN_STALE_AFTER_SECONDS = 600
+    assert not run.abandoned  # just queued
+    TaskRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    run.refresh_from_db()
+    assert run.abandoned == app.conf.task_always_eager  # in process, a queued run is never picked up
+    TaskRun.objects.filter(pk=run.pk).update(
+        status=TaskRun.Status.RUNNING, heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )
+    run.refresh_from_db()
+    assert not run.abandoned  # running, heard from within the stale time
+    TaskRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=11))
+    run.refresh_from_db()
+    assert run.abandoned
+    TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.FAILED)
+    run.refresh_from_db()
+    assert not run.abandoned  # finished runs are never abandoned

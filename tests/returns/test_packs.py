@@ -12,6 +12,7 @@ from celery.exceptions import Retry
 from django.core.files.storage import default_storage
 from django.db import OperationalError
 from django.urls import reverse
+from django.utils import timezone
 
 from pledge_portal.accounts.roles import Role
 from pledge_portal.jobs.models import TaskRun
@@ -191,6 +192,26 @@ def test_a_temporary_error_is_retried_and_the_build_finishes(
     pack.refresh_from_db()
     assert pack.status == CompliancePack.Status.READY and len(calls) == 2
     assert pack.task_run.status == TaskRun.Status.SUCCEEDED and pack.task_run.attempts == 2
+
+
+def test_a_build_whose_retry_never_ran_is_given_up_and_asked_for_again(
+    data, django_capture_on_commit_callbacks, monkeypatch, private_media
+):
+    real = pack_excel.pack_workbook
+    monkeypatch.setattr(pack_excel, "pack_workbook", lambda pack: (_ for _ in ()).throw(OperationalError("locked")))
+    with pytest.raises(Retry):
+        build(data, django_capture_on_commit_callbacks)
+    stuck = CompliancePack.objects.get()
+    monkeypatch.setattr(pack_excel, "pack_workbook", real)
+    # Asked again at once: the retry may still come, so the same pack is offered.
+    again, reused = build(data, django_capture_on_commit_callbacks)
+    assert reused and again.pk == stuck.pk
+    # Still queued minutes later, in process: no retry is coming, so the pack is failed and built anew.
+    TaskRun.objects.filter(pk=stuck.task_run_id).update(created_at=timezone.now() - timedelta(minutes=5))
+    fresh, reused = build(data, django_capture_on_commit_callbacks)
+    stuck.refresh_from_db()
+    assert not reused and fresh.version == 2 and fresh.status == CompliancePack.Status.READY
+    assert stuck.status == CompliancePack.Status.FAILED
 
 
 def test_only_the_regions_analysts_ask_for_packs(data, world):
