@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from boroughs.models import Borough, Region
@@ -224,8 +225,9 @@ def _lock_for_change(ret: Return, by, expected_revision: int) -> Return:
     return current
 
 
-def _check_borough(ret: Return, borough: Borough | None) -> Borough:
-    boroughs = list(ret.unit.boroughs.all())
+def _check_borough(ret: Return, borough: Borough | None, boroughs: list[Borough] | None = None) -> Borough:
+    """The row's borough, which must be one of the unit's (``boroughs``, read here unless given)."""
+    boroughs = list(ret.unit.boroughs.all()) if boroughs is None else boroughs
     if borough is None:
         if len(boroughs) == 1:
             return boroughs[0]
@@ -235,12 +237,28 @@ def _check_borough(ret: Return, borough: Borough | None) -> Borough:
     return borough
 
 
-def _resolve_agency(values: dict) -> dict:
+def _agencies_named(names) -> dict[str, object]:
+    """Agencies by lower-cased name, for the names given, in one query."""
     from agencies.models import Agency
 
+    wanted = {n.strip().lower() for n in names if n and n.strip()}
+    if not wanted:
+        return {}
+    found = Agency.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=wanted).order_by("pk")
+    agencies: dict[str, object] = {}
+    for agency in found:
+        agencies.setdefault(agency.lower_name, agency)
+    return agencies
+
+
+def _resolve_agency(values: dict, agencies: dict[str, object] | None = None) -> dict:
+    """Match the agency name the borough typed to a known agency (case aside), and tidy the registration
+    number. ``agencies`` (from ``_agencies_named``) saves a query per row when loading many."""
     name = (values.get("agency_name") or "").strip()
     values["agency_name"] = name
-    values["agency"] = Agency.objects.filter(name__iexact=name).first() if name else None
+    if agencies is None:
+        agencies = _agencies_named([name])
+    values["agency"] = agencies.get(name.lower()) if name else None
     if values.get("registration_number"):
         values["registration_number"] = values["registration_number"].replace(" ", "").upper()
     return values
@@ -328,9 +346,11 @@ def load_assignments(*, ret: Return, by, expected_revision: int, rows: list[dict
         raise ReturnError("Choose whether to replace the rows or merge them.")
     ret = _lock_for_change(ret, by, expected_revision)
     prepared = []
+    agencies = _agencies_named(values.get("agency_name") or "" for values in rows)
+    boroughs = list(ret.unit.boroughs.all())
     for values in rows:
-        values = _resolve_agency({k: v for k, v in values.items() if k in Assignment.INPUT_FIELDS})
-        values["borough"] = _check_borough(ret, values.get("borough"))
+        values = _resolve_agency({k: v for k, v in values.items() if k in Assignment.INPUT_FIELDS}, agencies)
+        values["borough"] = _check_borough(ret, values.get("borough"), boroughs)
         prepared.append(values)
     counts = {"added": 0, "updated": 0, "removed": 0}
     if mode == "replace":

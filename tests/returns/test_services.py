@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.db.models import Count
 
 from pledge_portal.accounts.roles import Role
 from pledge_portal.audit.models import AuditEvent
@@ -85,6 +86,41 @@ def test_merge_updates_matching_rows_and_replace_starts_again(world):
         ret=ret, by=by, expected_revision=ret.revision, mode="replace", source="test", rows=[good_row(world.own)]
     )
     assert counts["removed"] == 2 and ret.assignments.count() == 1
+
+
+def test_loading_rows_costs_a_few_queries_however_many_rows_and_matches_agencies_by_name(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import AgencyFactory
+
+    side = world.own
+    other = AgencyFactory(name="Second Agency Ltd")
+    ret = draft_return(side)
+    by = side.users[Role.BOROUGH_SUBMITTER]
+
+    def load(count: int) -> int:
+        ret.refresh_from_db()
+        rows = [
+            good_row(
+                side,
+                registration_number=f"SW{n:05d}",
+                agency_name=("  second agency LTD " if n % 2 else side.agency.name.upper()),
+            )
+            for n in range(count)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            services.load_assignments(
+                ret=ret, by=by, expected_revision=ret.revision, mode="replace", source="test", rows=rows
+            )
+        return len(queries)
+
+    few = load(5)
+    many = load(200)
+    assert many - few <= 10  # only inserts in batches and deletes grow, not a query or two per row
+    by_agency = dict(ret.assignments.values_list("agency").annotate(n=Count("pk")).values_list("agency", "n"))
+    assert by_agency == {other.pk: 100, side.agency.pk: 100}
+    assert set(ret.assignments.values_list("agency_name", flat=True)) == {"second agency LTD", side.agency.name.upper()}
 
 
 def test_periods_are_opened_by_the_regions_analysts_only(world):
