@@ -11,9 +11,14 @@ from contextlib import contextmanager
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pledge_portal.settings")
     os.environ.setdefault("SQLITE_TEST_NAME", "bench-db.sqlite3")
+    import logging
+
     import django
 
     django.setup()
+    # Progress chatter (WeasyPrint's layout steps, each in-process task) would bury the figures.
+    for name in ("weasyprint", "weasyprint.progress", "celery.app.trace", "kombu.connection"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 @contextmanager
