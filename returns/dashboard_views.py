@@ -35,6 +35,7 @@ BOROUGH_READERS = BOROUGH_ROLES | REGIONAL_ROLES | {Role.MSP_USER, Role.PLATFORM
 AGENCY_READERS = AGENCY_ROLES | {Role.PLATFORM_ADMIN}
 DEFAULT_QUARTERS = 4
 TOP_AGENCIES = 15
+AGENCIES_SHOWN = 30  # rows of the agencies table on the page; its CSV has every agency
 # How the agencies table can be ordered: most rows, most rows over the cap, slowest reference turnaround.
 AGENCY_RANKS = {
     "rows": ("rows", lambda a: (-a.assignments, -a.breaches, a.name)),
@@ -68,10 +69,15 @@ class Panel:
     note: str = ""
     orders: list[tuple[str, str, bool]] = field(default_factory=list)  # (label, query string, current)
     csv_url: str = ""
+    shown: int | None = None  # rows the page shows (the CSV has them all); None for all
 
     def table(self) -> list[tuple[str | None, list]]:
         links = self.links or [None] * len(self.rows)
-        return list(zip(links, self.rows, strict=True))
+        return list(zip(links, self.rows, strict=True))[: self.shown]
+
+    @property
+    def cut(self) -> bool:
+        return self.shown is not None and len(self.rows) > self.shown
 
 
 def _text(value) -> str:
@@ -449,6 +455,7 @@ class RegionDashboardView(DashboardView):
             ],
             chart,
             orders=orders,
+            shown=AGENCIES_SHOWN,
         )
 
 

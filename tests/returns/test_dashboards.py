@@ -263,3 +263,19 @@ def test_figures_are_cached_until_the_data_changes(world, client_for, settings):
     accepted_return(side, late, Q2, [Row("30.00")])
     _, now = queries_and_boroughs()
     assert now == sorted([*boroughs, late.name])
+
+
+def test_a_long_agencies_table_shows_the_first_rows_and_the_csv_has_all(world, client_for, monkeypatch):
+    from returns import dashboard_views
+
+    monkeypatch.setattr(dashboard_views, "AGENCIES_SHOWN", 2)
+    side = region_with_card(world.own)
+    accepted_return(side, side.borough, Q2, [Row("30.00", agency=AgencyFactory(name=f"Agency {n}")) for n in range(4)])
+    client = client_for(side.users[Role.REGIONAL_ANALYST])
+
+    page = client.get(_region_url(side)).content.decode()
+    rows = _csv(client.get(_region_url(side, download="agencies")))
+
+    assert "The table shows the first 2 of 4; the CSV has them all." in page
+    assert len(rows) == 5
+    assert page.count('<th scope="row" class="govuk-table__header">Agency ') == 2
