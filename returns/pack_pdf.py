@@ -3,6 +3,7 @@ period and generation time in every page's margin, "Page N of M", tables whose h
 whose rows never split across pages, charts as inline SVG from ``core.charts``, and a tagged PDF so
 assistive technology can read its structure."""
 
+import html
 import re
 from datetime import date
 from decimal import Decimal
@@ -43,6 +44,13 @@ def css_string(text: str) -> SafeString:
 
 
 _STYLE = re.compile(r'\sstyle="[^"]*"')
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S)
+
+
+def caption(svg: SafeString) -> str:
+    """The chart's own title (what a screen reader announces), to print above it."""
+    found = _TITLE.search(svg)
+    return html.unescape(found.group(1)) if found else ""
 
 
 def sized(svg: SafeString) -> SafeString:
@@ -71,7 +79,7 @@ def pack_pdf(pack: Pack) -> tuple[bytes, int]:
             "slug": s.slug,
             "title": s.title,
             "paragraphs": s.paragraphs,
-            "charts": [sized(chart) for chart in s.charts],
+            "charts": [{"svg": sized(chart), "caption": caption(chart)} for chart in s.charts],
             "tables": [_table(t) for t in s.tables],
             "wide": s.wide,
         }
