@@ -79,12 +79,15 @@ class PackBuildView(PeriodPacksView):
             except pack_services.ReturnError as exc:
                 form.add_error("borough", str(exc))
             else:
+                pack.refresh_from_db()  # without a worker the build has run by now
                 if reused and pack.status == CompliancePack.Status.READY:
                     messages.success(
                         request, f"Nothing has changed since version {pack.version} was built, so it is ready now."
                     )
                 elif reused:
                     messages.success(request, f"Version {pack.version} is already being built.")
+                elif pack.status == CompliancePack.Status.READY:
+                    messages.success(request, f"Version {pack.version} is built and ready to download.")
                 else:
                     messages.success(request, f"Building version {pack.version}. This page shows its progress.")
                 return redirect("returns:period-packs", pk=period.pk)

@@ -4,82 +4,16 @@ each dashboard land in test-artifacts/ for a person to look at."""
 
 import csv
 import io
-from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from pledge_portal.accounts.roles import Role
-from tests.factories import AgencyFactory, BoroughFactory, RegionFactory, SubRegionFactory, user_with_role
-from tests.returns.dashboard_data import Q1, Q2, Row, accepted_return, flag, reference_request, region_with_card
 
 from .conftest import artifact_path
 from .test_returns import switch_user
-from .test_sign_in import unique_email
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audit_log_flushable")]
-
-
-class _Side:
-    """Enough of tests.conftest.Side for the dashboard builders."""
-
-    def __init__(self, region, borough, agency, users):
-        self.region, self.borough, self.agency, self.users = region, borough, agency, users
-
-
-@pytest.fixture
-def london():
-    from tests.rates.helpers import ensure_core_roles
-
-    ensure_core_roles()
-    region = RegionFactory(name="London")
-    north, south = SubRegionFactory(region=region, name="North"), SubRegionFactory(region=region, name="South")
-    boroughs = [
-        BoroughFactory(name=name, region=region, sub_region=sub)
-        for name, sub in [
-            ("Camden", north),
-            ("Barnet", north),
-            ("Enfield", north),
-            ("Croydon", south),
-            ("Sutton", south),
-        ]
-    ]
-    agencies = [
-        AgencyFactory(name=name) for name in ("Northgate Social Care Ltd", "Brightcare Staffing", "Hale Locums")
-    ]
-    users = {
-        Role.REGIONAL_ANALYST: user_with_role(
-            Role.REGIONAL_ANALYST, region.organisation, email=unique_email("analyst")
-        ),
-        Role.BOROUGH_SUBMITTER: user_with_role(
-            Role.BOROUGH_SUBMITTER, boroughs[0].organisation, email=unique_email("lead")
-        ),
-        Role.BOROUGH_APPROVER: user_with_role(
-            Role.BOROUGH_APPROVER, boroughs[0].organisation, email=unique_email("approver")
-        ),
-        Role.AGENCY_USER: user_with_role(Role.AGENCY_USER, agencies[0].organisation, email=unique_email("agency")),
-    }
-    side = region_with_card(_Side(region, boroughs[0], agencies[0], users))
-    for n, borough in enumerate(boroughs):
-        for quarter in (Q1, Q2):
-            rows = [
-                Row("34.50", agency=agencies[0]),
-                Row("35.80", agency=agencies[1]),
-                Row("38.20", agency=agencies[n % 3], signed_off=n % 2 == 0),
-                Row("31.00", engagement="paye", agency=agencies[2]),
-                *[Row("42.10", role="team-manager", agency=agencies[1])] * (n + 1),
-            ]
-            built = accepted_return(
-                side,
-                borough,
-                quarter,
-                rows,
-                workforce={"social-worker": (str(3 + n), "40"), "team-manager": ("1", str(6 + n))},
-                spend=(f"{20000 + 1500 * n}.00", f"{21000 + 1200 * n}.00", f"{19500 + 900 * n}.00"),
-            )
-            flag(built, [(0, "PQE-001"), (1, "COOL-001")] if n % 2 else [(2, "CROSS-001")])
-    reference_request(side, boroughs[1], asked=date(2026, 7, 6), answered=date(2026, 7, 9))
-    return {"side": side, "boroughs": boroughs, "agencies": agencies}
 
 
 def test_the_analyst_filters_drills_down_and_downloads(page: Page, live_server, london):
