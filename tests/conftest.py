@@ -58,10 +58,13 @@ def figures_computed_afresh(settings):
     settings.DASHBOARD_CACHE_SECONDS = 0
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Tests create many users; the production hasher is deliberately slow."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @dataclass
@@ -117,14 +120,19 @@ def _side(label: str) -> Side:
     return side
 
 
-@pytest.fixture
-def world(db) -> World:
+def make_world() -> World:
     """Two tenants of every kind ("own" and "other", in two regions) and a platform admin."""
     return World(
         own=_side("Own"),
         other=_side("Other"),
         platform_admin=user_with_role(Role.PLATFORM_ADMIN, email="platform@example.test"),
     )
+
+
+@pytest.fixture
+def world(db) -> World:
+    """Two tenants of every kind ("own" and "other", in two regions) and a platform admin."""
+    return make_world()
 
 
 @pytest.fixture

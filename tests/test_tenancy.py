@@ -36,7 +36,7 @@ from references import services as reference_services
 from returns import services as returns_services
 from returns.models import CompliancePack, ReportingUnit
 
-from .conftest import Side, World
+from .conftest import FAST_HASHERS, Side, World, make_world
 from .rates.helpers import publish_card
 from .references.helpers import completed_reference
 from .returns.helpers import add_row, draft_return, good_row
@@ -335,12 +335,37 @@ def test_every_url_is_in_the_table():
 # --- The world the walk runs in ---------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def _walk_world_once(django_db_setup, django_db_blocker) -> World:
+    """``walk_world``'s data, made once for the module inside a transaction that is rolled back at its end;
+    each test runs in a savepoint within it (pytest-django's ``db``), so tests still cannot see each
+    other's changes. Building it for each of some 250 tests took most of this module's time."""
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            world = make_world()
+            with override_settings(DEFAULT_REGION_CODE=world.own.region.code):
+                _fill_walk_world(world)
+            yield world
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def walk_world(world: World, settings) -> World:
+def walk_world(_walk_world_once: World, db, settings) -> World:
+    settings.DEFAULT_REGION_CODE = _walk_world_once.own.region.code
+    return _walk_world_once
+
+
+def _fill_walk_world(world: World) -> None:
     """The two-tenant world plus one of everything a URL can name: invitations, jobs with files, events,
-    a published and a draft rate card per region, a breach sign-off per borough, and per side an open
-    reference request and a completed reference."""
-    settings.DEFAULT_REGION_CODE = world.own.region.code
+    a published and a draft rate card per region, a breach sign-off per borough, per side an open
+    reference request, a completed reference, returns and a compliance pack."""
     for side in (world.own, world.other):
         analyst = side.users[Role.REGIONAL_ANALYST]
         published = publish_card(side.region, analyst)
@@ -427,7 +452,6 @@ def walk_world(world: World, settings) -> World:
         core=RoleCategory.objects.get(code="advanced-practitioner"),
     )
     Token.objects.create(user=world.own.users[Role.AGENCY_USER])
-    return world
 
 
 def private_markers(side: Side) -> list[str]:
