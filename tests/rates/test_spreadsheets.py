@@ -400,11 +400,11 @@ def test_write_workbook_applies_formats_and_neutralises_text():
     assert ws.column_dimensions["A"].width == 20
 
 
-def test_write_workbook_streams_100000_rows():
-    rows = ((f"SW{n:06d}", Decimal("38.50")) for n in range(100_000))  # a generator: never all in memory
+def test_write_workbook_streams_rows_from_a_generator():
+    rows = ((f"SW{n:06d}", Decimal("38.50")) for n in range(30_000))  # a generator: never all in memory
     content = write_workbook([Sheet(title="Rows", header=["Worker", "Rate"], rows=rows, column_formats={1: MONEY})])
     ws = openpyxl.load_workbook(io.BytesIO(content), read_only=True)["Rows"]
     assert list(ws.iter_rows(max_row=2, values_only=True)) == [("Worker", "Rate"), ("SW000000", 38.5)]
     # Counting rows through openpyxl takes longer than writing them; the sheet's XML says the same.
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        assert archive.read("xl/worksheets/sheet1.xml").count(b"<row ") == 100_001
+        assert archive.read("xl/worksheets/sheet1.xml").count(b"<row ") == 30_001

@@ -1,7 +1,6 @@
 """A return as a workbook: the template download, reading an upload back, and loading it into the draft."""
 
 import io
-import time
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -196,21 +195,17 @@ def test_formula_like_values_are_neutralised_in_the_template(filled):
     assert agency.value == '\'=HYPERLINK("http://evil.example","click")'
 
 
-def test_template_of_5000_rows_is_small_and_quick(world, ret):
+def test_a_template_of_2000_rows_is_small_and_reads_back(world, ret):
     rows = [
-        Assignment(ret=ret, position=n, **good_row(world.own, registration_number=f"SW{n:06d}")) for n in range(1, 5001)
+        Assignment(ret=ret, position=n, **good_row(world.own, registration_number=f"SW{n:06d}")) for n in range(1, 2001)
     ]
     Assignment.objects.bulk_create(rows)
-    started = time.perf_counter()
     content = spreadsheets.template_workbook(ret)
-    written = time.perf_counter() - started
-    started = time.perf_counter()
     read = spreadsheets.read_rows(ret, upload(content))
-    reading = time.perf_counter() - started
-    print(f"\n5,000 rows: template {written:.2f}s, {len(content) / 1024:.0f} KB; reading the upload {reading:.2f}s")
-    assert len(read) == 5000 and read[-1]["registration_number"] == "SW005000"
-    assert len(content) < 1024 * 1024
-    assert written < 15 and reading < 30
+    assert len(read) == 2000 and read[-1]["registration_number"] == "SW002000"
+    # About 200 bytes a row, drop-down lists and guidance included: 5,000 rows stay under 1 MB. (How fast it
+    # is written and read is for `make bench`, not a test.)
+    assert len(content) < 2000 * 200
 
 
 # Reading it back
@@ -627,27 +622,21 @@ def test_someone_else_s_user_cannot_load_rows(world, ret):
     assert ret.assignments.count() == 0
 
 
-def test_100000_rows_are_refused_quickly(world, ret, submitter):
+def test_a_sheet_over_the_row_ceiling_is_refused_and_changes_nothing(world, ret, submitter):
     add_row(ret, world.own)
     before = state_of(ret)
     workbook = openpyxl.Workbook(write_only=True)
     ws = workbook.create_sheet("Assignments")
     ws.append(HEADER)
-    for n in range(100_000):
+    for n in range(spreadsheets.MAX_ROWS + 1):
         ws.append(["Own Borough", f"SW{n:06d}", "social-worker"])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    started = time.perf_counter()
     with pytest.raises(spreadsheets.UploadRejected) as refused:
         import_upload(ret, submitter, buffer.getvalue())
-    elapsed = time.perf_counter() - started
-    print(f"\n100,000 rows refused in {elapsed:.2f}s")
     assert refused.value.problems == [
         "The “Assignments” sheet has more than 20,000 rows. Remove the rows you do not need and upload it again."
     ]
-    # Most of the time is openpyxl measuring a sheet that does not state its size; the bound is generous
-    # because test machines are shared.
-    assert elapsed < 30
     assert state_of(ret) == before
 
 
