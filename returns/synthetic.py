@@ -45,7 +45,7 @@ from agencies.models import Agency
 from boroughs.models import Borough, Region
 from pledge_portal.accounts.models import Organisation, User
 from pledge_portal.accounts.roles import OrganisationKind
-from rates.models import BreachSignOff, RateCard, RoleCategory
+from rates.models import BreachSignOff, RateCard, RateCardLine, RoleCategory
 
 from .models import Assignment, Finding, ReportingPeriod, ReportingUnit, Return, WorkforceLine
 from .services import _quarter_end, ensure_reporting_units
@@ -659,6 +659,50 @@ class _History:
         return made
 
 
+def _financial_year(day: date) -> date:
+    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+
+
+def _make_cards(regions: list[Region], quarters: list[date], user: User, today: date) -> None:
+    """A rate card for each financial year of the history that no card of the region covers yet, with the
+    nominal caps of that year (marked as illustrative), so breaches in the history are judged against
+    cards as real ones are, and the dashboards meet a realistic number of cards."""
+    roles = list(RoleCategory.objects.all())
+    for region in regions:
+        existing = list(RateCard.objects.in_force().filter(region=region).values_list("effective_from", "effective_to"))
+        version = RateCard.objects.filter(region=region).aggregate(m=Max("version"))["m"] or 0
+        factor_base = 1.0 if region.code == LONDON_CODE else 0.94
+        year = _financial_year(quarters[0])
+        while year <= quarters[-1]:
+            ends = date(year.year + 1, 3, 31)
+            if not any(start <= ends and (end is None or end >= year) for start, end in existing):
+                version += 1
+                factor = factor_base / 1.025 ** ((CAPS_DATE - year).days / 365.25)
+                current = year <= today <= ends
+                card = RateCard.objects.create(
+                    region=region,
+                    version=version,
+                    title=f"Synthetic caps {year.year}-{str(year.year + 1)[2:]}",
+                    status=RateCard.Status.PUBLISHED if current else RateCard.Status.SUPERSEDED,
+                    effective_from=year,
+                    effective_to=ends,
+                    evidence_note="Synthetic history: illustrative caps, not agreed figures.",
+                    is_demo=True,
+                    created_by=user,
+                    published_at=timezone.now(),
+                )
+                RateCardLine.objects.bulk_create(
+                    RateCardLine(
+                        card=card,
+                        role=role,
+                        inclusive_cap=Decimal(str(round(NOMINAL_CAPS.get(role.code, (36.0, 31.5))[0] * factor, 2))),
+                        paye_cap=Decimal(str(round(NOMINAL_CAPS.get(role.code, (36.0, 31.5))[1] * factor, 2))),
+                    )
+                    for role in roles
+                )
+            year = date(year.year + 1, 4, 1)
+
+
 def _regions_for_history(regions: list[Region], specs: list[RegionSpec], scale: float, agencies: list[Agency]):
     rng = random.Random("synthetic shape")
     national = agencies[:25]
@@ -743,8 +787,9 @@ def generate(
         user = synthetic_user()
         region_objects = _make_structure(specs, progress)
         agencies = _make_agencies(200)
-        shaped = _regions_for_history(region_objects, specs, scale, agencies)
         quarters = _history_quarters([r.pk for r in region_objects], years * 4, today or timezone.localdate())
+        _make_cards(region_objects, quarters, user, today or timezone.localdate())
+        shaped = _regions_for_history(region_objects, specs, scale, agencies)
         periods = ReportingPeriod.objects.bulk_create(
             ReportingPeriod(
                 region=region.region,
@@ -807,6 +852,7 @@ def delete_synthetic(*, progress: Callable[[str], None] | None = None) -> dict[s
         try:
             counts["returns"] = returns.delete()[1].get("returns.Return", 0)
             BreachSignOff.objects.filter(signed_by__email=USER_EMAIL).delete()
+            RateCard.objects.filter(created_by__email=USER_EMAIL).delete()
             counts["periods"] = ReportingPeriod.objects.filter(opened_by__email=USER_EMAIL).delete()[0]
             boroughs = Borough.objects.filter(organisation__slug__startswith=PREFIX)
             ReportingUnit.objects.filter(boroughs__in=boroughs).delete()

@@ -223,3 +223,31 @@ def test_replace_leaves_real_and_demo_data_alone(db):
     assert Borough.objects.count() == 33
     assert Region.objects.count() == 1
     assert Assignment.objects.filter(pk=real_row.pk).exists()
+
+
+def test_each_year_of_history_has_an_illustrative_card_unless_a_real_one_covers_it(db):
+    from rates.models import RateCard, RoleCategory
+    from tests.factories import user_with_role
+    from tests.rates.helpers import publish_card
+
+    load_london_authorities(csv_path=settings.AUTHORITIES_CSV)
+    london = Region.objects.get(name="London")
+    real = publish_card(
+        london, user_with_role("regional_analyst", london.organisation), effective_from=date(2026, 4, 1)
+    )
+    small(years=2, regions=["London", "North East"])
+
+    synthetic = RateCard.objects.filter(created_by__email=USER_EMAIL).order_by("region__name", "effective_from")
+    spans = [(c.region.name, c.effective_from, c.effective_to, c.is_demo) for c in synthetic]
+    # Quarters from 2024-25 Q3 to 2026-27 Q2: three financial years, of which London's last has a real card.
+    assert spans == [
+        ("London", date(2024, 4, 1), date(2025, 3, 31), True),
+        ("London", date(2025, 4, 1), date(2026, 3, 31), True),
+        ("North East", date(2024, 4, 1), date(2025, 3, 31), True),
+        ("North East", date(2025, 4, 1), date(2026, 3, 31), True),
+        ("North East", date(2026, 4, 1), date(2027, 3, 31), True),
+    ]
+    assert all(c.lines.count() == RoleCategory.objects.count() for c in synthetic)
+    assert synthetic.filter(status=RateCard.Status.PUBLISHED).count() == 1  # North East's current year
+    delete_synthetic()
+    assert list(RateCard.objects.values_list("pk", flat=True)) == [real.pk]
