@@ -107,30 +107,51 @@ def accepted_rows(scope: Scope) -> QuerySet[Assignment]:
 
 
 def _cap_expression(region_ids) -> Case:
-    """The cap ``check_rate`` would apply to each row, as SQL: per region, per card (newest first, the first
-    covering the start date decides), the local role's line, else the core role's; PAYE or inclusive."""
+    """The cap ``check_rate`` would apply to each row, as SQL. Nested so that each row goes through few tests:
+    its region (only when rows of several regions are in scope), the card in force on its start date (newest
+    first: the first covering it decides), PAYE or not, then the card's line for its local role if there is
+    one, else for its core role. A flat list of every card's every line made each row go through hundreds."""
     table = rate_table()
     inclusive = [str(e) for e in INCLUSIVE_ENGAGEMENTS]
-    cards = []
+    money = Assignment.hourly_pay_rate.field
+    bases = ((Q(engagement_type=EngagementType.PAYE), 1), (Q(engagement_type__in=inclusive), 0))
+    regions = []
     for region_id in sorted(region_ids):
-        for entry in table.cards_by_region.get(region_id, ()):
+        cards = []
+        for entry in table.cards_by_region.get(region_id, ()):  # newest first
             card = entry.card
-            covers = Q(ret__period__region_id=region_id, start_date__gte=card.effective_from)
+            covers = Q(start_date__gte=card.effective_from)
             if card.effective_to is not None:
                 covers &= Q(start_date__lte=card.effective_to)
-            lines = sorted(entry.lines.items(), key=lambda item: item[0][1] is None)  # local roles first
-            whens = []
-            for (role_id, local_id), (inclusive_cap, paye_cap) in lines:
-                match = Q(local_role_id=local_id) if local_id else Q(core_role=role_id)
-                whens.append(When(match & Q(engagement_type__in=inclusive), then=Value(inclusive_cap)))
-                whens.append(When(match & Q(engagement_type=EngagementType.PAYE), then=Value(paye_cap)))
-            if whens:
-                cards.append(
-                    When(covers, then=Case(*whens, default=Value(None), output_field=Assignment.hourly_pay_rate.field))
+            by_basis = []
+            for engagement, index in bases:  # index: which of the line's (inclusive, PAYE) caps
+                core = Case(
+                    *(
+                        When(core_role=role, then=Value(caps[index]))
+                        for (role, local), caps in entry.lines.items()
+                        if not local
+                    ),
+                    default=Value(None),
+                    output_field=money,
                 )
-    if not cards:
-        return Value(None, output_field=Assignment.hourly_pay_rate.field)
-    return Case(*cards, default=Value(None), output_field=Assignment.hourly_pay_rate.field)
+                local = [
+                    When(local_role_id=local, then=Value(caps[index]))
+                    for (_, local), caps in entry.lines.items()
+                    if local
+                ]
+                by_basis.append(
+                    When(engagement, then=Case(*local, default=core, output_field=money) if local else core)
+                )
+            if entry.lines:
+                cards.append(When(covers, then=Case(*by_basis, default=Value(None), output_field=money)))
+        if cards:
+            regions.append((region_id, Case(*cards, default=Value(None), output_field=money)))
+    if not regions:
+        return Value(None, output_field=money)
+    if len(region_ids) == 1:
+        return regions[0][1]  # every row in scope is of this region
+    whens = [When(ret__period__region_id=region_id, then=cap) for region_id, cap in regions]
+    return Case(*whens, default=Value(None), output_field=money)
 
 
 def _region_ids(scope: Scope, rows: QuerySet[Assignment]) -> list[int]:
@@ -151,7 +172,7 @@ def rows_with_caps(scope: Scope) -> QuerySet[Assignment]:
 
 
 OVER = Q(over=1)
-SIGNED = Q(over=1, breach_sign_off__isnull=False)
+SIGNED = Q(breach_sign_off__isnull=False) & Q(over=1)  # most rows have no sign-off: the cap is not worked out
 
 
 def quarter_label(starts_on: date) -> str:
