@@ -354,7 +354,12 @@ def load_assignments(*, ret: Return, by, expected_revision: int, rows: list[dict
         prepared.append(values)
     counts = {"added": 0, "updated": 0, "removed": 0}
     if mode == "replace":
-        counts["removed"], _ = ret.assignments.all().delete()
+        # What refers to a row (a finding about it, a later return's row carried forward from it) is cleared
+        # in one statement each, then the rows go in one DELETE: the ORM's delete would load every row first.
+        Finding.objects.filter(assignment__ret=ret).update(assignment=None)
+        Assignment.objects.filter(carried_from__ret=ret).exclude(ret=ret).update(carried_from=None)
+        old = ret.assignments.all()
+        counts["removed"] = old._raw_delete(old.db)
         existing = {}
         next_position = 1
     else:

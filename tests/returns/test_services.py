@@ -8,7 +8,7 @@ from django.db.models import Count
 from pledge_portal.accounts.roles import Role
 from pledge_portal.audit.models import AuditEvent
 from returns import services
-from returns.models import Return
+from returns.models import ReportingPeriod, Return
 
 from .helpers import add_row, draft_return, good_row, open_period, unit_of
 
@@ -121,6 +121,46 @@ def test_loading_rows_costs_a_few_queries_however_many_rows_and_matches_agencies
     by_agency = dict(ret.assignments.values_list("agency").annotate(n=Count("pk")).values_list("agency", "n"))
     assert by_agency == {other.pk: 100, side.agency.pk: 100}
     assert set(ret.assignments.values_list("agency_name", flat=True)) == {"second agency LTD", side.agency.name.upper()}
+
+
+def test_replacing_rows_keeps_what_referred_to_them(world):
+    from returns.models import Assignment, Finding, ValidationRun
+
+    ret = draft_return(world.own)
+    row = add_row(ret, world.own, registration_number="SW1")
+    run = ValidationRun.objects.create(ret=ret, revision=ret.revision)
+    finding = Finding.objects.create(
+        run=run, ret=ret, rule_code="PQE-001", severity="query", assignment=row, message="m", key="k"
+    )
+    later = Return.objects.create(
+        unit=ret.unit,
+        period=ReportingPeriod.objects.create(
+            region=ret.period.region,
+            starts_on=date(2026, 10, 1),
+            ends_on=date(2026, 12, 31),
+            opens_on=date(2027, 1, 1),
+            deadline=date(2027, 1, 31),
+            locks_on=date(2027, 2, 28),
+            opened_by=world.own.users[Role.REGIONAL_ANALYST],
+        ),
+        created_by=world.own.users[Role.BOROUGH_SUBMITTER],
+    )
+    carried = Assignment.objects.create(ret=later, position=1, borough=row.borough, carried_from=row)
+    ret.refresh_from_db()
+    counts = services.load_assignments(
+        ret=ret,
+        by=world.own.users[Role.BOROUGH_SUBMITTER],
+        expected_revision=ret.revision,
+        mode="replace",
+        source="test",
+        rows=[good_row(world.own, registration_number="SW2")],
+    )
+    assert counts["removed"] == 1
+    assert list(ret.assignments.values_list("registration_number", flat=True)) == ["SW2"]
+    finding.refresh_from_db()
+    carried.refresh_from_db()
+    assert finding.assignment is None  # the finding stays, with the row number it was about
+    assert carried.carried_from is None
 
 
 def test_periods_are_opened_by_the_regions_analysts_only(world):
