@@ -17,13 +17,14 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from boroughs.models import Borough, Region, SubRegion
 from rates.models import INCLUSIVE_ENGAGEMENTS, EngagementType, RoleCategory
 from rates.table import rate_table
 
-from ..models import Assignment, ReportingUnit, Return
+from ..models import Assignment, ReportingPeriod, ReportingUnit, Return
 
 SMALL_COUNT = 5  # counts about other boroughs below this (but above 0) are shown as "fewer than 5"
 FLAGS = {
@@ -106,52 +107,84 @@ def accepted_rows(scope: Scope) -> QuerySet[Assignment]:
     return qs
 
 
-def _cap_expression(region_ids) -> Case:
-    """The cap ``check_rate`` would apply to each row, as SQL. Nested so that each row goes through few tests:
-    its region (only when rows of several regions are in scope), the card in force on its start date (newest
+_CAP_SQL: dict[tuple, str] = {}
+
+
+def _col(name: str) -> str:
+    """A column of the base table of an Assignment query (Django names it by the table, unaliased)."""
+    return f'"{Assignment._meta.db_table}"."{Assignment._meta.get_field(name).column}"'
+
+
+def _literal(value: str) -> str:
+    if not value.replace("-", "").replace("_", "").isalnum():  # our own codes and ISO dates only
+        raise ValueError(f"Not a plain code: {value!r}")
+    return f"'{value}'"
+
+
+def cap_sql(region_ids) -> RawSQL:
+    """The cap ``check_rate`` would apply to each row, as SQL over the row's columns: its period's region (only
+    when rows of several regions are in scope), the card in force on its start date (newest
     first: the first covering it decides), PAYE or not, then the card's line for its local role if there is
-    one, else for its core role. A flat list of every card's every line made each row go through hundreds."""
+    one, else for its core role. The text is built once per version of the rate cards and set of regions and
+    kept in the process: with ten years of yearly cards in nine regions it is some 100 KB, which Django would
+    otherwise assemble from expression objects on every request. Every value in it is a number, a date or one
+    of the portal's own codes, never user input."""
+    from rates.table import fingerprint
+
     table = rate_table()
-    inclusive = [str(e) for e in INCLUSIVE_ENGAGEMENTS]
-    money = Assignment.hourly_pay_rate.field
-    bases = ((Q(engagement_type=EngagementType.PAYE), 1), (Q(engagement_type__in=inclusive), 0))
+    key = (fingerprint(), tuple(sorted(region_ids)))
+    sql = _CAP_SQL.get(key)
+    if sql is None:
+        if len(_CAP_SQL) > 100:
+            _CAP_SQL.clear()
+        sql = _CAP_SQL[key] = _build_cap_sql(table, key[1])
+    return RawSQL(sql, [], output_field=Assignment.hourly_pay_rate.field)
+
+
+def _build_cap_sql(table, region_ids: tuple[int, ...]) -> str:
+    start, engagement, local, role = (_col(n) for n in ("start_date", "engagement_type", "local_role", "role"))
+    locals_of: dict[int, list[int]] = {}
+    for local_role in table.local_by_key.values():
+        locals_of.setdefault(local_role.core_id, []).append(local_role.pk)
+    inclusive = ", ".join(_literal(str(e)) for e in INCLUSIVE_ENGAGEMENTS)
+    bases = ((f"{engagement} = {_literal(str(EngagementType.PAYE))}", 1), (f"{engagement} IN ({inclusive})", 0))
     regions = []
-    for region_id in sorted(region_ids):
+    for region_id in region_ids:
         cards = []
         for entry in table.cards_by_region.get(region_id, ()):  # newest first
+            if not entry.lines:
+                continue
             card = entry.card
-            covers = Q(start_date__gte=card.effective_from)
+            covers = f"{start} >= {_literal(card.effective_from.isoformat())}"
             if card.effective_to is not None:
-                covers &= Q(start_date__lte=card.effective_to)
+                covers += f" AND {start} <= {_literal(card.effective_to.isoformat())}"
             by_basis = []
-            for engagement, index in bases:  # index: which of the line's (inclusive, PAYE) caps
-                core = Case(
-                    *(
-                        When(core_role=role, then=Value(caps[index]))
-                        for (role, local), caps in entry.lines.items()
-                        if not local
-                    ),
-                    default=Value(None),
-                    output_field=money,
-                )
-                local = [
-                    When(local_role_id=local, then=Value(caps[index]))
-                    for (_, local), caps in entry.lines.items()
-                    if local
+            for test, index in bases:  # index: which of the line's (inclusive, PAYE) caps
+                whens = [
+                    f"WHEN {local} = {int(local_id)} THEN {Decimal(caps[index])}"
+                    for (_, local_id), caps in entry.lines.items()
+                    if local_id
                 ]
-                by_basis.append(
-                    When(engagement, then=Case(*local, default=core, output_field=money) if local else core)
-                )
-            if entry.lines:
-                cards.append(When(covers, then=Case(*by_basis, default=Value(None), output_field=money)))
+                for (role_id, local_id), caps in entry.lines.items():
+                    if local_id:
+                        continue
+                    match = f"({local} IS NULL AND {role} = {int(role_id)})"
+                    if locals_of.get(role_id):
+                        match = f"({match} OR {local} IN ({', '.join(str(int(i)) for i in locals_of[role_id])}))"
+                    whens.append(f"WHEN {match} THEN {Decimal(caps[index])}")
+                by_basis.append(f"WHEN {test} THEN CASE {' '.join(whens)} END")
+            cards.append(f"WHEN {covers} THEN CASE {' '.join(by_basis)} END")
         if cards:
-            regions.append((region_id, Case(*cards, default=Value(None), output_field=money)))
+            regions.append((region_id, f"CASE {' '.join(cards)} END"))
     if not regions:
-        return Value(None, output_field=money)
+        return "NULL"
     if len(region_ids) == 1:
         return regions[0][1]  # every row in scope is of this region
-    whens = [When(ret__period__region_id=region_id, then=cap) for region_id, cap in regions]
-    return Case(*whens, default=Value(None), output_field=money)
+    # The rows' period is joined in every query of accepted rows (they are chosen by its quarter), under its
+    # table's own name.
+    region = f'"{ReportingPeriod._meta.db_table}"."region_id"'
+    whens = [f"WHEN {region} = {int(region_id)} THEN {sql}" for region_id, sql in regions]
+    return f"CASE {' '.join(whens)} END" if whens else "NULL"
 
 
 def _region_ids(scope: Scope, rows: QuerySet[Assignment]) -> list[int]:
@@ -165,8 +198,7 @@ def _region_ids(scope: Scope, rows: QuerySet[Assignment]) -> list[int]:
 def rows_with_caps(scope: Scope) -> QuerySet[Assignment]:
     """Rows in scope annotated with ``cap`` (None where no cap applies) and ``over`` (1 if above the cap)."""
     rows = accepted_rows(scope)
-    cap = _cap_expression(_region_ids(scope, rows))
-    return rows.annotate(cap=cap).annotate(
+    return rows.annotate(cap=cap_sql(_region_ids(scope, rows))).annotate(
         over=Case(When(hourly_pay_rate__gt=F("cap"), then=Value(1)), default=Value(0), output_field=IntegerField())
     )
 
