@@ -10,14 +10,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 
@@ -173,25 +169,26 @@ def pay_rates_by_role(scope: Scope) -> list[PayLine]:
     """Median and quartiles of hourly pay rates per core role and cap basis, with the cap in force on the
     first day of the last quarter in scope (for a scope without a region, the region of most rows). Two
     queries (plus the rate table's fingerprint)."""
-    basis = Case(
-        When(engagement_type=EngagementType.PAYE, then=Value("paye")),
-        default=Value("inclusive"),
-        output_field=CharField(),
-    )
+    # Counted by the row's own columns, so the database groups plain values; local roles are folded into
+    # their core types here, from the rate table's local roles (a join and COALESCE per row cost more).
+    table = rate_table()
+    core_of = {local.pk: local.core_id for local in table.local_by_key.values()}
     table_rows = (
         accepted_rows(scope)
-        .filter(hourly_pay_rate__isnull=False, core_role__isnull=False)
+        .filter(hourly_pay_rate__isnull=False)
         .exclude(engagement_type="")
-        .annotate(basis=basis)
-        .values("core_role", "basis", "hourly_pay_rate")
+        .values_list("role_id", "local_role_id", "engagement_type", "hourly_pay_rate")
         .annotate(n=Count("pk"))
-        .order_by("core_role", "basis", "hourly_pay_rate")
+        .order_by()
     )
-    grouped: dict[tuple[int, str], list[tuple[Decimal, int]]] = defaultdict(list)
-    for r in table_rows:
-        grouped[(r["core_role"], r["basis"])].append((r["hourly_pay_rate"], r["n"]))
+    folded: dict[tuple[int, str], dict[Decimal, int]] = defaultdict(lambda: defaultdict(int))
+    for role_id, local_id, engagement, rate, n in table_rows:
+        core = core_of.get(local_id, role_id) if local_id else role_id
+        if core is None:
+            continue
+        folded[(core, "paye" if engagement == EngagementType.PAYE else "inclusive")][rate] += n
+    grouped = {key: sorted(counts.items()) for key, counts in folded.items()}
     roles = {r.pk: r for r in RoleCategory.objects.all()}
-    table = rate_table()
     region_id = scope.region.pk if scope.region else (scope.borough.region_id if scope.borough else None)
     entry = table.card_on(region_id, scope.end) if region_id else None
     lines = []
