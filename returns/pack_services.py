@@ -40,7 +40,7 @@ def data_version(period: ReportingPeriod) -> str:
     """A short fingerprint of everything a pack of the period reads: the region's returns for the period and
     the trend's quarters (status, revision, acceptance, submissions, checks), the caps, reference
     requests made in the quarter, and its boroughs and reporting units. Six small queries."""
-    start = packs.quarters_before(period.starts_on, packs.TREND_QUARTERS)
+    start = figures.shift_quarters(period.starts_on, -packs.TREND_QUARTERS)
     returns = Return.objects.filter(
         period__region=period.region_id, period__starts_on__gte=start, period__starts_on__lte=period.starts_on
     )

@@ -21,18 +21,13 @@ PACK_BUILDERS = frozenset({Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN})
 CONTENT_TYPES = {"pdf": "application/pdf", "xlsx": XLSX_CONTENT_TYPE}
 
 
-def _periods(user):
-    """Periods whose packs the user may look for: their region's, or their own borough's region's."""
-    return selectors.periods_visible_to(user)
-
-
 class PackIndexView(RoleRequiredMixin, View):
     required_roles = PACK_READERS
 
     def get(self, request):
         visible = selectors.packs_visible_to(request.user).values("pk")
         ready = Q(compliance_packs__status=CompliancePack.Status.READY, compliance_packs__in=visible)
-        periods = _periods(request.user).annotate(ready=Count("compliance_packs", filter=ready))
+        periods = selectors.periods_visible_to(request.user).annotate(ready=Count("compliance_packs", filter=ready))
         return render(request, "packs/index.html", {"periods": periods})
 
 
@@ -42,7 +37,7 @@ class PeriodPacksView(RoleRequiredMixin, View):
     required_roles = PACK_READERS
 
     def get(self, request, pk, form=None, status=200):
-        period = get_visible_or_404(_periods, request.user, pk=pk)
+        period = get_visible_or_404(selectors.periods_visible_to, request.user, pk=pk)
         packs = list(
             selectors.packs_visible_to(request.user)
             .filter(period=period)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
@@ -80,19 +80,6 @@ def _quiet(percent: int, message: str) -> None:
     pass
 
 
-# --- Quarters -------------------------------------------------------------------------------------------
-
-
-def quarters_before(start: date, count: int) -> date:
-    """The first day of the quarter ``count`` quarters before the one starting on ``start``."""
-    months = start.year * 12 + start.month - 1 - 3 * count
-    return date(months // 12, months % 12 + 1, 1)
-
-
-def _quarter_of(month: date) -> date:
-    return date(month.year, month.month - (month.month - 1) % 3, 1)
-
-
 # --- Sections shared by both packs ----------------------------------------------------------------------
 
 
@@ -103,13 +90,13 @@ def _trend(scope: figures.Scope, *, chart_prefix: str) -> tuple[list[Table], lis
     flags = {line.label: line for line in figures.flags_over_time(scope)}
     spend: dict[str, Decimal] = {}
     for line in figures.monthly_spend(scope):
-        label = figures.quarter_label(_quarter_of(line.month))
+        label = figures.quarter_label(figures.quarter_start(line.month))
         spend[label] = spend.get(label, Decimal(0)) + line.spend
     quarters = []
     day = scope.start
     while day <= scope.end:
         quarters.append(figures.quarter_label(day))
-        day = quarters_before(day, -1)
+        day = figures.shift_quarters(day, 1)
     workforce = Table(
         "Summary",
         "Workforce and spend by quarter",
@@ -439,7 +426,7 @@ def _pack(
     region = period.region
     scope = figures.Scope(period.starts_on, period.starts_on, region=region, borough=borough)
     trend = figures.Scope(
-        quarters_before(period.starts_on, TREND_QUARTERS), period.starts_on, region=region, borough=borough
+        figures.shift_quarters(period.starts_on, -TREND_QUARTERS), period.starts_on, region=region, borough=borough
     )
     quarter = figures.quarter_label(period.starts_on)
     progress(5, "Summary and trend")

@@ -72,7 +72,9 @@ from .scope import (  # noqa: F401
     accepted_returns,
     accepted_rows,
     quarter_label,
+    quarter_start,
     rows_with_caps,
+    shift_quarters,
     suppressed,
 )
 from .workforce import (  # noqa: F401

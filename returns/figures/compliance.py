@@ -25,7 +25,7 @@ from django.db.models.functions import TruncDate
 from pledge_portal.core.working_days import working_days_between
 
 from ..models import Finding, ValidationRun
-from .scope import FLAGS, OVER, SIGNED, Scope, accepted_rows, quarter_label, rows_with_caps
+from .scope import FLAGS, OVER, SIGNED, Scope, accepted_rows, quarter_label, rows_with_caps, shift_quarters
 
 # --- Breaches -------------------------------------------------------------------------------------------
 
@@ -169,7 +169,9 @@ def agencies_ranked(scope: Scope) -> list[AgencyLine]:
 def reference_requests(scope: Scope):
     from references.models import ReferenceRequest
 
-    qs = ReferenceRequest.objects.filter(requested_at__date__gte=scope.start, requested_at__date__lt=_after(scope.end))
+    qs = ReferenceRequest.objects.filter(
+        requested_at__date__gte=scope.start, requested_at__date__lt=shift_quarters(scope.end, 1)
+    )
     if scope.region is not None:
         qs = qs.filter(borough__region=scope.region)
     if scope.sub_region is not None:
@@ -179,11 +181,6 @@ def reference_requests(scope: Scope):
     if scope.agency is not None:
         qs = qs.filter(agency=scope.agency)
     return qs
-
-
-def _after(quarter_start: date) -> date:
-    month = quarter_start.month + 3
-    return date(quarter_start.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
 
 
 def reference_turnaround(scope: Scope, *, by: str = "agency") -> dict[int, tuple[int, Decimal]]:

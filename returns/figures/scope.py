@@ -207,6 +207,18 @@ OVER = Q(over=1)
 SIGNED = Q(breach_sign_off__isnull=False) & Q(over=1)  # most rows have no sign-off: the cap is not worked out
 
 
+def quarter_start(day: date) -> date:
+    """The first day of the calendar quarter holding ``day``."""
+    return date(day.year, day.month - (day.month - 1) % 3, 1)
+
+
+def shift_quarters(start: date, count: int) -> date:
+    """The first day of the quarter ``count`` quarters after the one starting on ``start`` (before, if
+    negative)."""
+    months = start.year * 12 + start.month - 1 + 3 * count
+    return date(months // 12, months % 12 + 1, 1)
+
+
 def quarter_label(starts_on: date) -> str:
     """Financial-year quarter, as ``ReportingPeriod.label`` names it, short: 2026-27 Q2."""
     quarter = (starts_on.month - 4) % 12 // 3 + 1

@@ -46,6 +46,14 @@ def test_quarter_labels_follow_the_financial_year():
     ]
 
 
+def test_quarter_arithmetic():
+    assert figures.quarter_start(date(2026, 8, 17)) == date(2026, 7, 1)
+    assert figures.quarter_start(date(2027, 3, 31)) == date(2027, 1, 1)
+    assert figures.shift_quarters(date(2026, 1, 1), -4) == date(2025, 1, 1)
+    assert figures.shift_quarters(date(2026, 10, 1), 1) == date(2027, 1, 1)
+    assert figures.shift_quarters(date(2026, 4, 1), -1) == date(2026, 1, 1)
+
+
 def test_agency_share_is_agency_fte_over_all_fte_summed_over_quarters(world):
     side = region_with_card(world.own)
     accepted_return(side, side.borough, Q1, [], workforce={"social-worker": ("3", "27"), "team-manager": ("1", "4")})
