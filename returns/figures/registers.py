@@ -10,14 +10,14 @@ from decimal import Decimal
 
 from django.db.models import (
     Min,
-    Q,
 )
 from django.utils import timezone
 
 from boroughs.models import Borough
 from rates.models import EngagementType
 
-from ..models import ReportingPeriod, ReportingUnit, Return
+from ..models import ReportingPeriod, Return, Transition
+from ..selectors import completeness_for
 from .compliance import _latest_findings, breaches_by_borough, flags_by_borough, reference_turnaround
 from .scope import FLAGS, OVER, Scope, quarter_label, rows_with_caps
 from .workforce import agency_share_by_unit
@@ -35,29 +35,20 @@ class SubmissionLine:
 
 
 def submission_timeliness(period: ReportingPeriod) -> list[SubmissionLine]:
-    """Each reporting unit of the period's region: its return's status and whether it was first submitted
-    by the deadline (UK date). Three queries, whatever the number of units."""
-    submitted = Q(transitions__to_status=Return.Status.SUBMITTED)
-    returns = {
-        r["unit_id"]: r
-        for r in Return.objects.filter(period=period)
-        .annotate(first=Min("transitions__at", filter=submitted))
-        .values("unit_id", "status", "submitted_at", "first")
-    }
-    labels = dict(Return.Status.choices)
+    """Each reporting unit of the period's region (``selectors.completeness_for``): its return's status and
+    whether it was first submitted by the deadline (UK date). Four queries, whatever the number of units."""
+    first = dict(
+        Transition.objects.filter(ret__period=period, to_status=Return.Status.SUBMITTED)
+        .values("ret_id")
+        .annotate(at=Min("at"))
+        .values_list("ret_id", "at")
+    )
     lines = []
-    for unit in ReportingUnit.objects.filter(region=period.region_id).prefetch_related("boroughs"):
-        r = returns.get(unit.pk)
-        first = (r["first"] or r["submitted_at"]) if r else None
-        on_time = None if first is None else timezone.localtime(first).date() <= period.deadline
+    for s in completeness_for(period, today=timezone.localdate()):
+        submitted = (first.get(s.ret.pk) or s.ret.submitted_at) if s.ret else None
+        on_time = None if submitted is None else timezone.localtime(submitted).date() <= period.deadline
         lines.append(
-            SubmissionLine(
-                unit.name,
-                [b.pk for b in unit.boroughs.all()],
-                labels[r["status"]] if r else "Not started",
-                first,
-                on_time,
-            )
+            SubmissionLine(s.unit.name, [b.pk for b in s.unit.boroughs.all()], s.status_label, submitted, on_time)
         )
     return lines
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from pledge_portal.accounts.roles import Role
 from rates.models import LocalRole
 from references.models import ReferenceRequest
 from returns import figures
@@ -268,3 +269,33 @@ def test_a_borough_sees_others_only_as_medians_of_at_least_five(world):
     # The other sub-region has one borough: no median for the MSP borough's sub-region either.
     theirs = {c.measure: c for c in figures.borough_comparison(Scope(Q1, Q2, region=side.region), side.msp_borough)}
     assert theirs["Assignments (rows)"].sub_region == "fewer than 5 boroughs"
+
+
+def test_on_time_is_the_first_submission_against_the_deadline(world):
+    from datetime import datetime
+
+    from returns.models import Transition
+
+    side = region_with_card(world.own)
+    extra = more_boroughs(side, 1)[0]
+    by = side.users[Role.BOROUGH_SUBMITTER]
+    tz = timezone.get_current_timezone()
+
+    def submitted(built, *days):
+        for day in days:  # 2026 dates; the period's deadline is 30 October 2026
+            made = Transition.objects.create(ret=built.ret, from_status="draft", to_status="submitted", by=by)
+            Transition.objects.filter(pk=made.pk).update(at=datetime(2026, *day, 12, tzinfo=tz))  # auto_now_add
+
+    resubmitted = accepted_return(side, side.borough, Q2, [])
+    submitted(resubmitted, (10, 20), (11, 5))  # sent back after the first: keeps its first date
+    late = accepted_return(side, side.msp_borough, Q2, [], status=Return.Status.SUBMITTED)
+    submitted(late, (11, 2))
+    period = resubmitted.ret.period
+
+    lines = {line.unit: (line.status, line.on_time) for line in figures.submission_timeliness(period)}
+
+    assert lines == {
+        unit(side.borough).name: ("Accepted", True),
+        unit(side.msp_borough).name: ("Submitted", False),
+        unit(extra).name: ("Not started", None),
+    }
