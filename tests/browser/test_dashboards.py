@@ -4,6 +4,7 @@ each dashboard land in test-artifacts/ for a person to look at."""
 
 import csv
 import io
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -47,6 +48,12 @@ def test_the_analyst_filters_drills_down_and_downloads(page: Page, live_server, 
     assert rows[0][0] == "Borough" and [r[0] for r in rows[1:]] == ["Croydon", "Sutton"]
     # Croydon (the fourth borough) has 4 team manager rows a quarter at £42.10, within the £45.75 cap.
     assert rows[1][1:3] == ["8", "0"]
+
+    # Order the agencies by breaches: the link keeps the filters and lands on the agencies panel.
+    agencies = page.get_by_role("region", name="Agencies by assignments, breaches and reference turnaround")
+    agencies.get_by_role("link", name="rows over the cap").click()
+    expect(agencies.get_by_text("rows over the cap", exact=True)).to_have_js_property("tagName", "STRONG")
+    expect(page).to_have_url(re.compile(r"sub_region=.*rank=breaches#panel-agencies$"))
 
     breaches.get_by_role("link", name="Croydon").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Croydon dashboard")

@@ -8,9 +8,11 @@ from playwright.sync_api import Page, expect
 
 from pledge_portal.accounts.roles import Role
 from returns.models import CompliancePack
+from tests.factories import user_with_role
 
 from .conftest import artifact_path
 from .test_returns import switch_user
+from .test_sign_in import unique_email
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audit_log_flushable")]
 
@@ -49,6 +51,16 @@ def test_the_analyst_builds_and_downloads_the_regional_pack(page: Page, live_ser
     assert body.startswith(b"%PDF")
     assert hashlib.sha256(body).hexdigest() == pack.pdf_sha256
     assert download.value.suggested_filename.endswith("-v1.pdf")
+
+    # The steering group member the pack is for finds it from the menu and takes the workbook.
+    steering = user_with_role(Role.STEERING_MEMBER, side.region.organisation, email=unique_email("steering"))
+    switch_user(page, live_server.url, steering)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Compliance packs").click()
+    page.get_by_role("link", name="2026-27 Q2").first.click()
+    expect(page.get_by_role("button", name="Build the pack")).to_have_count(0)
+    with page.expect_download() as download:
+        page.get_by_role("table", name="Regional pack").get_by_role("link", name="Excel workbook").click()
+    assert hashlib.sha256(download.value.path().read_bytes()).hexdigest() == pack.xlsx_sha256
 
 
 def test_a_borough_lead_sees_only_their_boroughs_pack(
