@@ -90,7 +90,7 @@ def bench_dashboards() -> None:
     )
     print("  'computed': every request works out its figures (the cache is off); 'cached': figures kept by data")
     print(
-        "  version (returns.figure_cache), as readers get them once someone has opened the page since the last change"
+        "  version (dashboards.cache), as readers get them once someone has opened the page since the last change"
     )
     print(f"  {'page':<38} {'mode':<9} {'median ms':>10} {'p95 ms':>8} {'queries':>8}  verdict")
     configured = settings.DASHBOARD_CACHE_SECONDS

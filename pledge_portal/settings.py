@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rates",
     "references",
     "returns",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -171,7 +172,7 @@ INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 
 REFERENCE_DUE_WORKING_DAYS = env.int("REFERENCE_DUE_WORKING_DAYS", default=5)
 REFERENCE_RETENTION_DAYS = env.int("REFERENCE_RETENTION_DAYS", default=2 * 365)
-# Dashboard figures are cached by a version of the data (returns/figure_cache.py); 0 turns the cache off.
+# Dashboard figures are cached by a version of the data (dashboards/cache.py); 0 turns the cache off.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 REFERENCE_UPLOAD_MAX_BYTES = env.int("REFERENCE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 

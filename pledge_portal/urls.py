@@ -60,7 +60,7 @@ urlpatterns = [
     path("rates/", include("rates.urls")),
     path("references/", include("references.urls")),
     path("returns/", include("returns.urls")),
-    path("dashboards/", include("returns.dashboard_urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from boroughs.models import Borough
+from dashboards import figures
 from pledge_portal.audit import services as audit
 from pledge_portal.jobs.services import start_task_run
 from rates.table import fingerprint
 
-from . import figures, packs
+from . import packs
 from .models import CompliancePack, ReportingPeriod, ReportingUnit, Return, Transition, ValidationRun
 from .services import ReturnError, _require_analyst
 

@@ -1,5 +1,5 @@
 """What a compliance pack says (DESIGN.md section 6), as plain data that the PDF and the workbook both
-write, so the two files, the dashboards and their CSVs all show the same numbers from ``returns.figures``.
+write, so the two files, the dashboards and their CSVs all show the same numbers from ``dashboards.figures``.
 
 ``regional_pack(period)`` is the steering group's pack: a summary with the trend over the previous four
 quarters, a scorecard per borough and per agency, the breach register, the cool-off register and a method
@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from boroughs.models import Borough
+from dashboards import figures
 from pledge_portal.core import charts
 
-from . import figures
 from .models import ReportingPeriod
 
 TREND_QUARTERS = 4  # quarters before the pack's own, in the summary's trend

@@ -53,7 +53,7 @@ def audit_log_flushable(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def figures_computed_afresh(settings):
-    """Dashboard figures are cached by a version of the data (returns.figure_cache); tests that reuse ids
+    """Dashboard figures are cached by a version of the data (dashboards.cache); tests that reuse ids
     on a shared cache could meet another test's figures, so the cache is off unless a test turns it on."""
     settings.DASHBOARD_CACHE_SECONDS = 0
 

@@ -106,7 +106,7 @@ def page(browser, request):
 
 
 class _Side:
-    """Enough of tests.conftest.Side for the dashboard builders (tests/returns/dashboard_data.py)."""
+    """Enough of tests.conftest.Side for the dashboard builders (tests/dashboards/dashboard_data.py)."""
 
     def __init__(self, region, borough, agency, users):
         self.region, self.borough, self.agency, self.users = region, borough, agency, users
@@ -119,9 +119,9 @@ def london():
     from datetime import date
 
     from pledge_portal.accounts.roles import Role
+    from tests.dashboards.dashboard_data import Q1, Q2, Row, accepted_return, flag, reference_request, region_with_card
     from tests.factories import AgencyFactory, BoroughFactory, RegionFactory, SubRegionFactory, user_with_role
     from tests.rates.helpers import ensure_core_roles
-    from tests.returns.dashboard_data import Q1, Q2, Row, accepted_return, flag, reference_request, region_with_card
 
     from .test_sign_in import unique_email
 

@@ -8,8 +8,7 @@ from openpyxl import load_workbook
 from pledge_portal.accounts.roles import Role
 from rates.models import LocalRole
 from returns import pack_services
-from tests.factories import AgencyFactory
-from tests.returns.dashboard_data import (
+from tests.dashboards.dashboard_data import (
     Q1,
     Q2,
     Row,
@@ -20,6 +19,7 @@ from tests.returns.dashboard_data import (
     region_with_card,
     role,
 )
+from tests.factories import AgencyFactory
 
 
 def pack_world(world):

@@ -14,12 +14,13 @@ from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboards import figures
 from pledge_portal.accounts.roles import Role
 from pledge_portal.jobs.models import TaskRun
-from returns import figures, pack_excel, pack_services, services
+from returns import pack_excel, pack_services, services
 from returns.models import CompliancePack, Return
 from returns.tasks import build_compliance_pack
-from tests.returns.dashboard_data import Q2, unit
+from tests.dashboards.dashboard_data import Q2, unit
 from tests.returns.pack_data import build, stored_files, table, workbook
 
 SECTIONS = ["Summary", "Borough scorecards", "Agency scorecards", "Breach register", "Cool-off register", "Method note"]

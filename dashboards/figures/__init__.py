@@ -3,7 +3,7 @@ downloads and the compliance pack.
 
 Every figure reads **accepted** returns only, chosen by a ``Scope`` (a range of quarters, and optionally a
 region, sub-region, borough, agency and core role). The caller decides the scope from what the user may
-see (``returns.dashboard_views`` resolves the region, borough or agency through the scoping selectors);
+see (``dashboards.views`` resolves the region, borough or agency through the scoping selectors);
 nothing here checks permissions.
 
 Each function returns plain data (lists of dataclasses) and costs a fixed number of queries, whatever the

@@ -1,4 +1,4 @@
-"""The dashboards' figures, each worked out by hand on a small dataset (tests/returns/dashboard_data.py)."""
+"""The dashboards' figures, each worked out by hand on a small dataset (tests/dashboards/dashboard_data.py)."""
 
 import statistics
 from datetime import date, timedelta
@@ -6,14 +6,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from dashboards import figures
+from dashboards.figures import Scope
 from pledge_portal.accounts.roles import Role
 from rates.models import LocalRole
 from references.models import ReferenceRequest
-from returns import figures
-from returns.figures import Scope
 from returns.models import Return
-from tests.factories import AgencyFactory, SubRegionFactory
-from tests.returns.dashboard_data import (
+from tests.dashboards.dashboard_data import (
     Q1,
     Q2,
     Row,
@@ -25,6 +24,7 @@ from tests.returns.dashboard_data import (
     role,
     unit,
 )
+from tests.factories import AgencyFactory, SubRegionFactory
 
 
 def test_suppressed_hides_counts_from_one_to_four():

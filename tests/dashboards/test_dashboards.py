@@ -9,11 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dashboards import figures
+from dashboards.figures import Scope
 from pledge_portal.accounts.roles import Role
-from returns import figures
-from returns.figures import Scope
+from tests.dashboards.dashboard_data import Q1, Q2, Row, accepted_return, flag, more_boroughs, region_with_card
 from tests.factories import AgencyFactory
-from tests.returns.dashboard_data import Q1, Q2, Row, accepted_return, flag, more_boroughs, region_with_card
 
 pytestmark = pytest.mark.django_db
 
@@ -266,9 +266,9 @@ def test_figures_are_cached_until_the_data_changes(world, client_for, settings):
 
 
 def test_a_long_agencies_table_shows_the_first_rows_and_the_csv_has_all(world, client_for, monkeypatch):
-    from returns import dashboard_views
+    from dashboards import views
 
-    monkeypatch.setattr(dashboard_views, "AGENCIES_SHOWN", 2)
+    monkeypatch.setattr(views, "AGENCIES_SHOWN", 2)
     side = region_with_card(world.own)
     accepted_return(side, side.borough, Q2, [Row("30.00", agency=AgencyFactory(name=f"Agency {n}")) for n in range(4)])
     client = client_for(side.users[Role.REGIONAL_ANALYST])

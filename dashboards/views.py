@@ -1,7 +1,7 @@
 """Dashboards (DESIGN.md section 6): regional, borough and agency, built on accepted returns.
 
 Every page is a list of *panels*: a chart, a GOV.UK table of the same numbers and a CSV download of that
-table (``?download=<panel>``), so the three can never disagree. The figures come from ``returns.figures``;
+table (``?download=<panel>``), so the three can never disagree. The figures come from ``dashboards.figures``;
 which region, borough or agency a user may open is decided by the scoping selectors, so another tenant's
 dashboard answers 404.
 """
@@ -25,10 +25,11 @@ from pledge_portal.core import charts
 from pledge_portal.core.exports import write_csv
 from pledge_portal.tenancy import SIGNED_IN, RoleRequiredMixin, get_visible_or_404
 from rates.models import RoleCategory
+from returns.models import ReportingPeriod
 
 from . import figures
-from .figure_cache import figure, one_version
-from .models import ReportingPeriod
+from .cache import figure, one_version
+from .selectors import regions_visible_to
 
 REGION_READERS = REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
 BOROUGH_READERS = BOROUGH_ROLES | REGIONAL_ROLES | {Role.MSP_USER, Role.PLATFORM_ADMIN}
@@ -46,15 +47,6 @@ AGENCY_RANKS = {
     ),
 }
 DEFAULT_RANK = "rows"
-
-
-def regions_visible_to(user) -> QuerySet[Region]:
-    """Regions whose dashboards the user may read: their own region as a regional role; all for admins."""
-    if not user.is_authenticated:
-        return Region.objects.none()
-    if user.has_role(Role.PLATFORM_ADMIN):
-        return Region.objects.all()
-    return user.regions()
 
 
 @dataclass

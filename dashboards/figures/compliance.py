@@ -23,8 +23,8 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 
 from pledge_portal.core.working_days import working_days_between
+from returns.models import Finding, ValidationRun
 
-from ..models import Finding, ValidationRun
 from .scope import FLAGS, OVER, SIGNED, Scope, accepted_rows, quarter_label, rows_with_caps, shift_quarters
 
 # --- Breaches -------------------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from boroughs.models import Borough
 from rates.models import EngagementType
+from returns.models import ReportingPeriod, Return, Transition
+from returns.selectors import completeness_for
 
-from ..models import ReportingPeriod, Return, Transition
-from ..selectors import completeness_for
 from .compliance import _latest_findings, breaches_by_borough, flags_by_borough, reference_turnaround
 from .scope import FLAGS, OVER, Scope, quarter_label, rows_with_caps
 from .workforce import agency_share_by_unit

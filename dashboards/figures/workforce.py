@@ -20,9 +20,9 @@ from django.db.models.functions import Coalesce
 from boroughs.models import SubRegion
 from rates.models import EngagementType, RoleCategory
 from rates.table import rate_table
+from returns.models import ReportingPeriod, ReportingUnit, WorkforceLine
+from returns.selectors import completeness_for
 
-from ..models import ReportingPeriod, ReportingUnit, WorkforceLine
-from ..selectors import completeness_for
 from .scope import BASIS_LABELS, PENNY, Scope, accepted_returns, accepted_rows, quarter_label
 
 # --- Completeness ---------------------------------------------------------------------------------------

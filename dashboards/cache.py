@@ -6,7 +6,7 @@ the accepted returns (how many, the last accepted, the last changed), their chec
 reference requests (for turnaround) and the rate cards' fingerprint, read in three small queries once per
 request. Any change to
 those makes new keys, so a reader never sees figures older than the data; the timeout only bounds how long
-unused entries stay. Whatever the cache holds, the figures themselves come from ``returns.figures``.
+unused entries stay. Whatever the cache holds, the figures themselves come from ``dashboards.figures``.
 """
 
 import hashlib
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from .models import Return, ValidationRun
+from returns.models import Return, ValidationRun
 
 _version: ContextVar[str | None] = ContextVar("figures_data_version", default=None)
 

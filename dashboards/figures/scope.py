@@ -23,8 +23,7 @@ from django.db.models.functions import Coalesce
 from boroughs.models import Borough, Region, SubRegion
 from rates.models import INCLUSIVE_ENGAGEMENTS, EngagementType, RoleCategory
 from rates.table import rate_table
-
-from ..models import Assignment, ReportingPeriod, ReportingUnit, Return
+from returns.models import Assignment, ReportingPeriod, ReportingUnit, Return
 
 SMALL_COUNT = 5  # counts about other boroughs below this (but above 0) are shown as "fewer than 5"
 FLAGS = {

@@ -3,7 +3,7 @@ with ``?download=<panel>``."""
 
 from django.urls import path
 
-from . import dashboard_views as views
+from . import views
 
 app_name = "dashboards"
 
