@@ -2,14 +2,13 @@
 
 from django.views.generic import ListView
 
-from pledge_portal.accounts.roles import REGIONAL_ROLES, Role
-from pledge_portal.tenancy import RoleRequiredMixin
+from pledge_portal.access.views import ActionRequiredMixin
 
 from .selectors import agencies_visible_to, msps_visible_to
 
 
-class AgencyListView(RoleRequiredMixin, ListView):
-    required_roles = REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
+class AgencyListView(ActionRequiredMixin, ListView):
+    action_required = "agency.register"
     template_name = "agencies/agency_list.html"
     context_object_name = "agencies"
     paginate_by = 100

@@ -2,13 +2,13 @@
 
 from django.views.generic import ListView
 
-from pledge_portal.tenancy import SIGNED_IN, RoleRequiredMixin
+from pledge_portal.access.views import ActionRequiredMixin
 
 from .selectors import borough_directory
 
 
-class BoroughDirectoryView(RoleRequiredMixin, ListView):
-    required_roles = SIGNED_IN
+class BoroughDirectoryView(ActionRequiredMixin, ListView):
+    action_required = "borough.directory"
     template_name = "boroughs/directory.html"
     context_object_name = "boroughs"
 

@@ -54,12 +54,14 @@ INSTALLED_APPS = [
     "pledge_portal.audit",
     "pledge_portal.jobs",
     "pledge_portal.core",
+    "pledge_portal.access",
     "boroughs",
     "agencies",
     "rates",
     "references",
     "returns",
     "dashboards",
+    "packs",
 ]
 
 MIDDLEWARE = [
@@ -232,7 +234,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["pledge_portal.tenancy.HasRequiredRole"],
+    "DEFAULT_PERMISSION_CLASSES": ["pledge_portal.access.views.ActionPermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,

@@ -1,4 +1,4 @@
-"""The portal's URLs. Every page is reached through a view that declares its roles (see tenancy.py)."""
+"""The portal's URLs. Every page is reached through a view that declares its action (see pledge_portal/access)."""
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
@@ -10,18 +10,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from pledge_portal.core import views as core_views
 from pledge_portal.jobs.urls import api_urlpatterns as jobs_api
-from pledge_portal.tenancy import PUBLIC
 from rates.urls import api_urlpatterns as rates_api
 from references.urls import api_urlpatterns as references_api
 from returns.urls import api_urlpatterns as returns_api
 
 
 class SchemaView(SpectacularAPIView):
-    required_roles = PUBLIC
+    action_required = "api.docs"
 
 
 class DocsView(SpectacularSwaggerView):
-    required_roles = PUBLIC
+    action_required = "api.docs"
 
 
 def admin_login(request, extra_context=None):
@@ -60,6 +59,7 @@ urlpatterns = [
     path("rates/", include("rates.urls")),
     path("references/", include("references.urls")),
     path("returns/", include("returns.urls")),
+    path("returns/packs/", include("packs.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),

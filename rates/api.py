@@ -12,8 +12,6 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from pledge_portal.tenancy import PUBLIC
-
 from .models import EngagementType, RateCard, RateCardLine
 from .money import MoneyError, parse_money, pounds
 from .selectors import RateCheckError, check_rate, current_card, default_region, rate_cards_visible_to
@@ -85,7 +83,7 @@ class RateCardSerializer(serializers.ModelSerializer):
 
 
 class RatesView:
-    required_roles = PUBLIC
+    action_required = "rates.read"
     authentication_classes: list = []  # public data: no session, so no CSRF token needed to POST a check
     throttle_classes = [RatesAnonThrottle]
     parser_classes = [JSONParser]

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from pledge_portal.core.forms import DATE_HELP, GovukDateField
+from pledge_portal.core.forms import DATE_HELP, ActingForField, GovukDateField, RegistrationNumberField
 
 from .models import EngagementType, RateCard
 from .money import MoneyError, parse_money
@@ -77,6 +77,12 @@ class RateCardDetailsForm(forms.ModelForm):
         }
         widgets = {"evidence_note": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args, regions=None, **kwargs):
+        """``regions``: when starting a card, the regions the user drafts for (asked only if several)."""
+        super().__init__(*args, **kwargs)
+        if regions is not None:
+            self.fields = {"region": ActingForField(regions, label="Region"), **self.fields}
+
     def clean(self):
         data = super().clean()
         start, end = data.get("effective_from"), data.get("effective_to")
@@ -129,16 +135,7 @@ class RateCardImportForm(RateCardDetailsForm):
 
 
 class BreachSignOffForm(forms.Form):
-    registration_number = forms.RegexField(
-        label="Social Work England registration number",
-        regex=r"^(?i:SW)\d{1,8}$",
-        max_length=12,
-        help_text="SW followed by digits, like SW123456",
-        error_messages={
-            "required": "Enter the registration number",
-            "invalid": "Enter the registration number as SW followed by digits, like SW123456",
-        },
-    )
+    registration_number = RegistrationNumberField(error_messages={"required": "Enter the registration number"})
     role = forms.ChoiceField(label="Role", error_messages={"required": "Select the role"})
     engagement_type = forms.ChoiceField(
         label="Engagement type",
@@ -169,6 +166,9 @@ class BreachSignOffForm(forms.Form):
         error_messages={"required": "Enter the name of the Chief Executive who agreed"},
     )
 
-    def __init__(self, *args, role_choices, **kwargs):
+    def __init__(self, *args, role_choices, boroughs=None, **kwargs):
+        """``boroughs``: those the user approves for (asked only if several)."""
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [("", "Choose a role"), *role_choices]
+        if boroughs is not None:
+            self.fields = {"borough": ActingForField(boroughs, label="Borough"), **self.fields}

@@ -13,7 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from boroughs.models import Region
-from pledge_portal.accounts.roles import Role
+from pledge_portal import access
 
 from .models import (
     INCLUSIVE_ENGAGEMENTS,
@@ -77,25 +77,18 @@ def rate_cards_visible_to(user, *, region: Region | None = None) -> QuerySet[Rat
     qs = RateCard.objects.select_related("region", "approved_by", "created_by")
     if region is not None:
         qs = qs.filter(region=region)
-    if user.is_authenticated and user.has_role(Role.PLATFORM_ADMIN):
-        return qs
-    if user.is_authenticated and user.has_role(Role.REGIONAL_ANALYST):
-        from django.db.models import Q
-
-        return qs.filter(
-            Q(status__in=[RateCard.Status.PUBLISHED, RateCard.Status.SUPERSEDED]) | Q(region__in=user.regions())
-        )
-    return qs.in_force()
+    return qs.in_force() | drafts_editable_by(user, qs)
 
 
-def drafts_editable_by(user) -> QuerySet[RateCard]:
+def drafts_editable_by(user, qs: QuerySet[RateCard] | None = None) -> QuerySet[RateCard]:
     """Draft cards the user may edit, publish or delete: their region's, if they are a regional analyst."""
-    qs = RateCard.objects.filter(status=RateCard.Status.DRAFT).select_related("region")
-    if user.has_role(Role.PLATFORM_ADMIN):
-        return qs
-    if not user.has_role(Role.REGIONAL_ANALYST):
-        return qs.none()
-    return qs.filter(region__in=user.regions())
+    qs = RateCard.objects.select_related("region") if qs is None else qs
+    return access.visible(user, "rate_card.draft", qs.filter(status=RateCard.Status.DRAFT))
+
+
+def regions_drafted_by(user) -> QuerySet[Region]:
+    """Regions whose rate cards the user may draft: their own region's, as its analyst (all, for admins)."""
+    return access.visible(user, "region.draft_rate_card", Region.objects.order_by("name"))
 
 
 def card_in_force(region: Region, on: date) -> RateCard | None:
@@ -169,9 +162,6 @@ def check_rate(
 
 
 def sign_offs_visible_to(user) -> QuerySet[BreachSignOff]:
-    """Breach sign-offs of the boroughs whose data the user may read (their own, their MSP's, their region's)."""
-    from boroughs.selectors import boroughs_visible_to
-
-    return BreachSignOff.objects.filter(borough__in=boroughs_visible_to(user)).select_related(
-        "borough", "signed_by", "rate_card"
-    )
+    """Breach sign-offs of the user's own borough, or of their region's boroughs for regional roles."""
+    qs = BreachSignOff.objects.select_related("borough", "signed_by", "rate_card")
+    return access.visible(user, "sign_off.read", qs)

@@ -8,8 +8,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from boroughs.models import Borough, Region
-from pledge_portal.accounts.roles import Role
+from pledge_portal import access
 from pledge_portal.audit import services as audit
+from pledge_portal.core.identity import RegistrationNumberError, parse_registration_number
 
 from .models import BreachSignOff, LocalRole, RateCard, RateCardLine, RoleCategory
 from .selectors import RateCheck, check_rate
@@ -28,15 +29,14 @@ def _next_version(region: Region) -> int:
 @transaction.atomic
 def create_local_role(*, region: Region, by, code: str, name: str, core_code: str) -> LocalRole:
     """Add a finer role to a region's rate cards, mapped to one of the 5 core roles."""
+    acting = access.require(by, "region.draft_rate_card", region, error=RateCardError)
     core = RoleCategory.objects.filter(code=core_code).first()
     if core is None:
         raise RateCardError(f"“{core_code}” is not one of the core roles.")
     if RoleCategory.objects.filter(code=code).exists() or LocalRole.objects.filter(region=region, code=code).exists():
         raise RateCardError(f"There is already a role with the code “{code}”.")
     role = LocalRole.objects.create(region=region, code=code, name=name, core=core)
-    audit.record(
-        by, "local_role.created", role, organisation=region.organisation, detail={"code": code, "core": core_code}
-    )
+    audit.record(by, "local_role.created", role, organisation=acting, detail={"code": code, "core": core_code})
     return role
 
 
@@ -53,6 +53,7 @@ def create_draft(
     is_demo: bool = False,
 ) -> RateCard:
     """Start a new draft card, with the lines of ``copy_from`` (usually the current card) to edit."""
+    acting = access.require(by, "region.draft_rate_card", region, error=RateCardError)
     if effective_to is not None and effective_to < effective_from:
         raise RateCardError("The end date must be the same as or after the start date.")
     card = RateCard.objects.create(
@@ -76,7 +77,7 @@ def create_draft(
             )
             for ln in copy_from.lines.all()
         )
-    audit.record(by, "rate_card.drafted", card, organisation=region.organisation, detail={"version": card.version})
+    audit.record(by, "rate_card.drafted", card, organisation=acting, detail={"version": card.version})
     return card
 
 
@@ -92,7 +93,8 @@ def _ensure_draft(card: RateCard) -> None:
 def update_draft(*, card: RateCard, by, lines: dict[str, tuple[Decimal, Decimal]], **fields) -> RateCard:
     """Replace a draft's details and caps. ``lines`` maps role codes (core or the region's local roles) to
     (limited company/umbrella cap, PAYE cap)."""
-    card = RateCard.objects.select_for_update().get(pk=card.pk)
+    card = RateCard.objects.select_for_update().select_related("region").get(pk=card.pk)
+    acting = access.require(by, "rate_card.draft", card, error=RateCardError)
     _ensure_draft(card)
     for name, value in fields.items():
         setattr(card, name, value)
@@ -116,15 +118,16 @@ def update_draft(*, card: RateCard, by, lines: dict[str, tuple[Decimal, Decimal]
         )
     card.lines.all().delete()
     RateCardLine.objects.bulk_create(new_lines)
-    audit.record(by, "rate_card.edited", card, organisation=card.region.organisation)
+    audit.record(by, "rate_card.edited", card, organisation=acting)
     return card
 
 
 @transaction.atomic
 def delete_draft(*, card: RateCard, by) -> None:
-    card = RateCard.objects.select_for_update().get(pk=card.pk)
+    card = RateCard.objects.select_for_update().select_related("region").get(pk=card.pk)
+    acting = access.require(by, "rate_card.draft", card, error=RateCardError)
     _ensure_draft(card)
-    audit.record(by, "rate_card.draft_deleted", card, organisation=card.region.organisation)
+    audit.record(by, "rate_card.draft_deleted", card, organisation=acting)
     card.delete()
 
 
@@ -136,6 +139,7 @@ def publish(*, card: RateCard, by) -> RateCard:
     # Lock the region's cards so two analysts publishing at once cannot both pass the overlap check.
     list(RateCard.objects.select_for_update().filter(region=card.region))
     card.refresh_from_db()
+    acting = access.require(by, "rate_card.draft", card, error=RateCardError)
     _ensure_draft(card)
     if card.lines.filter(role__isnull=False).count() != RoleCategory.objects.count():
         missing = RoleCategory.objects.exclude(pk__in=card.lines.values("role_id")).values_list("name", flat=True)
@@ -170,7 +174,7 @@ def publish(*, card: RateCard, by) -> RateCard:
             by,
             "rate_card.superseded",
             open_ended,
-            organisation=card.region.organisation,
+            organisation=acting,
             detail={"by_version": card.version},
         )
     elif previous is not None:
@@ -184,7 +188,7 @@ def publish(*, card: RateCard, by) -> RateCard:
         by,
         "rate_card.published",
         card,
-        organisation=card.region.organisation,
+        organisation=acting,
         detail={"version": card.version, "effective_from": card.effective_from.isoformat()},
     )
     return card
@@ -236,8 +240,11 @@ def sign_off_breach(
 ) -> BreachSignOff:
     """Record that a borough approver accepted an over-cap rate for one assignment. Only an approver of
     ``borough`` may; a rate within the cap needs no sign-off and is refused."""
-    if not (by.has_role(Role.BOROUGH_APPROVER) and borough.organisation_id in by.organisation_ids()):
-        raise RateCardError(f"Only an approver of {borough} can sign off its breaches.")
+    acting = access.require(by, "borough.sign_off_breach", borough, error=RateCardError)
+    try:
+        number = parse_registration_number(registration_number).number
+    except RegistrationNumberError as exc:
+        raise RateCardError(str(exc)) from exc
     result: RateCheck = check_rate(
         role=role, engagement_type=engagement_type, on=assignment_start, hourly_rate=hourly_rate, region=borough.region
     )
@@ -245,7 +252,7 @@ def sign_off_breach(
         raise RateCardError(f"£{hourly_rate} is within the £{result.cap} cap, so it needs no sign-off.")
     existing = BreachSignOff.objects.filter(
         borough=borough,
-        registration_number=registration_number.upper(),
+        registration_number=number,
         role_code=role,
         engagement_type=engagement_type,
         assignment_start=assignment_start,
@@ -258,7 +265,7 @@ def sign_off_breach(
         )
     sign_off = BreachSignOff.objects.create(
         borough=borough,
-        registration_number=registration_number.upper(),
+        registration_number=number,
         role_code=role,
         engagement_type=engagement_type,
         assignment_start=assignment_start,
@@ -276,7 +283,7 @@ def sign_off_breach(
         by,
         "breach.signed_off",
         sign_off,
-        organisation=borough.organisation,
+        organisation=acting,
         detail={"excess": str(result.excess), "rate_card": result.rate_card.pk},
     )
     return sign_off

@@ -10,24 +10,21 @@ from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
-from boroughs.selectors import boroughs_visible_to
-from pledge_portal.accounts.roles import BOROUGH_ROLES, REGIONAL_ROLES, Role
+from boroughs.models import Borough
+from pledge_portal import access
+from pledge_portal.access.views import ActionRequiredMixin, ScopedObjectMixin, get_visible_or_404
 from pledge_portal.core.uploads import explain_refused_uploads
-from pledge_portal.tenancy import PUBLIC, RoleRequiredMixin, ScopedObjectMixin, get_visible_or_404
 
 from . import selectors, services, spreadsheets
 from .forms import BreachSignOffForm, RateCardCapsForm, RateCardDetailsForm, RateCardImportForm, RateCheckForm
 from .models import RateCard
 from .selectors import RateCheckError
 
-ANALYSTS = frozenset({Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN})
-SIGN_OFF_READERS = BOROUGH_ROLES | REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
 
-
-class CurrentCapsView(RoleRequiredMixin, TemplateView):
+class CurrentCapsView(ActionRequiredMixin, TemplateView):
     """The caps in force today, per role and engagement type. Public: workers and agencies need them."""
 
-    required_roles = PUBLIC
+    action_required = "rates.read"
     template_name = "rates/current.html"
 
     def get_context_data(self, **kwargs):
@@ -37,10 +34,10 @@ class CurrentCapsView(RoleRequiredMixin, TemplateView):
         )
 
 
-class CheckRateView(RoleRequiredMixin, View):
+class CheckRateView(ActionRequiredMixin, View):
     """Check a rate. The form is sent by GET: a check changes nothing, and its answer can be bookmarked."""
 
-    required_roles = PUBLIC
+    action_required = "rates.read"
     template_name = "rates/check.html"
 
     def get(self, request):
@@ -63,21 +60,17 @@ class CheckRateView(RoleRequiredMixin, View):
         return render(request, self.template_name, {"form": form, "result": result, "region": region}, status=status)
 
 
-class RateCardListView(RoleRequiredMixin, ListView):
-    required_roles = PUBLIC
+class RateCardListView(ActionRequiredMixin, ListView):
+    action_required = "rates.read"
     template_name = "rates/card_list.html"
     context_object_name = "cards"
 
     def get_queryset(self):
         return selectors.rate_cards_visible_to(self.request.user).order_by("region__name", "-version")
 
-    def get_context_data(self, **kwargs):
-        user = self.request.user
-        return super().get_context_data(can_draft=user.is_authenticated and user.has_role(*ANALYSTS), **kwargs)
 
-
-class RateCardDetailView(RoleRequiredMixin, ScopedObjectMixin, DetailView):
-    required_roles = PUBLIC
+class RateCardDetailView(ActionRequiredMixin, ScopedObjectMixin, DetailView):
+    action_required = "rates.read"
     template_name = "rates/card_detail.html"
     context_object_name = "card"
 
@@ -87,17 +80,15 @@ class RateCardDetailView(RoleRequiredMixin, ScopedObjectMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         card = self.object
-        user = self.request.user
-        editable = user.is_authenticated and selectors.drafts_editable_by(user).filter(pk=card.pk).exists()
         changes = card.change_summary.splitlines() if card.change_summary else None
         if card.is_draft:
             previous = selectors.card_in_force(card.region, card.effective_from)
             changes = services.describe_changes(previous, card)
-        return super().get_context_data(editable=editable, changes=changes, **kwargs)
+        return super().get_context_data(changes=changes, **kwargs)
 
 
-class RateCardExportView(RoleRequiredMixin, View):
-    required_roles = PUBLIC
+class RateCardExportView(ActionRequiredMixin, View):
+    action_required = "rates.read"
 
     def get(self, request, pk):
         card = get_visible_or_404(RateCardDetailView.scope, request.user, pk=pk)
@@ -109,39 +100,32 @@ class RateCardExportView(RoleRequiredMixin, View):
         return response
 
 
-class DraftMixin(RoleRequiredMixin):
+class DraftMixin(ActionRequiredMixin):
     """A draft card of the analyst's own region, fetched through the scoping selector."""
 
-    required_roles = ANALYSTS
+    action_required = "rate_card.draft"
 
     @cached_property
     def card(self) -> RateCard:
         return get_visible_or_404(selectors.drafts_editable_by, self.request.user, pk=self.kwargs["pk"])
 
 
-class RateCardCreateView(RoleRequiredMixin, View):
+class RateCardCreateView(ActionRequiredMixin, View):
     """Start a new draft, copied from the card in force."""
 
-    required_roles = ANALYSTS
+    action_required = "region.draft_rate_card"
     template_name = "rates/card_form.html"
 
-    def region(self):
-        return self.request.user.regions().first() or selectors.default_region()
-
     def get(self, request):
-        return render(request, self.template_name, {"form": RateCardDetailsForm(), "creating": True})
+        form = RateCardDetailsForm(regions=selectors.regions_drafted_by(request.user))
+        return render(request, self.template_name, {"form": form, "creating": True})
 
     def post(self, request):
-        form = RateCardDetailsForm(request.POST)
+        form = RateCardDetailsForm(request.POST, regions=selectors.regions_drafted_by(request.user))
         if not form.is_valid():
             return render(request, self.template_name, {"form": form, "creating": True}, status=400)
-        region = self.region()
-        if region is None:
-            form.add_error(None, "No region is set up yet. A platform admin loads the authorities first.")
-            return render(request, self.template_name, {"form": form, "creating": True}, status=400)
-        card = services.create_draft(
-            region=region, by=request.user, copy_from=selectors.current_card(region), **form.cleaned_data
-        )
+        region = form.cleaned_data["region"]
+        card = services.create_draft(by=request.user, copy_from=selectors.current_card(region), **form.cleaned_data)
         messages.success(request, f"Draft {card} created from the card in force. Check and change the caps.")
         return redirect("rates:card-edit", pk=card.pk)
 
@@ -213,25 +197,25 @@ class RateCardDeleteView(DraftMixin, View):
         return redirect("rates:cards")
 
 
-class RateCardImportView(RoleRequiredMixin, View):
-    required_roles = ANALYSTS
+class RateCardImportView(ActionRequiredMixin, View):
+    action_required = "region.draft_rate_card"
     template_name = "rates/card_import.html"
 
     def get(self, request):
-        return render(request, self.template_name, {"form": RateCardImportForm()})
+        return render(request, self.template_name, {"form": RateCardImportForm(regions=self.regions())})
+
+    def regions(self):
+        return selectors.regions_drafted_by(self.request.user)
 
     def post(self, request):
-        form = RateCardImportForm(request.POST, request.FILES)
+        form = RateCardImportForm(request.POST, request.FILES, regions=self.regions())
         errors = []
         valid = form.is_valid()
         explain_refused_uploads(request, form)
         if valid:
             data = {k: v for k, v in form.cleaned_data.items() if k != "workbook"}
-            region = request.user.regions().first() or selectors.default_region()
             try:
-                card = spreadsheets.import_draft(
-                    region=region, by=request.user, uploaded_file=form.cleaned_data["workbook"], **data
-                )
+                card = spreadsheets.import_draft(by=request.user, uploaded_file=form.cleaned_data["workbook"], **data)
             except spreadsheets.RateCardImportError as exc:
                 errors = exc.errors
             else:
@@ -240,8 +224,8 @@ class RateCardImportView(RoleRequiredMixin, View):
         return render(request, self.template_name, {"form": form, "import_errors": errors}, status=400)
 
 
-class BreachSignOffListView(RoleRequiredMixin, ListView):
-    required_roles = SIGN_OFF_READERS
+class BreachSignOffListView(ActionRequiredMixin, ListView):
+    action_required = "sign_off.read"
     template_name = "rates/sign_off_list.html"
     context_object_name = "sign_offs"
     paginate_by = 50
@@ -249,35 +233,40 @@ class BreachSignOffListView(RoleRequiredMixin, ListView):
     def get_queryset(self):
         return selectors.sign_offs_visible_to(self.request.user)
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(perms_sign=self.request.user.has_role(Role.BOROUGH_APPROVER), **kwargs)
 
-
-class BreachSignOffDetailView(RoleRequiredMixin, ScopedObjectMixin, DetailView):
-    required_roles = SIGN_OFF_READERS
+class BreachSignOffDetailView(ActionRequiredMixin, ScopedObjectMixin, DetailView):
+    action_required = "sign_off.read"
     scope = selectors.sign_offs_visible_to
     template_name = "rates/sign_off_detail.html"
     context_object_name = "sign_off"
 
 
-class BreachSignOffCreateView(RoleRequiredMixin, View):
+class BreachSignOffCreateView(ActionRequiredMixin, View):
     """A borough approver records their sign-off of one over-cap rate."""
 
-    required_roles = frozenset({Role.BOROUGH_APPROVER})
+    action_required = "borough.sign_off_breach"
     template_name = "rates/sign_off_form.html"
 
     @cached_property
-    def borough(self):
-        approver_orgs = {
-            m.organisation_id for m in self.request.user.active_memberships if m.role == Role.BOROUGH_APPROVER
-        }
-        borough = boroughs_visible_to(self.request.user).filter(organisation_id__in=approver_orgs).first()
-        if borough is None:
+    def boroughs(self) -> list[Borough]:
+        """The boroughs the user approves for: usually one; someone approving for two chooses."""
+        qs = access.visible(self.request.user, self.action_required, Borough.objects.select_related("region"))
+        boroughs = list(qs.order_by("name"))
+        if not boroughs:
             raise Http404("You are not an approver of a borough.")
-        return borough
+        return boroughs
+
+    @property
+    def borough(self) -> Borough | None:
+        return self.boroughs[0] if len(self.boroughs) == 1 else None
 
     def form(self, data=None):
-        return BreachSignOffForm(data, role_choices=selectors.role_choices(self.borough.region))
+        region = self.boroughs[0].region  # one approver's boroughs share a region
+        return BreachSignOffForm(
+            data,
+            role_choices=selectors.role_choices(region),
+            boroughs=Borough.objects.filter(pk__in=[b.pk for b in self.boroughs]).order_by("name"),
+        )
 
     def get(self, request):
         return render(request, self.template_name, {"form": self.form(), "borough": self.borough})
@@ -286,7 +275,7 @@ class BreachSignOffCreateView(RoleRequiredMixin, View):
         form = self.form(request.POST)
         if form.is_valid():
             try:
-                sign_off = services.sign_off_breach(borough=self.borough, by=request.user, **form.cleaned_data)
+                sign_off = services.sign_off_breach(by=request.user, **form.cleaned_data)
             except (services.RateCardError, RateCheckError) as exc:
                 form.add_error(
                     getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None, str(exc)

@@ -7,18 +7,17 @@ from rest_framework.generics import ListAPIView, ListCreateAPIView, RetrieveAPIV
 from rest_framework.response import Response
 
 from boroughs.models import Borough
-from pledge_portal.accounts.roles import AGENCY_ROLES, BOROUGH_ROLES, Role
+from pledge_portal.core.serializers import RegistrationNumberField
 
 from . import selectors, services
 from .models import Reference, ReferenceRequest
-
-PARTIES = AGENCY_ROLES | BOROUGH_ROLES | {Role.PLATFORM_ADMIN}
 
 
 class ReferenceRequestSerializer(serializers.ModelSerializer):
     borough = serializers.SlugRelatedField(
         slug_field="gss_code", queryset=Borough.objects.all(), help_text="The borough's GSS code, e.g. E09000007"
     )
+    registration_number = RegistrationNumberField()
     agency = serializers.CharField(source="agency.name", read_only=True)
     reference = serializers.SerializerMethodField()
 
@@ -69,16 +68,14 @@ class ReferenceSerializer(serializers.ModelSerializer):
 class ReferenceRequestListApi(ListCreateAPIView):
     """Requests your organisation made or received. Agency users create one with POST."""
 
-    required_roles = PARTIES
+    action_required = "reference_request.read"
     serializer_class = ReferenceRequestSerializer
 
     def get_queryset(self):
         return selectors.requests_visible_to(self.request.user).select_related("reference")
 
     def perform_create(self, serializer):
-        agency = self.request.user.agencies().first()
-        if agency is None:
-            raise ValidationError({"non_field_errors": ["Only agency users can request references."]})
+        agency = self._agency()
         data = serializer.validated_data
         try:
             serializer.instance = services.request_reference(
@@ -93,9 +90,23 @@ class ReferenceRequestListApi(ListCreateAPIView):
         except services.ReferenceError as exc:
             raise ValidationError({"non_field_errors": [str(exc)]}) from exc
 
+    def _agency(self):
+        """The agency the caller asks for: theirs, or the one named by ``agency`` if they work for several."""
+        agencies = list(selectors.agencies_acted_for(self.request.user, "reference_request.make"))
+        if not agencies:
+            raise ValidationError({"non_field_errors": ["Only agency users can request references."]})
+        if len(agencies) == 1:
+            return agencies[0]
+        chosen = str(self.request.data.get("agency", ""))[:20]
+        agency = next((a for a in agencies if str(a.pk) == chosen), None)
+        if agency is None:
+            names = ", ".join(f"{a.pk} ({a.name})" for a in agencies[:10])
+            raise ValidationError({"agency": [f"You work for several agencies: give the id of one of {names}."]})
+        return agency
+
 
 class ReferenceRequestDetailApi(RetrieveAPIView):
-    required_roles = PARTIES
+    action_required = "reference_request.read"
     serializer_class = ReferenceRequestSerializer
 
     def get_queryset(self):
@@ -105,7 +116,7 @@ class ReferenceRequestDetailApi(RetrieveAPIView):
 class ReferenceListApi(ListAPIView):
     """References you may read (without answers; fetch one to read it, which is recorded)."""
 
-    required_roles = PARTIES
+    action_required = "reference.read"
 
     class Summary(ReferenceSerializer):
         class Meta(ReferenceSerializer.Meta):
@@ -118,7 +129,7 @@ class ReferenceListApi(ListAPIView):
 
 
 class ReferenceDetailApi(RetrieveAPIView):
-    required_roles = PARTIES
+    action_required = "reference.read"
     serializer_class = ReferenceSerializer
 
     def get_queryset(self):

@@ -1,7 +1,6 @@
 """Requesting, writing, uploading, proposing and deleting references: the only writers in references."""
 
 import io
-import re
 import zipfile
 from datetime import date, timedelta
 
@@ -13,33 +12,26 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from boroughs.models import Borough
-from pledge_portal.accounts.roles import AGENCY_ROLES, BOROUGH_ROLES
+from pledge_portal import access
 from pledge_portal.audit import services as audit
+from pledge_portal.core.identity import RegistrationNumberError, parse_registration_number
 from pledge_portal.core.working_days import add_working_days
 
 from .answers import clean_answers
 from .models import Proposal, Reference, ReferenceRequest
 from .selectors import current_template
 
-REGISTRATION_NUMBER = re.compile(r"^SW\d{1,8}$")
-
 
 class ReferenceError(Exception):
     """A refused action, with a message to show the user."""
 
 
-def normalise_registration_number(value: str) -> str:
-    number = (value or "").strip().upper().replace(" ", "")
-    if not REGISTRATION_NUMBER.match(number):
-        raise ReferenceError(
-            "Enter the Social Work England registration number as SW followed by digits, like SW123456."
-        )
-    return number
-
-
-def _require_member(user, organisation, roles, what: str) -> None:
-    if not (user.has_role(*roles) and organisation.pk in user.organisation_ids()):
-        raise ReferenceError(f"Only {what} can do this.")
+def _registration_number(value: str) -> str:
+    """The number as stored (``core.identity``); a value that is not one is refused with the parser's message."""
+    try:
+        return parse_registration_number(value).number
+    except RegistrationNumberError as exc:
+        raise ReferenceError(str(exc)) from exc
 
 
 def _tell_agency(request: ReferenceRequest) -> None:
@@ -66,8 +58,8 @@ def request_reference(
 ) -> ReferenceRequest:
     """An agency asks a borough that employed the candidate for a reference. Due in
     ``REFERENCE_DUE_WORKING_DAYS`` working days (England and Wales bank holidays excluded)."""
-    _require_member(by, agency.organisation, AGENCY_ROLES, f"users of {agency}")
-    number = normalise_registration_number(registration_number)
+    acting = access.require(by, "reference_request.make", agency, error=ReferenceError)
+    number = _registration_number(registration_number)
     if ReferenceRequest.objects.filter(
         agency=agency, borough=borough, registration_number=number, status=ReferenceRequest.Status.REQUESTED
     ).exists():
@@ -86,7 +78,7 @@ def request_reference(
         by,
         "reference_request.made",
         request,
-        organisation=agency.organisation,
+        organisation=acting,
         detail={"borough": borough.pk, "due_on": request.due_on.isoformat()},
     )
     return request
@@ -97,7 +89,7 @@ def complete_reference(*, request: ReferenceRequest, by, answers: dict) -> Refer
     """The borough answers a request on the current template. Answers are checked first
     (``AnswersInvalid``); a request answered once cannot be answered again."""
     request = ReferenceRequest.objects.select_for_update().get(pk=request.pk)
-    _require_member(by, request.borough.organisation, BOROUGH_ROLES, f"users of {request.borough}")
+    acting = access.require(by, "reference_request.answer", request, error=ReferenceError)
     if not request.is_open:
         raise ReferenceError(f"This request is already {request.get_status_display().lower()}.")
     template = current_template()
@@ -119,7 +111,7 @@ def complete_reference(*, request: ReferenceRequest, by, answers: dict) -> Refer
         by,
         "reference.completed",
         reference,
-        organisation=request.borough.organisation,
+        organisation=acting,
         detail={"template_version": template.version, "request": request.pk},
     )
     _tell_agency(request)
@@ -129,7 +121,7 @@ def complete_reference(*, request: ReferenceRequest, by, answers: dict) -> Refer
 @transaction.atomic
 def decline_request(*, request: ReferenceRequest, by, reason: str) -> ReferenceRequest:
     request = ReferenceRequest.objects.select_for_update().get(pk=request.pk)
-    _require_member(by, request.borough.organisation, BOROUGH_ROLES, f"users of {request.borough}")
+    acting = access.require(by, "reference_request.answer", request, error=ReferenceError)
     if not request.is_open:
         raise ReferenceError(f"This request is already {request.get_status_display().lower()}.")
     if not reason.strip():
@@ -137,7 +129,7 @@ def decline_request(*, request: ReferenceRequest, by, reason: str) -> ReferenceR
     request.status, request.declined_reason = ReferenceRequest.Status.DECLINED, reason.strip()
     request.closed_at, request.closed_by = timezone.now(), by
     request.save(update_fields=["status", "declined_reason", "closed_at", "closed_by"])
-    audit.record(by, "reference_request.declined", request, organisation=request.borough.organisation)
+    audit.record(by, "reference_request.declined", request, organisation=acting)
     _tell_agency(request)
     return request
 
@@ -145,12 +137,12 @@ def decline_request(*, request: ReferenceRequest, by, reason: str) -> ReferenceR
 @transaction.atomic
 def cancel_request(*, request: ReferenceRequest, by) -> ReferenceRequest:
     request = ReferenceRequest.objects.select_for_update().get(pk=request.pk)
-    _require_member(by, request.agency.organisation, AGENCY_ROLES, f"users of {request.agency}")
+    acting = access.require(by, "reference_request.cancel", request, error=ReferenceError)
     if not request.is_open:
         raise ReferenceError(f"This request is already {request.get_status_display().lower()}.")
     request.status, request.closed_at, request.closed_by = ReferenceRequest.Status.CANCELLED, timezone.now(), by
     request.save(update_fields=["status", "closed_at", "closed_by"])
-    audit.record(by, "reference_request.cancelled", request, organisation=request.agency.organisation)
+    audit.record(by, "reference_request.cancelled", request, organisation=acting)
     return request
 
 
@@ -160,8 +152,8 @@ def propose_candidate(
 ) -> Proposal:
     """Propose a candidate to a borough: from now that borough may read the references this agency holds
     about them. Proposing again changes nothing."""
-    _require_member(by, agency.organisation, AGENCY_ROLES, f"users of {agency}")
-    number = normalise_registration_number(registration_number)
+    acting = access.require(by, "proposal.make", agency, error=ReferenceError)
+    number = _registration_number(registration_number)
     proposal, created = Proposal.objects.get_or_create(
         agency=agency,
         borough=borough,
@@ -169,9 +161,7 @@ def propose_candidate(
         defaults={"candidate_name": candidate_name.strip(), "proposed_by": by},
     )
     if created:
-        audit.record(
-            by, "candidate.proposed", proposal, organisation=agency.organisation, detail={"borough": borough.pk}
-        )
+        audit.record(by, "candidate.proposed", proposal, organisation=acting, detail={"borough": borough.pk})
     return proposal
 
 
@@ -213,8 +203,8 @@ def upload_reference(
 ) -> Reference:
     """An agency uploads a reference it holds, with the template's key answers. The file is checked by its
     content and stored privately; only ``references_visible_to`` users reach it, through a view."""
-    _require_member(by, agency.organisation, AGENCY_ROLES, f"users of {agency}")
-    number = normalise_registration_number(registration_number)
+    acting = access.require(by, "reference.upload", agency, error=ReferenceError)
+    number = _registration_number(registration_number)
     kind = sniff_document(uploaded)
     template = current_template()
     reference = Reference(
@@ -232,13 +222,15 @@ def upload_reference(
     )
     reference.file.save(f"{timezone.now():%Y%m%d%H%M%S}-{number}.{kind}", uploaded, save=False)
     reference.save()
-    audit.record(by, "reference.uploaded", reference, organisation=agency.organisation, detail={"file_type": kind})
+    audit.record(by, "reference.uploaded", reference, organisation=acting, detail={"file_type": kind})
     return reference
 
 
 def record_access(*, reference: Reference, by, action: str, request=None) -> None:
-    """Every view and download of a reference goes into the audit log (and so into its history)."""
-    audit.record(by, f"reference.{action}", reference, request=request)
+    """Every view and download of a reference goes into the audit log (and so into its history), with the
+    organisation the reader reached it through."""
+    organisation = access.require(by, "reference.read", reference, error=ReferenceError)
+    audit.record(by, f"reference.{action}", reference, organisation=organisation, request=request)
 
 
 def delete_expired_references(*, today: date | None = None) -> int:

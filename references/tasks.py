@@ -7,8 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from pledge_portal.accounts.models import Membership
-from pledge_portal.accounts.roles import BOROUGH_ROLES
+from pledge_portal import access
 from pledge_portal.core.working_days import add_working_days
 
 from .models import ReferenceRequest
@@ -51,15 +50,7 @@ def send_reference_reminders() -> int:
     )
     sent = 0
     for request in due:
-        recipients = sorted(
-            set(
-                Membership.objects.filter(
-                    organisation_id=request.borough.organisation_id,
-                    role__in=BOROUGH_ROLES,
-                    user__is_active=True,
-                ).values_list("user__email", flat=True)
-            )
-        )
+        recipients = sorted(set(access.people("reference_request.answer", request).values_list("email", flat=True)))
         if recipients:
             overdue = request.due_on < today
             send_mail(

@@ -4,34 +4,28 @@ reading a reference (every view and download audited)."""
 from functools import cached_property
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
 
 from boroughs.selectors import borough_directory
-from pledge_portal.accounts.roles import AGENCY_ROLES, BOROUGH_ROLES, Role
+from pledge_portal import access
+from pledge_portal.access.views import ActionRequiredMixin, get_visible_or_404
+from pledge_portal.core.forms import ActingForField
 from pledge_portal.core.uploads import explain_refused_uploads
-from pledge_portal.tenancy import RoleRequiredMixin, get_visible_or_404
 
 from . import selectors, services
 from .answers import AnswersInvalid, answer_sections
 from .forms import DeclineForm, ProposalForm, ReferenceAnswersForm, ReferenceRequestForm, UploadDetailsForm
 from .pdf import reference_pdf, reference_pdf_filename
 
-PARTIES = AGENCY_ROLES | BOROUGH_ROLES | {Role.PLATFORM_ADMIN}
 
-
-def _only(user, roles) -> list:
-    """The user's memberships in organisations of the given roles (their agencies, or their boroughs)."""
-    return [m.organisation for m in user.active_memberships if m.role in roles]
-
-
-class RequestListView(RoleRequiredMixin, ListView):
+class RequestListView(ActionRequiredMixin, ListView):
     """A borough's queue of requests to answer, and an agency's requests, with due dates."""
 
-    required_roles = PARTIES
+    action_required = "reference_request.read"
     template_name = "references/request_list.html"
     context_object_name = "requests"
     paginate_by = 50
@@ -46,20 +40,17 @@ class RequestListView(RoleRequiredMixin, ListView):
         return super().get_context_data(
             today=timezone.localdate(),
             show_all=self.request.GET.get("show") == "all",
-            is_agency=self.request.user.has_role(*AGENCY_ROLES),
             **kwargs,
         )
 
 
-class AgencyActionMixin(RoleRequiredMixin):
-    required_roles = AGENCY_ROLES
+class AgencyActionMixin(ActionRequiredMixin):
+    """An agency's action: the agency is the user's own (they choose, if they work for several)."""
 
-    @cached_property
-    def agency(self):
-        agency = self.request.user.agencies().first()
-        if agency is None:
-            raise Http404("You are not a member of an agency.")
-        return agency
+    def with_agency(self, form):
+        agencies = selectors.agencies_acted_for(self.request.user, self.action_required)
+        form.fields = {"agency": ActingForField(agencies, label="Agency"), **form.fields}
+        return form
 
 
 class AgencyFormView(AgencyActionMixin, View):
@@ -69,7 +60,7 @@ class AgencyFormView(AgencyActionMixin, View):
     form_class: type
 
     def form(self, data=None):
-        return self.form_class(data, boroughs=borough_directory())
+        return self.with_agency(self.form_class(data, boroughs=borough_directory()))
 
     def get(self, request):
         return render(request, self.template_name, {"form": self.form()})
@@ -87,26 +78,27 @@ class AgencyFormView(AgencyActionMixin, View):
 
 
 class RequestCreateView(AgencyFormView):
+    action_required = "reference_request.make"
     template_name = "references/request_form.html"
     form_class = ReferenceRequestForm
 
     def save(self, data):
-        return services.request_reference(agency=self.agency, by=self.request.user, **data)
+        return services.request_reference(by=self.request.user, **data)
 
     def done(self, made):
         messages.success(self.request, f"Request sent to {made.borough}. It is due by {made.due_on:%-d %B %Y}.")
         return redirect("references:request-detail", pk=made.pk)
 
 
-class RequestMixin(RoleRequiredMixin):
-    required_roles = PARTIES
+class RequestMixin(ActionRequiredMixin):
+    """A page about one request, reached through the view's action: one the user may not act on is a 404."""
+
+    action_required = "reference_request.read"
 
     @cached_property
     def reference_request(self):
-        return get_visible_or_404(selectors.requests_visible_to, self.request.user, pk=self.kwargs["pk"])
-
-    def is_borough_side(self) -> bool:
-        return self.reference_request.borough.organisation_id in {o.pk for o in _only(self.request.user, BOROUGH_ROLES)}
+        requests = selectors.requests_visible_to(self.request.user, self.action_required)
+        return get_object_or_404(requests, pk=self.kwargs["pk"])
 
 
 class RequestDetailView(RequestMixin, View):
@@ -119,9 +111,7 @@ class RequestDetailView(RequestMixin, View):
             self.template_name,
             {
                 "req": req,
-                "borough_side": self.is_borough_side(),
                 "today": timezone.localdate(),
-                "agency_side": req.agency.organisation_id in {o.pk for o in _only(request.user, AGENCY_ROLES)},
                 "reference": getattr(req, "reference", None),
             },
         )
@@ -130,12 +120,10 @@ class RequestDetailView(RequestMixin, View):
 class RequestCompleteView(RequestMixin, View):
     """The borough writes the reference on the current template version."""
 
-    required_roles = BOROUGH_ROLES
+    action_required = "reference_request.answer"
     template_name = "references/request_complete.html"
 
     def _check(self):
-        if not self.is_borough_side():
-            raise Http404
         if not self.reference_request.is_open:
             messages.info(
                 self.request, f"This request is already {self.reference_request.get_status_display().lower()}."
@@ -167,17 +155,13 @@ class RequestCompleteView(RequestMixin, View):
 
 
 class RequestDeclineView(RequestMixin, View):
-    required_roles = BOROUGH_ROLES
+    action_required = "reference_request.answer"
     template_name = "references/request_decline.html"
 
     def get(self, request, pk):
-        if not self.is_borough_side():
-            raise Http404
         return render(request, self.template_name, {"req": self.reference_request, "form": DeclineForm()})
 
     def post(self, request, pk):
-        if not self.is_borough_side():
-            raise Http404
         form = DeclineForm(request.POST)
         if form.is_valid():
             try:
@@ -193,7 +177,7 @@ class RequestDeclineView(RequestMixin, View):
 
 
 class RequestCancelView(RequestMixin, View):
-    required_roles = AGENCY_ROLES
+    action_required = "reference_request.cancel"
     http_method_names = ["post"]
 
     def post(self, request, pk):
@@ -206,8 +190,8 @@ class RequestCancelView(RequestMixin, View):
         return redirect("references:request-detail", pk=pk)
 
 
-class ReferenceListView(RoleRequiredMixin, ListView):
-    required_roles = PARTIES
+class ReferenceListView(ActionRequiredMixin, ListView):
+    action_required = "reference.read"
     template_name = "references/reference_list.html"
     context_object_name = "references"
     paginate_by = 50
@@ -215,12 +199,9 @@ class ReferenceListView(RoleRequiredMixin, ListView):
     def get_queryset(self):
         return selectors.references_visible_to(self.request.user)
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(can_upload=self.request.user.has_role(*AGENCY_ROLES), **kwargs)
 
-
-class ReferenceMixin(RoleRequiredMixin):
-    required_roles = PARTIES
+class ReferenceMixin(ActionRequiredMixin):
+    action_required = "reference.read"
 
     @cached_property
     def reference(self):
@@ -235,8 +216,7 @@ class ReferenceDetailView(ReferenceMixin, View):
     def get(self, request, pk):
         reference = self.reference
         services.record_access(reference=reference, by=request.user, action="viewed", request=request)
-        party_orgs = {reference.issuing_borough.organisation_id, reference.agency.organisation_id}
-        show_history = bool(party_orgs & request.user.organisation_ids()) or request.user.is_platform_admin
+        show_history = access.can(request.user, "reference.read_history", reference)
         return render(
             request,
             self.template_name,
@@ -278,11 +258,12 @@ class ReferenceDownloadView(ReferenceMixin, View):
 class ReferenceUploadView(AgencyActionMixin, View):
     """An agency uploads a reference it holds, with the template's key answers."""
 
+    action_required = "reference.upload"
     template_name = "references/reference_upload.html"
 
     def forms(self, data=None, files=None):
         return (
-            UploadDetailsForm(data, files, boroughs=borough_directory()),
+            self.with_agency(UploadDetailsForm(data, files, boroughs=borough_directory())),
             ReferenceAnswersForm(selectors.current_template(), data=data),
         )
 
@@ -298,7 +279,7 @@ class ReferenceUploadView(AgencyActionMixin, View):
             data = details.cleaned_data
             try:
                 reference = services.upload_reference(
-                    agency=self.agency,
+                    agency=data["agency"],
                     issuing_borough=data["issuing_borough"],
                     by=request.user,
                     registration_number=data["registration_number"],
@@ -316,8 +297,8 @@ class ReferenceUploadView(AgencyActionMixin, View):
         return render(request, self.template_name, {"details": details, "form": answers}, status=400)
 
 
-class ProposalListView(RoleRequiredMixin, ListView):
-    required_roles = PARTIES
+class ProposalListView(ActionRequiredMixin, ListView):
+    action_required = "proposal.read"
     template_name = "references/proposal_list.html"
     context_object_name = "proposals"
     paginate_by = 50
@@ -325,16 +306,14 @@ class ProposalListView(RoleRequiredMixin, ListView):
     def get_queryset(self):
         return selectors.proposals_visible_to(self.request.user)
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(can_propose=self.request.user.has_role(*AGENCY_ROLES), **kwargs)
-
 
 class ProposalCreateView(AgencyFormView):
+    action_required = "proposal.make"
     template_name = "references/proposal_form.html"
     form_class = ProposalForm
 
     def save(self, data):
-        return services.propose_candidate(agency=self.agency, by=self.request.user, **data)
+        return services.propose_candidate(by=self.request.user, **data)
 
     def done(self, proposal):
         messages.success(

@@ -11,12 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from boroughs.models import Borough
+from pledge_portal.core.serializers import RegistrationNumberField
 from rates.models import EngagementType, LocalRole, RoleCategory
 from rates.money import MoneyError, parse_money
 
 from . import selectors, services
 from .models import Assignment, Finding, Return
-from .views import ANALYSTS, MAKERS, READERS
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -37,6 +37,7 @@ class MoneyString(serializers.Field):
 
 class AssignmentSerializer(serializers.ModelSerializer):
     borough = serializers.SlugRelatedField(slug_field="gss_code", queryset=Borough.objects.all())
+    registration_number = RegistrationNumberField(required=False, allow_blank=True)
     role = serializers.CharField(
         required=False, allow_blank=True, help_text="A core role code (social-worker, ...) or a local role code"
     )
@@ -140,7 +141,7 @@ class StartSerializer(serializers.Serializer):
 class ReturnListApi(ListCreateAPIView):
     """Returns you may read. POST {unit, period} starts (or finds) your unit's return for a period."""
 
-    required_roles = READERS
+    action_required = "return.read"
     serializer_class = ReturnSerializer
 
     def get_queryset(self):
@@ -162,10 +163,12 @@ class ReturnListApi(ListCreateAPIView):
 
 
 class ReturnScoped:
-    required_roles = READERS
+    """An endpoint about one return, reached through its action: one the caller may not act on is a 404."""
+
+    action_required = "return.read"
 
     def get_return(self, pk) -> Return:
-        ret = selectors.returns_visible_to(self.request.user).filter(pk=pk).first()
+        ret = selectors.returns_for(self.request.user, self.action_required).filter(pk=pk).first()
         if ret is None:
             raise NotFound()
         return ret
@@ -191,13 +194,11 @@ class ReturnAssignmentsApi(ReturnScoped, APIView):
     registration number and start date and adds the rest. All or nothing; 409 if the return changed since
     the revision you name."""
 
-    required_roles = MAKERS
+    action_required = "return.edit"
 
     @extend_schema(request=LoadSerializer, responses={200: ReturnSerializer})
     def put(self, request, pk):
         ret = self.get_return(pk)
-        if not selectors.returns_made_by(request.user).filter(pk=ret.pk).exists():
-            raise NotFound()
         body = LoadSerializer(data=request.data, context={"ret": ret})
         body.is_valid(raise_exception=True)
         row_serializer = AssignmentSerializer(context={"ret": ret})
@@ -222,7 +223,7 @@ class ReturnAssignmentsApi(ReturnScoped, APIView):
 class ReturnValidateApi(ReturnScoped, APIView):
     """Start a check of the return as it is now; follow ``job`` for progress, then read the findings."""
 
-    required_roles = MAKERS | ANALYSTS
+    action_required = "return.check"
 
     @extend_schema(request=None, responses={202: dict})
     def post(self, request, pk):
@@ -272,7 +273,7 @@ class ReturnFindingsApi(ReturnScoped, APIView):
 
 
 class ReturnSubmitApi(ReturnScoped, APIView):
-    required_roles = MAKERS
+    action_required = "return.submit"
 
     @extend_schema(request=None, responses={200: ReturnSerializer})
     def post(self, request, pk):

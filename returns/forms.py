@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 
 from boroughs.models import Borough
-from pledge_portal.core.forms import DATE_HELP, GovukDateField
+from pledge_portal.core.forms import DATE_HELP, ActingForField, GovukDateField, RegistrationNumberField
 from rates.forms import MoneyField
 from rates.models import EngagementType, LocalRole, RoleCategory
 
@@ -30,12 +30,7 @@ class AssignmentForm(RevisionForm):
     """One row. Everything may be left blank in a draft: the check lists what is missing."""
 
     borough = NamedChoice(queryset=Borough.objects.none(), label="Borough", empty_label=None)
-    registration_number = forms.CharField(
-        label="Social Work England registration number",
-        max_length=14,
-        required=False,
-        help_text="SW followed by digits",
-    )
+    registration_number = RegistrationNumberField(required=False)
     role = NamedChoice(queryset=RoleCategory.objects.all(), label="Role", required=False, empty_label="Choose a role")
     local_role = NamedChoice(
         queryset=LocalRole.objects.none(), label="Local role (if any)", required=False, empty_label="None"
@@ -233,6 +228,8 @@ class RowBreachForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
+    """Open a quarter in one of the regions the user runs (chosen only when they run several)."""
+
     starts_on = GovukDateField(
         label="First day of the quarter", help_text="1 April, 1 July, 1 October or 1 January. " + DATE_HELP
     )
@@ -246,29 +243,12 @@ class PeriodForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-2"}),
     )
 
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {"region": ActingForField(regions, label="Region"), **self.fields}
+        self.regions = self.fields["region"].options
+
 
 class ExtendPeriodForm(forms.Form):
     deadline = GovukDateField(label="New deadline", help_text=DATE_HELP)
     locks_on = GovukDateField(label="New lock date", help_text=DATE_HELP)
-
-
-class PackRequestForm(forms.Form):
-    """Which pack of a period to build: the regional pack, or one borough's."""
-
-    borough = forms.ChoiceField(
-        label="Which pack",
-        required=False,
-        help_text="The regional pack covers every borough; a borough's pack shows it against the region.",
-    )
-
-    def __init__(self, *args, region, **kwargs):
-        super().__init__(*args, **kwargs)
-        boroughs = Borough.objects.filter(region=region).order_by("name")
-        self.fields["borough"].choices = [("", f"Regional pack: {region.name}")] + [
-            (str(b.pk), b.name) for b in boroughs
-        ]
-        self.boroughs = {str(b.pk): b for b in boroughs}
-
-    def clean_borough(self) -> Borough | None:
-        value = self.cleaned_data.get("borough") or ""
-        return self.boroughs.get(value) if value else None

@@ -3,13 +3,12 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from pledge_portal.accounts.roles import BOROUGH_ROLES, OrganisationKind, Role
+from pledge_portal import access
 
 from .models import (
     Assignment,
-    CompliancePack,
     Finding,
     QueryExplanation,
     ReportingPeriod,
@@ -18,89 +17,52 @@ from .models import (
     ValidationRun,
 )
 
-# Who makes returns for a unit: its borough's users, and MSP users for the boroughs their MSP serves.
-RETURN_MAKERS = BOROUGH_ROLES | {Role.MSP_USER}
-
-
-def _own_borough_ids(user) -> list[int]:
-    """Boroughs the user works for or acts for (as an MSP user), not boroughs they oversee regionally."""
-    if not user.has_role(*RETURN_MAKERS):
-        return []
-    return list(user.boroughs().values_list("pk", flat=True))
-
 
 def units_visible_to(user) -> QuerySet[ReportingUnit]:
-    qs = ReportingUnit.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user.has_role(Role.PLATFORM_ADMIN):
-        return qs
-    q = Q(boroughs__in=_own_borough_ids(user))
-    if user.is_regional:
-        q |= Q(region__in=user.regions())
-    return qs.filter(q).distinct()
+    return access.visible(user, "unit.read", ReportingUnit.objects.all())
+
+
+def returns_for(user, action: str) -> QuerySet[Return]:
+    """Returns on which ``user`` may take ``action`` (``return.read``, ``return.edit``, ``return.sign_off``...)."""
+    return access.visible(user, action, Return.objects.select_related("unit", "period", "period__region"))
 
 
 def returns_visible_to(user) -> QuerySet[Return]:
     """A borough's (or its MSP's) users see their unit's returns; regional roles see their region's."""
-    qs = Return.objects.select_related("unit", "period", "period__region")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.has_role(Role.PLATFORM_ADMIN):
-        return qs
-    q = Q(unit__boroughs__in=_own_borough_ids(user))
-    if user.is_regional:
-        q |= Q(unit__region__in=user.regions())
-    return qs.filter(pk__in=Return.objects.filter(q).values("pk"))
+    return returns_for(user, "return.read")
 
 
 def returns_made_by(user) -> QuerySet[Return]:
     """Returns the user may edit and submit: their own unit's, as a borough user or its MSP."""
-    qs = Return.objects.select_related("unit", "period", "period__region")
-    if not user.is_authenticated or not user.has_role(*RETURN_MAKERS):
-        return qs.none()
-    return qs.filter(pk__in=Return.objects.filter(unit__boroughs__in=_own_borough_ids(user)).values("pk"))
+    return returns_for(user, "return.edit")
 
 
 def units_made_by(user) -> QuerySet[ReportingUnit]:
-    if not user.is_authenticated or not user.has_role(*RETURN_MAKERS):
-        return ReportingUnit.objects.none()
-    return ReportingUnit.objects.filter(boroughs__in=_own_borough_ids(user)).distinct()
+    """Units whose returns the user may start: their own borough's, or those their MSP serves."""
+    return access.visible(user, "unit.start_return", ReportingUnit.objects.all())
 
 
 def periods_visible_to(user) -> QuerySet[ReportingPeriod]:
-    """Periods of the user's region(s): their own region, or the region of the boroughs they work for."""
+    """Periods the user reads (their region's, as a regional role) or reports in (their boroughs' region's)."""
     qs = ReportingPeriod.objects.select_related("region")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.has_role(Role.PLATFORM_ADMIN):
-        return qs
-    return qs.filter(Q(region__in=user.regions()) | Q(region__boroughs__in=user.boroughs())).distinct()
+    return access.visible(user, "period.read", qs) | access.visible(user, "period.report", qs)
 
 
-def periods_managed_by(user) -> QuerySet[ReportingPeriod]:
-    """Periods a regional analyst opens, extends and locks: their own region's."""
-    qs = ReportingPeriod.objects.select_related("region")
-    if not user.is_authenticated or not user.has_role(Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN):
-        return qs.none()
-    if user.has_role(Role.PLATFORM_ADMIN):
-        return qs
-    return qs.filter(region__in=user.regions())
+def periods_read_by(user) -> QuerySet[ReportingPeriod]:
+    """Periods the user follows as a regional role: their region's (every region's, for platform admins)."""
+    return access.visible(user, "period.read", ReportingPeriod.objects.select_related("region"))
+
+
+def periods_for(user, action: str) -> QuerySet[ReportingPeriod]:
+    """Periods on which ``user`` may take ``action`` (``period.read``, ``period.lock``, ``pack.build``...)."""
+    return access.visible(user, action, ReportingPeriod.objects.select_related("region"))
 
 
 def assignments_visible_to(user) -> QuerySet[Assignment]:
     """Rows the user may read: their unit's, their agency's (across boroughs), or their region's."""
-    qs = Assignment.objects.select_related("ret__period", "borough", "role", "agency")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.has_role(Role.PLATFORM_ADMIN):
-        return qs
-    q = Q(ret__unit__boroughs__in=_own_borough_ids(user))
-    if user.is_regional:
-        q |= Q(ret__unit__region__in=user.regions())
-    if user.has_role(Role.AGENCY_USER, Role.AGENCY_ADMIN):
-        q |= Q(agency__in=user.agencies())
-    return qs.filter(pk__in=Assignment.objects.filter(q).values("pk"))
+    return access.visible(
+        user, "assignment.read", Assignment.objects.select_related("ret__period", "borough", "role", "agency")
+    )
 
 
 def previous_return(ret: Return) -> Return | None:
@@ -149,20 +111,3 @@ def completeness_for(period: ReportingPeriod, *, today: date) -> list[UnitStatus
         waiting = ret is None or ret.status in Return.EDITABLE
         statuses.append(UnitStatus(unit=unit, ret=ret, late=waiting and today > period.deadline))
     return statuses
-
-
-def packs_visible_to(user) -> QuerySet[CompliancePack]:
-    """Compliance packs the user may see and download: regional roles, their region's (the regional pack and
-    every borough's); a borough's own submitters and approvers, their borough's pack (not MSP users, who act
-    for a borough's returns but are not held to account by its pack); platform admins, all."""
-    qs = CompliancePack.objects.select_related("period__region", "borough", "task_run", "requested_by")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.has_role(Role.PLATFORM_ADMIN):
-        return qs
-    q = Q(pk__in=[])
-    if user.has_role(*BOROUGH_ROLES):
-        q |= Q(borough__organisation_id__in=user.organisation_ids(kinds=(OrganisationKind.BOROUGH,)))
-    if user.is_regional:
-        q |= Q(period__region__in=user.regions())
-    return qs.filter(q)

@@ -18,8 +18,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from boroughs.models import Borough, Region
-from pledge_portal.accounts.roles import Role
+from pledge_portal import access
 from pledge_portal.audit import services as audit
+from pledge_portal.core.identity import RegistrationNumberError, parse_registration_number
 from rates import services as rate_services
 from rates.models import RoleCategory
 
@@ -75,20 +76,13 @@ def _quarter_end(starts_on: date) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _require_analyst(by, region: Region) -> None:
-    if by.has_role(Role.PLATFORM_ADMIN):
-        return
-    if not (by.has_role(Role.REGIONAL_ANALYST) and by.regions().filter(pk=region.pk).exists()):
-        raise ReturnError(f"Only {region.name}'s regional analysts can do this.")
-
-
 @transaction.atomic
 def open_period(
     *, region: Region, by, starts_on: date, deadline: date, locks_on: date, cool_off_months: int = 6
 ) -> ReportingPeriod:
     """Open a quarter for returns. It must start on the first day of a calendar quarter; returns open the
     day after it ends, and the deadline and lock date come after that."""
-    _require_analyst(by, region)
+    acting = access.require(by, "period.open", region, error=ReturnError)
     if starts_on.day != 1 or starts_on.month not in (1, 4, 7, 10):
         raise ReturnError("A period starts on the first day of a quarter: 1 April, 1 July, 1 October or 1 January.")
     ends_on = _quarter_end(starts_on)
@@ -109,14 +103,14 @@ def open_period(
         cool_off_months=cool_off_months,
         opened_by=by,
     )
-    audit.record(by, "period.opened", period, organisation=region.organisation)
+    audit.record(by, "period.opened", period, organisation=acting)
     return period
 
 
 @transaction.atomic
 def extend_period(*, period: ReportingPeriod, by, deadline: date, locks_on: date) -> ReportingPeriod:
-    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
-    _require_analyst(by, period.region)
+    period = ReportingPeriod.objects.select_for_update().select_related("region").get(pk=period.pk)
+    acting = access.require(by, "period.extend", period, error=ReturnError)
     if deadline < period.deadline or locks_on < period.locks_on:
         raise ReturnError("An extension moves the dates later, not earlier.")
     if locks_on < deadline:
@@ -124,24 +118,24 @@ def extend_period(*, period: ReportingPeriod, by, deadline: date, locks_on: date
     before = {"deadline": str(period.deadline), "locks_on": str(period.locks_on)}
     period.deadline, period.locks_on, period.locked = deadline, locks_on, False
     period.save(update_fields=["deadline", "locks_on", "locked"])
-    audit.record(by, "period.extended", period, organisation=period.region.organisation, detail={"before": before})
+    audit.record(by, "period.extended", period, organisation=acting, detail={"before": before})
     return period
 
 
 @transaction.atomic
 def lock_period(*, period: ReportingPeriod, by) -> ReportingPeriod:
-    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
-    _require_analyst(by, period.region)
+    period = ReportingPeriod.objects.select_for_update().select_related("region").get(pk=period.pk)
+    acting = access.require(by, "period.lock", period, error=ReturnError)
     period.locked = True
     period.save(update_fields=["locked"])
-    audit.record(by, "period.locked", period, organisation=period.region.organisation)
+    audit.record(by, "period.locked", period, organisation=acting)
     # The steering group's pack is asked for once the lock is final; a failure to ask must not undo the lock.
     transaction.on_commit(lambda: _request_pack_after_lock(period.pk, by), robust=True)
     return period
 
 
 def _request_pack_after_lock(period_id: int, by) -> None:
-    from .pack_services import request_pack
+    from packs.services import request_pack
 
     request_pack(period=ReportingPeriod.objects.get(pk=period_id), by=by)
 
@@ -149,18 +143,9 @@ def _request_pack_after_lock(period_id: int, by) -> None:
 # --- Starting and editing a return ------------------------------------------------------------------
 
 
-def _require_maker(by, unit: ReportingUnit) -> None:
-    if not selectors.units_made_by(by).filter(pk=unit.pk).exists():
-        raise ReturnError(f"Only {unit}'s own users (or its managed service provider) can do this.")
-
-
-def _organisation(by, unit: ReportingUnit):
-    """The organisation the user acts from for this unit: their borough's, or their MSP's."""
-    own = by.organisation_ids()
-    for borough in unit.boroughs.all():
-        if borough.organisation_id in own:
-            return borough.organisation
-    return next((m.organisation for m in by.active_memberships if m.role == Role.MSP_USER), None)
+def _organisation(by, ret: Return):
+    """The organisation the user changes the return from: their borough's, or the MSP's serving it."""
+    return access.acting_for(by, "return.edit", ret)
 
 
 @transaction.atomic
@@ -168,7 +153,7 @@ def start_return(*, unit: ReportingUnit, period: ReportingPeriod, by) -> Return:
     """The unit's return for the period, made if it does not exist yet: pre-filled with the rows still open
     at the end of its previous return and a workforce line per core role. Starting twice (a double click,
     two people at once) gives the same return."""
-    _require_maker(by, unit)
+    acting = access.require(by, "unit.start_return", unit, error=ReturnError)
     if period.region_id != unit.region_id:
         raise ReturnError("That period belongs to another region.")
     existing = Return.objects.filter(unit=unit, period=period).first()
@@ -201,15 +186,13 @@ def start_return(*, unit: ReportingUnit, period: ReportingPeriod, by) -> Return:
             for position, row in enumerate(still_open, start=1)
         )
         carried = len(still_open)
-    audit.record(
-        by, "return.started", ret, organisation=_organisation(by, unit), detail={"rows_carried_forward": carried}
-    )
+    audit.record(by, "return.started", ret, organisation=acting, detail={"rows_carried_forward": carried})
     return ret
 
 
 def _lock_for_change(ret: Return, by, expected_revision: int) -> Return:
     """Check the user may change the return now, and claim the next revision (or refuse a stale edit)."""
-    _require_maker(by, ret.unit)
+    access.require(by, "return.edit", ret, error=ReturnError)
     current = Return.objects.select_for_update().select_related("period", "unit").get(pk=ret.pk)
     if not current.is_editable:
         raise ReturnError(
@@ -260,8 +243,18 @@ def _resolve_agency(values: dict, agencies: dict[str, object] | None = None) -> 
         agencies = _agencies_named([name])
     values["agency"] = agencies.get(name.lower()) if name else None
     if values.get("registration_number"):
-        values["registration_number"] = values["registration_number"].replace(" ", "").upper()
+        values["registration_number"] = _registration_number(values["registration_number"])
     return values
+
+
+def _registration_number(value: str) -> str:
+    """The number as stored (``core.identity``). A value that is not one is kept as it came, for the check
+    (ROW-002) to report: the forms, the spreadsheet and the API refuse one, but a draft may hold what is not
+    right yet, and rows reach this service from other callers too."""
+    try:
+        return parse_registration_number(value).number
+    except RegistrationNumberError:
+        return value
 
 
 @transaction.atomic
@@ -282,7 +275,7 @@ def save_assignment(
             setattr(assignment, name, value)
         assignment.save()
         action = "return.row_changed"
-    audit.record(by, action, ret, organisation=_organisation(by, ret.unit), detail={"row": assignment.position})
+    audit.record(by, action, ret, organisation=_organisation(by, ret), detail={"row": assignment.position})
     return assignment
 
 
@@ -294,9 +287,7 @@ def end_assignment(*, ret: Return, by, expected_revision: int, assignment: Assig
         raise ReturnError("The end date must be on or after the start date.")
     assignment.end_date = end_date
     assignment.save(update_fields=["end_date"])
-    audit.record(
-        by, "return.row_ended", ret, organisation=_organisation(by, ret.unit), detail={"row": assignment.position}
-    )
+    audit.record(by, "return.row_ended", ret, organisation=_organisation(by, ret), detail={"row": assignment.position})
     return assignment
 
 
@@ -308,7 +299,7 @@ def remove_assignment(*, ret: Return, by, expected_revision: int, assignment: As
     assignment = ret.assignments.get(pk=assignment.pk)
     position = assignment.position
     assignment.delete()
-    audit.record(by, "return.row_removed", ret, organisation=_organisation(by, ret.unit), detail={"row": position})
+    audit.record(by, "return.row_removed", ret, organisation=_organisation(by, ret), detail={"row": position})
 
 
 @transaction.atomic
@@ -329,12 +320,12 @@ def save_workforce(
         for name in fields:
             setattr(ret, name, totals.get(name))
         ret.save(update_fields=fields)
-    audit.record(by, "return.workforce_changed", ret, organisation=_organisation(by, ret.unit))
+    audit.record(by, "return.workforce_changed", ret, organisation=_organisation(by, ret))
     return ret
 
 
 def _merge_key(values: dict) -> tuple:
-    return ((values.get("registration_number") or "").replace(" ", "").upper(), values.get("start_date"))
+    return (_registration_number(values.get("registration_number") or ""), values.get("start_date"))
 
 
 @transaction.atomic
@@ -383,7 +374,7 @@ def load_assignments(*, ret: Return, by, expected_revision: int, rows: list[dict
         by,
         "return.rows_loaded",
         ret,
-        organisation=_organisation(by, ret.unit),
+        organisation=_organisation(by, ret),
         detail={"mode": mode, "source": source, **counts},
     )
     return counts
@@ -400,11 +391,7 @@ def request_validation(*, ret: Return, by) -> ValidationRun:
 
     from .tasks import validate_return
 
-    if not (
-        selectors.returns_made_by(by).filter(pk=ret.pk).exists()
-        or selectors.returns_visible_to(by).filter(pk=ret.pk).exists()
-    ):
-        raise ReturnError("You cannot check this return.")
+    acting = access.require(by, "return.check", ret, error=ReturnError)
     ret = Return.objects.select_for_update().get(pk=ret.pk)
     pending = (
         ret.validation_runs.filter(revision=ret.revision, finished_at__isnull=True).select_related("task_run").first()
@@ -416,7 +403,7 @@ def request_validation(*, ret: Return, by) -> ValidationRun:
         kind="returns.validate",
         label=f"Checking {ret}",
         by=by,
-        organisation=_organisation(by, ret.unit),
+        organisation=acting,
         parameters={"return": ret.pk, "revision": ret.revision},
     )
     return ValidationRun.objects.create(ret=ret, revision=ret.revision, task_run=task_run)
@@ -426,7 +413,7 @@ def request_validation(*, ret: Return, by) -> ValidationRun:
 def explain_query(*, ret: Return, by, key: str, text: str) -> QueryExplanation:
     """Write (or rewrite) the explanation of a query. It does not change the return's content, so it does
     not need the return to be checked again."""
-    _require_maker(by, ret.unit)
+    acting = access.require(by, "return.edit", ret, error=ReturnError)
     ret = Return.objects.select_for_update().get(pk=ret.pk)
     if not ret.is_editable:
         raise ReturnError(f"This return is {ret.get_status_display().lower()}, so explanations cannot change.")
@@ -438,7 +425,7 @@ def explain_query(*, ret: Return, by, key: str, text: str) -> QueryExplanation:
     explanation, _ = QueryExplanation.objects.update_or_create(
         ret=ret, key=key, defaults={"text": text[:5000], "written_by": by}
     )
-    audit.record(by, "return.query_explained", ret, organisation=_organisation(by, ret.unit), detail={"key": key})
+    audit.record(by, "return.query_explained", ret, organisation=acting, detail={"key": key})
     return explanation
 
 
@@ -510,7 +497,7 @@ def _snapshot(ret: Return, by) -> Snapshot:
 def submit_return(*, ret: Return, by) -> Return:
     """The submitter sends the checked return for sign-off. Needs a check of this revision with no errors
     and every query explained; keeps a snapshot of what was submitted."""
-    _require_maker(by, ret.unit)
+    acting = access.require(by, "return.submit", ret, error=ReturnError)
     ret = Return.objects.select_for_update().select_related("period", "unit").get(pk=ret.pk)
     if not ret.is_editable:
         raise ReturnError(f"This return is already {ret.get_status_display().lower()}.")
@@ -518,7 +505,7 @@ def submit_return(*, ret: Return, by) -> Return:
         raise ReturnError("This period is locked. Ask your regional analyst to reopen it.")
     if problems := submission_problems(ret):
         raise ReturnError(" ".join(problems))
-    _move(ret, by, Return.Status.SUBMITTED, organisation=_organisation(by, ret.unit))
+    _move(ret, by, Return.Status.SUBMITTED, organisation=acting)
     ret.submitted_at, ret.submitted_by = timezone.now(), by
     ret.save(update_fields=["status", "submitted_at", "submitted_by"])
     _snapshot(ret, by)
@@ -528,19 +515,11 @@ def submit_return(*, ret: Return, by) -> Return:
     return ret
 
 
-def _require_unit_approver(by, ret: Return):
-    own = by.organisation_ids()
-    for borough in ret.unit.boroughs.all():
-        if borough.organisation_id in own and by.has_role(Role.BOROUGH_APPROVER):
-            return borough
-    raise ReturnError(f"Only an approver of {ret.unit} can sign off its return.")
-
-
 @transaction.atomic
 def sign_off_return(*, ret: Return, by) -> Return:
     """The approver signs off the submitted return. Every over-cap row must have its breach signed off."""
     ret = Return.objects.select_for_update().select_related("period", "unit").get(pk=ret.pk)
-    borough = _require_unit_approver(by, ret)
+    acting = access.require(by, "return.sign_off", ret, error=ReturnError)
     if ret.status != Return.Status.SUBMITTED:
         raise ReturnError(f"Only a submitted return can be signed off; this one is {ret.get_status_display().lower()}.")
     run = selectors.latest_run(ret)
@@ -549,7 +528,7 @@ def sign_off_return(*, ret: Return, by) -> Return:
         raise ReturnError(
             f"Sign off the {unsigned} breach{'es' if unsigned != 1 else ''} of the cap first, then the return."
         )
-    _move(ret, by, Return.Status.SIGNED_OFF, organisation=borough.organisation)
+    _move(ret, by, Return.Status.SIGNED_OFF, organisation=acting)
     ret.signed_off_at, ret.signed_off_by = timezone.now(), by
     ret.save(update_fields=["status", "signed_off_at", "signed_off_by"])
     return ret
@@ -562,7 +541,7 @@ def sign_off_row_breach(
     """The approver signs off one over-cap row (through the rates service) and the row records it. Allowed
     on a draft or a submitted return; a submitted return stays as submitted."""
     ret = Return.objects.select_for_update().select_related("period", "unit").get(pk=ret.pk)
-    borough = _require_unit_approver(by, ret)
+    acting = access.require(by, "breach.sign_off", ret, error=ReturnError)
     if ret.status not in (*Return.EDITABLE, Return.Status.SUBMITTED):
         raise ReturnError(f"This return is {ret.get_status_display().lower()}, so its rows cannot change.")
     row = ret.assignments.select_for_update(of=("self",)).select_related("breach_sign_off").get(pk=assignment.pk)
@@ -583,7 +562,8 @@ def sign_off_row_breach(
             "Complete the row (registration number, role, engagement type, start date and pay rate) first."
         )
     sign_off = rate_services.sign_off_breach(
-        borough=row.borough if row.borough.organisation_id in by.organisation_ids() else borough,
+        # In a joint unit an approver may sign for a row of the other borough, recorded as their own borough's.
+        borough=row.borough if access.can(by, "borough.sign_off_breach", row.borough) else acting.borough,
         by=by,
         registration_number=row.registration_number,
         role=row.local_role.code if row.local_role else row.role.code,
@@ -608,17 +588,13 @@ def sign_off_row_breach(
     return row
 
 
-def _require_region_analyst(by, ret: Return) -> None:
-    _require_analyst(by, ret.period.region)
-
-
 @transaction.atomic
 def accept_return(*, ret: Return, by, comment: str = "") -> Return:
     ret = Return.objects.select_for_update().select_related("period__region").get(pk=ret.pk)
-    _require_region_analyst(by, ret)
+    acting = access.require(by, "return.review", ret, error=ReturnError)
     if ret.status != Return.Status.SIGNED_OFF:
         raise ReturnError(f"Only a signed-off return can be accepted; this one is {ret.get_status_display().lower()}.")
-    _move(ret, by, Return.Status.ACCEPTED, comment=comment, organisation=ret.period.region.organisation)
+    _move(ret, by, Return.Status.ACCEPTED, comment=comment, organisation=acting)
     ret.accepted_at, ret.accepted_by = timezone.now(), by
     ret.save(update_fields=["status", "accepted_at", "accepted_by"])
     return ret
@@ -628,14 +604,14 @@ def accept_return(*, ret: Return, by, comment: str = "") -> Return:
 def return_for_amendment(*, ret: Return, by, comment: str) -> Return:
     """The analyst sends a submitted or signed-off return back, saying what to change."""
     ret = Return.objects.select_for_update().select_related("period__region").get(pk=ret.pk)
-    _require_region_analyst(by, ret)
+    acting = access.require(by, "return.review", ret, error=ReturnError)
     if ret.status not in (Return.Status.SUBMITTED, Return.Status.SIGNED_OFF):
         raise ReturnError(
             f"Only a submitted or signed-off return can be returned; this one is {ret.get_status_display().lower()}."
         )
     if not comment.strip():
         raise ReturnError("Say what the borough needs to change.")
-    _move(ret, by, Return.Status.RETURNED, comment=comment.strip(), organisation=ret.period.region.organisation)
+    _move(ret, by, Return.Status.RETURNED, comment=comment.strip(), organisation=acting)
     ret.returned_comment = comment.strip()
     ret.save(update_fields=["status", "returned_comment"])
     return ret
@@ -645,12 +621,12 @@ def return_for_amendment(*, ret: Return, by, comment: str) -> Return:
 def reopen_return(*, ret: Return, by, comment: str) -> Return:
     """The analyst reopens an accepted return so it can be corrected; audited with the reason."""
     ret = Return.objects.select_for_update().select_related("period__region").get(pk=ret.pk)
-    _require_region_analyst(by, ret)
+    acting = access.require(by, "return.review", ret, error=ReturnError)
     if ret.status != Return.Status.ACCEPTED:
         raise ReturnError("Only an accepted return is reopened; others can be returned for amendment.")
     if not comment.strip():
         raise ReturnError("Say why the return is being reopened.")
-    _move(ret, by, Return.Status.RETURNED, comment=comment.strip(), organisation=ret.period.region.organisation)
+    _move(ret, by, Return.Status.RETURNED, comment=comment.strip(), organisation=acting)
     ret.returned_comment = comment.strip()
     ret.save(update_fields=["status", "returned_comment"])
     return ret

@@ -10,9 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from pledge_portal.accounts.models import Membership
-from pledge_portal.accounts.roles import BOROUGH_ROLES, Role
-from pledge_portal.jobs.models import TaskRun
+from pledge_portal import access
 from pledge_portal.jobs.services import tracked_run
 
 from .models import ReportingPeriod, ReportingUnit, Return, ValidationRun
@@ -37,20 +35,15 @@ def validate_return(self, run_id: str) -> None:
         )
 
 
-def _emails(organisation_ids, roles) -> list[str]:
-    return sorted(
-        set(
-            Membership.objects.filter(
-                organisation_id__in=organisation_ids, role__in=roles, user__is_active=True
-            ).values_list("user__email", flat=True)
-        )
-    )
+def _emails(action: str, obj) -> list[str]:
+    """Everyone who may take ``action`` on ``obj`` through its own organisations: who it waits for."""
+    return sorted(set(access.people(action, obj).values_list("email", flat=True)))
 
 
 @shared_task
 def tell_analysts_of_submission(return_id: int) -> None:
     ret = Return.objects.select_related("unit", "period__region").get(pk=return_id)
-    recipients = _emails([ret.period.region.organisation_id], [Role.REGIONAL_ANALYST])
+    recipients = _emails("return.review", ret)
     if not recipients:
         return
     link = settings.SITE_URL + reverse("returns:detail", args=[ret.pk])
@@ -81,7 +74,7 @@ def remind_submitters_of_deadlines(days_before: int = 5) -> int:
         for unit in (
             ReportingUnit.objects.filter(region=period.region).exclude(pk__in=done).prefetch_related("boroughs")
         ):
-            recipients = _emails([b.organisation_id for b in unit.boroughs.all()], BOROUGH_ROLES)
+            recipients = _emails("unit.start_return", unit)  # its boroughs' users and the MSP serving them
             if not recipients:
                 continue
             send_mail(
@@ -95,55 +88,3 @@ def remind_submitters_of_deadlines(days_before: int = 5) -> int:
             )
             sent += 1
     return sent
-
-
-@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, acks_late=True)
-def build_compliance_pack(self, run_id: str) -> None:
-    """Build one compliance pack (its id is in the run's parameters). Retried after a temporary database
-    error; a build that fails for good marks the pack failed, and either way no half-written file stays."""
-    from . import pack_services
-    from .models import CompliancePack
-
-    try:
-        with tracked_run(run_id, task=self) as run:
-            if run is None:
-                return
-            pack = CompliancePack.objects.get(task_run=run)
-            pack = pack_services.build_pack(pack=pack, progress=run.report_progress)
-            run.result = {"pack": pack.pk, "pages": pack.pages}
-            run.message = f"Version {pack.version} is ready: {pack.pages} pages"
-    except Exception as exc:
-        # tracked_run has decided: queued again for a retry, or failed for good.
-        if TaskRun.objects.filter(pk=run_id, status=TaskRun.Status.FAILED).exists():
-            pack = CompliancePack.objects.filter(task_run_id=run_id).first()
-            if pack is not None:
-                pack_services.fail_pack(pack_id=pack.pk, error=f"{type(exc).__name__}: {exc}")
-        raise
-
-
-@shared_task
-def tell_of_ready_pack(pack_id: int) -> None:
-    """Email the region's steering group members (and whoever asked for it) that a pack is ready."""
-    from .models import CompliancePack
-
-    pack = CompliancePack.objects.select_related("period__region", "borough", "requested_by").get(pk=pack_id)
-    recipients = set(_emails([pack.period.region.organisation_id], [Role.STEERING_MEMBER]))
-    if pack.requested_by and pack.requested_by.is_active:
-        recipients.add(pack.requested_by.email)
-    if not recipients:
-        return
-    link = settings.SITE_URL + reverse("returns:period-packs", args=[pack.period_id])
-    send_mail(
-        subject=f"The {pack} is ready",
-        message=render_to_string("returns/email/pack_ready.txt", {"pack": pack, "link": link}),
-        from_email=None,
-        recipient_list=sorted(recipients),
-    )
-
-
-@shared_task
-def request_packs_after_lock() -> int:
-    """Daily: the regional pack of every period that has just locked."""
-    from .pack_services import packs_after_lock
-
-    return packs_after_lock()

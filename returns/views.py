@@ -8,17 +8,18 @@ only through ``services``, which say no with a message the page shows.
 from functools import cached_property
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from boroughs.models import Region
-from pledge_portal.accounts.roles import BOROUGH_ROLES, REGIONAL_ROLES, Role
+from pledge_portal import access
+from pledge_portal.access.views import ActionRequiredMixin, get_visible_or_404
 from pledge_portal.core.uploads import explain_refused_uploads
-from pledge_portal.tenancy import SIGNED_IN, RoleRequiredMixin, get_visible_or_404
 from rates.selectors import RateCheckError
 from rates.services import RateCardError
 
@@ -38,16 +39,13 @@ from .forms import (
 )
 from .models import Finding, Return
 
-READERS = BOROUGH_ROLES | REGIONAL_ROLES | {Role.MSP_USER, Role.PLATFORM_ADMIN}
-MAKERS = selectors.RETURN_MAKERS
-ANALYSTS = frozenset({Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN})
 ROWS_PER_PAGE = 100
 
 
-class ReturnListView(RoleRequiredMixin, TemplateView):
+class ReturnListView(ActionRequiredMixin, TemplateView):
     """Makers: their unit's returns and the periods open now. Regional roles: their region's periods."""
 
-    required_roles = READERS
+    action_required = "return.read"
     template_name = "returns/list.html"
 
     def get_context_data(self, **kwargs):
@@ -67,14 +65,14 @@ class ReturnListView(RoleRequiredMixin, TemplateView):
             page_obj=page,
             returns=page.object_list,
             startable=startable,
-            periods=selectors.periods_visible_to(user)[:12] if user.is_regional or user.is_platform_admin else [],
+            periods=selectors.periods_read_by(user)[:12],
             today=today,
             **kwargs,
         )
 
 
-class StartReturnView(RoleRequiredMixin, View):
-    required_roles = MAKERS
+class StartReturnView(ActionRequiredMixin, View):
+    action_required = "unit.start_return"
     http_method_names = ["post"]
 
     def post(self, request):
@@ -88,25 +86,20 @@ class StartReturnView(RoleRequiredMixin, View):
         return redirect("returns:detail", pk=ret.pk)
 
 
-class ReturnMixin(RoleRequiredMixin):
-    required_roles = READERS
+class ReturnMixin(ActionRequiredMixin):
+    """A page about one return, reached through the view's action: a return the user may not take that
+    action on answers 404."""
+
+    action_required = "return.read"
 
     @cached_property
     def ret(self) -> Return:
-        return get_visible_or_404(selectors.returns_visible_to, self.request.user, pk=self.kwargs["pk"])
-
-    @cached_property
-    def is_maker(self) -> bool:
-        return selectors.returns_made_by(self.request.user).filter(pk=self.ret.pk).exists()
-
-    def require_maker(self):
-        if not self.is_maker:
-            raise Http404("Only the borough's own users can change its return.")
+        return get_object_or_404(selectors.returns_for(self.request.user, self.action_required), pk=self.kwargs["pk"])
 
     page_title = ""
 
     def context(self, **extra) -> dict:
-        return {"ret": self.ret, "is_maker": self.is_maker, "page_title": self.page_title, **extra}
+        return {"ret": self.ret, "page_title": self.page_title, **extra}
 
     def refuse(self, exc: services.ReturnError, to: str = "returns:detail"):
         messages.error(self.request, str(exc))
@@ -118,17 +111,10 @@ class ReturnDetailView(ReturnMixin, View):
 
     def get(self, request, pk):
         ret = self.ret
-        user = request.user
         rows = ret.assignments.select_related("borough", "role", "local_role", "breach_sign_off")
         page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
         run = selectors.latest_run(ret)
         boroughs = list(ret.unit.boroughs.all())
-        can_approve = user.has_role(Role.BOROUGH_APPROVER) and any(
-            b.organisation_id in user.organisation_ids() for b in boroughs
-        )
-        is_analyst = user.has_role(Role.PLATFORM_ADMIN) or (
-            user.has_role(Role.REGIONAL_ANALYST) and user.regions().filter(pk=ret.period.region_id).exists()
-        )
         breach_rows = set()
         if run is not None:
             breach_rows = set(run.findings.filter(rule_code="RATE-001").values_list("assignment_id", flat=True))
@@ -143,8 +129,6 @@ class ReturnDetailView(ReturnMixin, View):
                 problems=services.submission_problems(ret) if ret.is_editable else [],
                 workforce=ret.workforce.select_related("role"),
                 boroughs=boroughs,
-                can_approve=can_approve,
-                is_analyst=is_analyst,
                 breach_rows=breach_rows,
                 transitions=ret.transitions.select_related("by"),
                 snapshots=ret.snapshots.only("number", "created_at", "revision"),
@@ -158,6 +142,7 @@ class ReturnDetailView(ReturnMixin, View):
 class RowFormView(ReturnMixin, View):
     """Add a row (no ``row`` in the URL) or change one."""
 
+    action_required = "return.edit"
     template_name = "returns/row_form.html"
 
     @property
@@ -174,12 +159,10 @@ class RowFormView(ReturnMixin, View):
         raise Http404("No such row on this return.")
 
     def get(self, request, pk, row=None):
-        self.require_maker()
         form = AssignmentForm(initial=AssignmentForm.initial_for(self.row(), self.ret.revision), ret=self.ret)
         return render(request, self.template_name, self.context(form=form, row=self.row()))
 
     def post(self, request, pk, row=None):
-        self.require_maker()
         form = AssignmentForm(request.POST, ret=self.ret)
         if form.is_valid():
             try:
@@ -203,12 +186,10 @@ class RowEndView(RowFormView):
     page_title = "End the assignment"
 
     def get(self, request, pk, row):
-        self.require_maker()
         form = EndAssignmentForm(initial={"revision": self.ret.revision})
         return render(request, self.template_name, self.context(form=form, row=self.row()))
 
     def post(self, request, pk, row):
-        self.require_maker()
         form = EndAssignmentForm(request.POST)
         if form.is_valid():
             try:
@@ -232,12 +213,10 @@ class RowRemoveView(RowFormView):
     page_title = "Remove the row"
 
     def get(self, request, pk, row):
-        self.require_maker()
         form = RevisionForm(initial={"revision": self.ret.revision})
         return render(request, self.template_name, self.context(form=form, row=self.row()))
 
     def post(self, request, pk, row):
-        self.require_maker()
         form = RevisionForm(request.POST)
         row_obj = self.row()
         if form.is_valid():
@@ -258,7 +237,7 @@ class RowBreachView(RowFormView):
 
     template_name = "returns/row_breach.html"
     page_title = "Sign off the breach of the cap"
-    required_roles = frozenset({Role.BOROUGH_APPROVER})
+    action_required = "breach.sign_off"
 
     def get(self, request, pk, row):
         return render(request, self.template_name, self.context(form=RowBreachForm(), row=self.row()))
@@ -277,15 +256,14 @@ class RowBreachView(RowFormView):
 
 
 class WorkforceView(ReturnMixin, View):
+    action_required = "return.edit"
     template_name = "returns/workforce.html"
     page_title = "Workforce figures"
 
     def get(self, request, pk):
-        self.require_maker()
         return render(request, self.template_name, self.context(form=WorkforceForm(ret=self.ret)))
 
     def post(self, request, pk):
-        self.require_maker()
         form = WorkforceForm(request.POST, ret=self.ret)
         if form.is_valid():
             try:
@@ -317,17 +295,16 @@ class TemplateDownloadView(ReturnMixin, View):
 
 
 class UploadView(ReturnMixin, View):
+    action_required = "return.edit"
     template_name = "returns/upload.html"
     page_title = "Upload the spreadsheet"
 
     def get(self, request, pk):
-        self.require_maker()
         return render(
             request, self.template_name, self.context(form=UploadForm(initial={"revision": self.ret.revision}))
         )
 
     def post(self, request, pk):
-        self.require_maker()
         form = UploadForm(request.POST, request.FILES)
         valid = form.is_valid()
         explain_refused_uploads(request, form)
@@ -373,7 +350,7 @@ class DfeExportView(ReturnMixin, View):
 
 
 class CheckView(ReturnMixin, View):
-    required_roles = MAKERS | ANALYSTS
+    action_required = "return.check"
     http_method_names = ["post"]
 
     def post(self, request, pk):
@@ -409,7 +386,8 @@ class FindingsView(ReturnMixin, View):
         )
 
     def post(self, request, pk):
-        self.require_maker()
+        if not access.can(request.user, "return.edit", self.ret):
+            raise PermissionDenied("Only the return's own users can explain its queries.")
         form = ExplanationForm(request.POST)
         if form.is_valid():
             try:
@@ -427,17 +405,34 @@ class WorkflowView(ReturnMixin, View):
 
     http_method_names = ["post"]
     STEPS = {
-        "submit": (services.submit_return, None, "Return submitted. Your approver can now sign it off."),
-        "sign-off": (services.sign_off_return, None, "Return signed off and sent to the regional team."),
-        "accept": (services.accept_return, OptionalCommentForm, "Return accepted."),
-        "send-back": (services.return_for_amendment, CommentForm, "Return sent back to the borough with your comment."),
-        "reopen": (services.reopen_return, CommentForm, "Return reopened for correction."),
+        "submit": (
+            "return.submit",
+            services.submit_return,
+            None,
+            "Return submitted. Your approver can now sign it off.",
+        ),
+        "sign-off": (
+            "return.sign_off",
+            services.sign_off_return,
+            None,
+            "Return signed off and sent to the regional team.",
+        ),
+        "accept": ("return.review", services.accept_return, OptionalCommentForm, "Return accepted."),
+        "send-back": (
+            "return.review",
+            services.return_for_amendment,
+            CommentForm,
+            "Return sent back to the borough with your comment.",
+        ),
+        "reopen": ("return.review", services.reopen_return, CommentForm, "Return reopened for correction."),
     }
 
     def post(self, request, pk, step):
         if step not in self.STEPS:
             raise Http404
-        action, form_class, done = self.STEPS[step]
+        permission, action, form_class, done = self.STEPS[step]
+        if not access.can(request.user, permission, self.ret):
+            raise PermissionDenied("Your role in this return's organisations does not let you do this.")
         kwargs = {}
         if form_class is not None:
             form = form_class(request.POST)
@@ -466,38 +461,38 @@ class SnapshotView(ReturnMixin, View):
 # --- Periods, completeness and the rules ------------------------------------------------------------
 
 
-class PeriodListView(RoleRequiredMixin, TemplateView):
-    required_roles = REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
+class PeriodListView(ActionRequiredMixin, TemplateView):
+    action_required = "period.read"
     template_name = "returns/periods.html"
 
     def get_context_data(self, **kwargs):
         user = self.request.user
         return super().get_context_data(
-            periods=selectors.periods_visible_to(user),
-            can_manage=user.has_role(*ANALYSTS),
+            periods=selectors.periods_read_by(user),
             today=timezone.localdate(),
             **kwargs,
         )
 
 
-class PeriodCreateView(RoleRequiredMixin, View):
-    required_roles = ANALYSTS
+class PeriodCreateView(ActionRequiredMixin, View):
+    """Open a quarter in a region the user runs; one who runs several regions chooses which."""
+
+    action_required = "period.open"
     template_name = "returns/period_form.html"
 
-    def region(self) -> Region | None:
-        return self.request.user.regions().first() or (
-            Region.objects.order_by("pk").first() if self.request.user.is_platform_admin else None
-        )
+    def regions(self):
+        return access.visible(self.request.user, self.action_required, Region.objects.order_by("name"))
 
     def get(self, request):
-        return render(request, self.template_name, {"form": PeriodForm(), "region": self.region()})
+        form = PeriodForm(regions=self.regions())
+        return render(request, self.template_name, {"form": form, "region": _only(form.regions)})
 
     def post(self, request):
-        form = PeriodForm(request.POST)
-        region = self.region()
-        if form.is_valid() and region is not None:
+        form = PeriodForm(request.POST, regions=self.regions())
+        region = _only(form.regions)
+        if form.is_valid():
             try:
-                period = services.open_period(region=region, by=request.user, **form.cleaned_data)
+                period = services.open_period(by=request.user, **form.cleaned_data)
             except services.ReturnError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -506,25 +501,35 @@ class PeriodCreateView(RoleRequiredMixin, View):
         return render(request, self.template_name, {"form": form, "region": region}, status=400)
 
 
-class PeriodMixin(RoleRequiredMixin):
-    required_roles = REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
+def _only(regions: list[Region]) -> Region | None:
+    return regions[0] if len(regions) == 1 else None
+
+
+class PeriodMixin(ActionRequiredMixin):
+    """A page about one period, reached through the view's action (another region's period is a 404)."""
+
+    action_required = "period.read"
 
     @cached_property
     def period(self):
-        return get_visible_or_404(selectors.periods_visible_to, self.request.user, pk=self.kwargs["pk"])
+        return get_visible_or_404(
+            lambda user: selectors.periods_for(user, self.action_required),
+            self.request.user,
+            pk=self.kwargs["pk"],
+        )
 
 
 class PeriodExtendView(PeriodMixin, View):
-    required_roles = ANALYSTS
+    action_required = "period.extend"
     template_name = "returns/period_extend.html"
 
     def get(self, request, pk):
-        period = get_visible_or_404(selectors.periods_managed_by, request.user, pk=pk)
+        period = self.period
         form = ExtendPeriodForm(initial={"deadline": period.deadline, "locks_on": period.locks_on})
         return render(request, self.template_name, {"form": form, "period": period})
 
     def post(self, request, pk):
-        period = get_visible_or_404(selectors.periods_managed_by, request.user, pk=pk)
+        period = self.period
         form = ExtendPeriodForm(request.POST)
         if form.is_valid():
             try:
@@ -538,11 +543,11 @@ class PeriodExtendView(PeriodMixin, View):
 
 
 class PeriodLockView(PeriodMixin, View):
-    required_roles = ANALYSTS
+    action_required = "period.lock"
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        period = get_visible_or_404(selectors.periods_managed_by, request.user, pk=pk)
+        period = self.period
         services.lock_period(period=period, by=request.user)
         messages.success(request, f"{period.label} is locked.")
         return redirect("returns:completeness", pk=period.pk)
@@ -564,13 +569,12 @@ class CompletenessView(PeriodMixin, View):
                 "done": done,
                 "late": sum(1 for s in statuses if s.late),
                 "today": today,
-                "can_manage": request.user.has_role(*ANALYSTS),
             },
         )
 
 
-class RulesView(RoleRequiredMixin, TemplateView):
-    required_roles = SIGNED_IN
+class RulesView(ActionRequiredMixin, TemplateView):
+    action_required = "rules.read"
     template_name = "returns/rules.html"
 
     def get_context_data(self, **kwargs):

@@ -10,7 +10,6 @@ import secrets
 from datetime import timedelta
 from functools import cached_property
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -18,7 +17,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .roles import MEMBERSHIP_ROLES, REGIONAL_ROLES, ROLES_BY_KIND, TWO_FACTOR_ROLES, OrganisationKind, Role
+from .roles import MEMBERSHIP_ROLES, ROLES_BY_KIND, TWO_FACTOR_ROLES, OrganisationKind, Role
 
 
 class UserManager(BaseUserManager):
@@ -90,37 +89,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             roles.add(Role.PLATFORM_ADMIN)
         return frozenset(roles)
 
-    def has_role(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
-
-    @property
-    def is_platform_admin(self) -> bool:
-        return Role.PLATFORM_ADMIN in self.roles
-
-    @property
-    def is_regional(self) -> bool:
-        return bool(self.roles & REGIONAL_ROLES)
-
     @property
     def needs_two_factor(self) -> bool:
+        """Roles that sign off money and data, or see everything, must use TOTP two-factor sign-in (a sign-in
+        rule, wherever the role is held; what a role allows is the access policy's, in pledge_portal/access)."""
         return bool(self.roles & TWO_FACTOR_ROLES)
-
-    @property
-    def primary_role(self) -> str | None:
-        """The role whose home page the user sees: the most senior one they hold."""
-        for role in (
-            Role.PLATFORM_ADMIN,
-            Role.REGIONAL_ANALYST,
-            Role.STEERING_MEMBER,
-            Role.BOROUGH_APPROVER,
-            Role.BOROUGH_SUBMITTER,
-            Role.MSP_USER,
-            Role.AGENCY_ADMIN,
-            Role.AGENCY_USER,
-        ):
-            if role in self.roles:
-                return role
-        return None
 
     @property
     def organisations(self) -> list["Organisation"]:
@@ -128,27 +101,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         for m in self.active_memberships:
             seen.setdefault(m.organisation_id, m.organisation)
         return list(seen.values())
-
-    def organisation_ids(self, *, kinds: tuple[str, ...] = ()) -> set[int]:
-        return {m.organisation_id for m in self.active_memberships if not kinds or m.organisation.kind in kinds}
-
-    # Tenants, as querysets. Apps' selectors build their scoping on these.
-    def boroughs(self):
-        """Boroughs the user acts for: their own, and those their MSP serves."""
-        borough = apps.get_model("boroughs", "Borough")
-        own = self.organisation_ids(kinds=(OrganisationKind.BOROUGH,))
-        msp = self.organisation_ids(kinds=(OrganisationKind.MSP,))
-        return borough.objects.filter(
-            models.Q(organisation_id__in=own) | models.Q(served_by__organisation_id__in=msp)
-        ).distinct()
-
-    def agencies(self):
-        agency = apps.get_model("agencies", "Agency")
-        return agency.objects.filter(organisation_id__in=self.organisation_ids(kinds=(OrganisationKind.AGENCY,)))
-
-    def regions(self):
-        region = apps.get_model("boroughs", "Region")
-        return region.objects.filter(organisation_id__in=self.organisation_ids(kinds=(OrganisationKind.REGIONAL_TEAM,)))
 
 
 class Organisation(models.Model):

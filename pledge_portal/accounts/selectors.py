@@ -2,19 +2,15 @@
 
 from django.db.models import QuerySet
 
+from pledge_portal import access
+
 from .models import Invitation, Membership, Organisation
-from .roles import ADMIN_ROLE_BY_KIND, Role
 
 
 def organisations_managed_by(user) -> QuerySet[Organisation]:
     """Organisations whose users ``user`` may invite and remove: platform admins manage all; an
     organisation's admin role (agency admin, borough approver, regional analyst) manages their own."""
-    if not user.is_authenticated:
-        return Organisation.objects.none()
-    if user.has_role(Role.PLATFORM_ADMIN):
-        return Organisation.objects.all()
-    ids = [m.organisation_id for m in user.active_memberships if ADMIN_ROLE_BY_KIND.get(m.organisation.kind) == m.role]
-    return Organisation.objects.filter(pk__in=ids, is_active=True)
+    return access.visible(user, "organisation.manage_members", Organisation.objects.filter(is_active=True))
 
 
 def members_of(organisation: Organisation) -> QuerySet[Membership]:

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from pledge_portal import access
 from pledge_portal.audit import services as audit
 
 from .models import Invitation, Membership, Organisation
@@ -18,8 +19,9 @@ class MembershipError(Exception):
 
 @transaction.atomic
 def invite_member(*, organisation: Organisation, email: str, role: str, by) -> tuple[Invitation, str]:
-    """Invite ``email`` to ``organisation`` with ``role``; the caller checked ``by`` manages it.
+    """Invite ``email`` to ``organisation`` with ``role``, if ``by`` manages its members.
     Returns the invitation and the one-time token (only its hash is stored); the email goes after commit."""
+    acting = access.require(by, "organisation.manage_members", organisation, error=MembershipError)
     email = email.strip().lower()
     if role not in organisation.roles:
         raise MembershipError(f"A {organisation.get_kind_display().lower()} has no such role.")
@@ -42,7 +44,7 @@ def invite_member(*, organisation: Organisation, email: str, role: str, by) -> t
         by,
         "member.invited",
         invitation,
-        organisation=_acting_org(by, organisation),
+        organisation=acting,
         detail={"role": role, "organisation": organisation.slug},
     )
     from .tasks import send_invitation_email
@@ -87,11 +89,12 @@ def accept_invitation(*, invitation: Invitation, user=None, full_name: str = "",
 
 @transaction.atomic
 def revoke_invitation(*, invitation: Invitation, by) -> None:
+    acting = access.require(by, "organisation.manage_members", invitation.organisation, error=MembershipError)
     if invitation.status != "pending":
         raise MembershipError(f"This invitation is already {invitation.status}.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    audit.record(by, "member.invitation_revoked", invitation, organisation=_acting_org(by, invitation.organisation))
+    audit.record(by, "member.invitation_revoked", invitation, organisation=acting)
 
 
 @transaction.atomic
@@ -99,6 +102,7 @@ def remove_member(*, membership: Membership, by) -> None:
     """Take a role away. The last admin of an organisation cannot be removed (ask a platform admin). A user
     left with no role anywhere is deactivated and their API token deleted, so they can no longer sign in."""
     organisation = membership.organisation
+    acting = access.require(by, "organisation.manage_members", organisation, error=MembershipError)
     admin_role = ADMIN_ROLE_BY_KIND.get(organisation.kind)
     if membership.role == admin_role:
         admins = Membership.objects.select_for_update().filter(
@@ -119,7 +123,7 @@ def remove_member(*, membership: Membership, by) -> None:
         by,
         "member.removed",
         user,
-        organisation=_acting_org(by, organisation),
+        organisation=acting,
         detail={"role": membership.role, "organisation": organisation.slug},
     )
 
@@ -135,11 +139,6 @@ def rotate_api_token(*, user) -> str:
 def revoke_api_token(*, user) -> None:
     if Token.objects.filter(user=user).delete()[0]:
         audit.record(user, "api_token.revoked", user)
-
-
-def _acting_org(by, organisation: Organisation):
-    """The organisation ``by`` acted from: the managed one if they belong to it (else platform admin)."""
-    return organisation if organisation.pk in by.organisation_ids() else None
 
 
 def _mark_email_verified(user) -> None:

@@ -10,19 +10,17 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 from rest_framework.authtoken.models import Token
 
-from pledge_portal.tenancy import PUBLIC, SIGNED_IN, RoleRequiredMixin, get_visible_or_404
+from pledge_portal.access.views import ActionRequiredMixin, get_visible_or_404
 
 from . import selectors, services
 from .forms import AcceptInvitationForm, InviteMemberForm
-from .roles import ADMIN_ROLE_BY_KIND, ROLE_DESCRIPTIONS, Role
-
-ORGANISATION_ADMINS = frozenset(ADMIN_ROLE_BY_KIND.values()) | {Role.PLATFORM_ADMIN}
+from .roles import ROLE_DESCRIPTIONS
 
 
-class OrganisationListView(RoleRequiredMixin, ListView):
+class OrganisationListView(ActionRequiredMixin, ListView):
     """The organisations whose members the user manages."""
 
-    required_roles = ORGANISATION_ADMINS
+    action_required = "organisation.manage_members"
     template_name = "accounts/organisation_list.html"
     context_object_name = "organisations"
     paginate_by = 50
@@ -40,10 +38,10 @@ class OrganisationListView(RoleRequiredMixin, ListView):
         return super().get(request, *args, **kwargs)
 
 
-class MembersView(RoleRequiredMixin, View):
+class MembersView(ActionRequiredMixin, View):
     """An organisation's members and pending invitations, with the form to invite someone."""
 
-    required_roles = ORGANISATION_ADMINS
+    action_required = "organisation.manage_members"
     template_name = "accounts/members.html"
 
     @cached_property
@@ -116,10 +114,10 @@ class RevokeInvitationView(MembersView):
         return redirect("accounts:members", slug=slug)
 
 
-class InvitationView(RoleRequiredMixin, View):
+class InvitationView(ActionRequiredMixin, View):
     """The page an invitation link opens: create an account, or add the role to the signed-in account."""
 
-    required_roles = PUBLIC
+    action_required = "invitation.accept"
     template_name = "accounts/invitation.html"
 
     def dispatch(self, request, *args, **kwargs):
@@ -184,10 +182,10 @@ class InvitationView(RoleRequiredMixin, View):
         return redirect("home")
 
 
-class AccountView(RoleRequiredMixin, TemplateView):
+class AccountView(ActionRequiredMixin, TemplateView):
     """The signed-in user's own account: roles, password, two-factor and API token."""
 
-    required_roles = SIGNED_IN
+    action_required = "account.use"
     template_name = "accounts/account.html"
 
     def get_context_data(self, **kwargs):
@@ -203,10 +201,10 @@ class AccountView(RoleRequiredMixin, TemplateView):
         )
 
 
-class ApiTokenView(RoleRequiredMixin, View):
+class ApiTokenView(ActionRequiredMixin, View):
     """Create (or replace) and revoke the user's API token. The key is shown once, then only its existence."""
 
-    required_roles = SIGNED_IN
+    action_required = "account.use"
     http_method_names = ["post"]
 
     def post(self, request):

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from pledge_portal.accounts.roles import Role
+from pledge_portal import access
 
 from .models import AuditEvent
 
@@ -10,14 +10,7 @@ from .models import AuditEvent
 def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
     """Platform admins read everything; regional analysts read the events of their own team and of their
     region's boroughs. Nobody else reads the log through the portal."""
-    qs = AuditEvent.objects.select_related("organisation", "target_type")
-    if user.has_role(Role.PLATFORM_ADMIN):
-        return qs
-    if not user.has_role(Role.REGIONAL_ANALYST):
-        return qs.none()
-    from boroughs.selectors import organisations_in_regions_of
-
-    return qs.filter(organisation__in=organisations_in_regions_of(user))
+    return access.visible(user, "audit.read", AuditEvent.objects.select_related("organisation", "target_type"))
 
 
 def filter_audit_events(

@@ -4,19 +4,16 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.generic import ListView
 
-from pledge_portal.accounts.roles import Role
+from pledge_portal.access.views import ActionRequiredMixin
 from pledge_portal.jobs.services import start_task_run
-from pledge_portal.tenancy import RoleRequiredMixin
 
 from .forms import AuditFilterForm
 from .selectors import audit_events_visible_to, filter_audit_events
 from .tasks import export_audit_log
 
-AUDIT_READERS = frozenset({Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN})
 
-
-class AuditLogView(RoleRequiredMixin, ListView):
-    required_roles = AUDIT_READERS
+class AuditLogView(ActionRequiredMixin, ListView):
+    action_required = "audit.read"
     template_name = "audit/log.html"
     context_object_name = "events"
     paginate_by = 50

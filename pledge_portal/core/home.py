@@ -2,6 +2,7 @@
 
 from django.db.models import Count
 
+from pledge_portal import access
 from pledge_portal.accounts.models import Organisation, User
 from pledge_portal.accounts.roles import ADMIN_ROLE_BY_KIND, ROLE_DESCRIPTIONS, Role
 from pledge_portal.accounts.selectors import organisations_managed_by
@@ -21,7 +22,11 @@ HOME_HEADINGS = {
 
 
 def home_context(user: User) -> dict:
-    role = user.primary_role
+    """What the home page shows, each part only where the access policy lets the user act on it."""
+    from agencies.models import Agency
+    from boroughs.models import Borough, Region
+
+    role = access.primary_role(user)
     context = {
         "role": role,
         "role_label": Role(role).label if role else None,
@@ -32,18 +37,15 @@ def home_context(user: User) -> dict:
     }
     if role is None:
         return context
-    boroughs = list(user.boroughs().select_related("sub_region"))
-    context["boroughs"] = boroughs
-    context["agencies"] = list(user.agencies())
+    context["boroughs"] = list(access.own(user, "borough.report", Borough.objects.select_related("sub_region")))
+    context["agencies"] = list(access.own(user, "dashboard.agency", Agency.objects.all()))
     managed = organisations_managed_by(user)
-    if role != Role.PLATFORM_ADMIN and managed.exists():
+    if not access.everywhere(user, "organisation.manage_members") and managed.exists():
         context["teams"] = list(managed.annotate(member_count=Count("memberships__user", distinct=True)))
         for org in context["teams"]:
             org.admin_role_label = Role(ADMIN_ROLE_BY_KIND[org.kind]).label
-    if user.is_regional:
-        regions = list(user.regions())
-        from boroughs.models import Borough
-
+    regions = list(access.own(user, "dashboard.region", Region.objects.all()))
+    if regions:
         region_boroughs = Borough.objects.filter(region__in=regions)
         context["regions"] = regions
         context["region_stats"] = {
@@ -51,9 +53,9 @@ def home_context(user: User) -> dict:
             "signatories": region_boroughs.filter(pledge_signatory=True).count(),
             "agencies": Organisation.objects.filter(kind="agency", is_active=True).count(),
         }
-    if user.has_role(Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN):
+    if access.can(user, "audit.read"):
         context["recent_events"] = list(audit_events_visible_to(user)[:8])
-    if role == Role.PLATFORM_ADMIN:
+    if access.can(user, "admin.use"):
         context["organisation_counts"] = list(
             Organisation.objects.values("kind").annotate(n=Count("id")).order_by("kind")
         )

@@ -8,7 +8,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views import View
 
-from pledge_portal.tenancy import PUBLIC, RoleRequiredMixin
+from pledge_portal.access.views import ActionRequiredMixin
 
 from .home import home_context
 from .journeys import journeys_for
@@ -16,10 +16,10 @@ from .journeys import journeys_for
 log = logging.getLogger(__name__)
 
 
-class HomeView(RoleRequiredMixin, View):
+class HomeView(ActionRequiredMixin, View):
     """Signed in: the home page made for the user's role. Signed out: what the portal is, and sign in."""
 
-    required_roles = PUBLIC
+    action_required = "portal.home"
 
     def get(self, request):
         if not request.user.is_authenticated:
@@ -32,7 +32,7 @@ class HomeView(RoleRequiredMixin, View):
 class HealthView(View):
     """``GET /healthz``: JSON on the database and the queue; 503 if either is down. Open to probes."""
 
-    required_roles = PUBLIC
+    action_required = "portal.home"
 
     def get(self, request):
         checks = {"database": _check_database(), "queue": _check_queue()}

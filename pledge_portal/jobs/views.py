@@ -6,15 +6,15 @@ from django.views.generic import DetailView, ListView
 from rest_framework import serializers
 from rest_framework.generics import RetrieveAPIView
 
+from pledge_portal.access.views import ActionRequiredMixin, ScopedObjectMixin, get_visible_or_404
 from pledge_portal.audit import services as audit
-from pledge_portal.tenancy import SIGNED_IN, RoleRequiredMixin, ScopedObjectMixin, get_visible_or_404
 
 from .models import TaskRun
 from .selectors import task_runs_visible_to
 
 
-class TaskRunListView(RoleRequiredMixin, ListView):
-    required_roles = SIGNED_IN
+class TaskRunListView(ActionRequiredMixin, ListView):
+    action_required = "job.read"
     template_name = "jobs/list.html"
     context_object_name = "runs"
     paginate_by = 25
@@ -23,19 +23,19 @@ class TaskRunListView(RoleRequiredMixin, ListView):
         return task_runs_visible_to(self.request.user)
 
 
-class TaskRunDetailView(RoleRequiredMixin, ScopedObjectMixin, DetailView):
+class TaskRunDetailView(ActionRequiredMixin, ScopedObjectMixin, DetailView):
     """Progress of one job. While it runs the page refreshes itself (no JavaScript needed)."""
 
-    required_roles = SIGNED_IN
+    action_required = "job.read"
     scope = task_runs_visible_to
     template_name = "jobs/detail.html"
     context_object_name = "run"
 
 
-class TaskRunDownloadView(RoleRequiredMixin, View):
+class TaskRunDownloadView(ActionRequiredMixin, View):
     """The job's file, served only through this view after the access check, and audited."""
 
-    required_roles = SIGNED_IN
+    action_required = "job.read"
 
     def get(self, request, pk):
         run = get_visible_or_404(task_runs_visible_to, request.user, pk=pk)
@@ -67,7 +67,7 @@ class TaskRunSerializer(serializers.ModelSerializer):
 class TaskRunApiView(RetrieveAPIView):
     """The state of one background job, for pages that poll and for API clients."""
 
-    required_roles = SIGNED_IN
+    action_required = "job.read"
     serializer_class = TaskRunSerializer
 
     def get_queryset(self):
