@@ -3,7 +3,7 @@ sections 6 and 8).
 
 The database gets the synthetic national history first (``benchmarks.returns._history``), then London's
 pack for the latest quarter of the history is built as the background job builds it
-(``returns.pack_services.build_pack``: every figure, the PDF, the workbook, storing both with checksums).
+(``packs.services.build_pack``: every figure, the PDF, the workbook, storing both with checksums).
 Time is the best of ``BENCH_PACK_REPEATS`` builds; peak memory is measured in a build of its own with
 tracemalloc (Python allocations, which slows what it watches), beside the process's peak resident size
 (everything, including Pango and cairo). Targets: under 60 s and under 1 GB.
@@ -24,8 +24,8 @@ LONDON = "E12000007"
 
 def _build(period, analyst):
     """One build from the request to READY, as the task does it (without the queue)."""
-    from returns import pack_services
-    from returns.models import CompliancePack
+    from packs import services as pack_services
+    from packs.models import CompliancePack
 
     # Earlier builds of the same data would be reused, not rebuilt: set them aside.
     CompliancePack.objects.filter(period=period).update(status=CompliancePack.Status.FAILED)

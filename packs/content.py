@@ -24,8 +24,7 @@ from django.utils.safestring import SafeString
 from boroughs.models import Borough
 from dashboards import figures
 from pledge_portal.core import charts
-
-from .models import ReportingPeriod
+from returns.models import ReportingPeriod
 
 TREND_QUARTERS = 4  # quarters before the pack's own, in the summary's trend
 TOP = 15  # bars in the charts of boroughs and agencies

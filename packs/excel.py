@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pledge_portal.core.excel import DATE, MONEY, Sheet, write_workbook
 
-from .packs import Pack, Table
+from .content import Pack, Table
 
 FORMATS = {
     "count": "#,##0",

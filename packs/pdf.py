@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from pledge_portal.core.pdf import render_pdf_with_pages
 
-from .packs import Pack
+from .content import Pack
 
 NUMERIC = {"count", "fte", "money", "rate", "percent", "days"}
 

@@ -19,13 +19,15 @@ from django.utils.text import slugify
 
 from boroughs.models import Borough
 from dashboards import figures
+from pledge_portal import access
 from pledge_portal.audit import services as audit
 from pledge_portal.jobs.services import start_task_run
 from rates.table import fingerprint
+from returns.models import ReportingPeriod, ReportingUnit, Return, Transition, ValidationRun
+from returns.services import ReturnError
 
-from . import packs
-from .models import CompliancePack, ReportingPeriod, ReportingUnit, Return, Transition, ValidationRun
-from .services import ReturnError, _require_analyst
+from .content import TREND_QUARTERS, borough_pack, regional_pack
+from .models import CompliancePack
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def data_version(period: ReportingPeriod) -> str:
     """A short fingerprint of everything a pack of the period reads: the region's returns for the period and
     the trend's quarters (status, revision, acceptance, submissions, checks), the caps, reference
     requests made in the quarter, and its boroughs and reporting units. Six small queries."""
-    start = figures.shift_quarters(period.starts_on, -packs.TREND_QUARTERS)
+    start = figures.shift_quarters(period.starts_on, -TREND_QUARTERS)
     returns = Return.objects.filter(
         period__region=period.region_id, period__starts_on__gte=start, period__starts_on__lte=period.starts_on
     )
@@ -72,8 +74,10 @@ def request_pack(*, period: ReportingPeriod, by, borough: Borough | None = None)
     """Queue a build of the period's regional pack (``borough`` None) or one borough's, unless a pack of the
     same data is already ready or being built: then that pack, and True. For the region's analysts and
     platform admins; ``by`` None is the schedule (a period has locked)."""
-    if by is not None:
-        _require_analyst(by, period.region)
+    # The schedule (``by`` None) acts for the region's team; a person, for the organisation the policy names.
+    acting = (
+        access.require(by, "pack.build", period, error=ReturnError) if by is not None else period.region.organisation
+    )
     if borough is not None and borough.region_id != period.region_id:
         raise PackError(f"{borough.name} is not in {period.region.name}.")
     period = ReportingPeriod.objects.select_for_update().select_related("region").get(pk=period.pk)
@@ -109,7 +113,7 @@ def request_pack(*, period: ReportingPeriod, by, borough: Borough | None = None)
         kind="returns.compliance_pack",
         label=f"Building the {pack}",
         by=by,
-        organisation=period.region.organisation,
+        organisation=acting,
         parameters={"pack": pack.pk},
     )
     pack.save(update_fields=["task_run"])
@@ -117,7 +121,7 @@ def request_pack(*, period: ReportingPeriod, by, borough: Borough | None = None)
         by,
         "pack.requested",
         pack,
-        organisation=period.region.organisation,
+        organisation=acting,
         detail={"version": number, "data_version": version, "scheduled": by is None},
     )
     return pack, False
@@ -173,11 +177,11 @@ def build_pack(*, pack: CompliancePack, progress=None) -> CompliancePack:
             raise PackError("Another pack of the same data was asked for meanwhile; use that one.") from exc
         pack.data_version = current
     if pack.borough_id is None:
-        content = packs.regional_pack(pack.period, data_version=current, progress=progress)
+        content = regional_pack(pack.period, data_version=current, progress=progress)
     else:
-        content = packs.borough_pack(pack.period, pack.borough, data_version=current, progress=progress)
-    from .pack_excel import pack_workbook
-    from .pack_pdf import pack_pdf
+        content = borough_pack(pack.period, pack.borough, data_version=current, progress=progress)
+    from .excel import pack_workbook
+    from .pdf import pack_pdf
 
     progress(70, "Writing the PDF")
     pdf, pages = pack_pdf(content)
@@ -236,6 +240,7 @@ def record_download(*, pack: CompliancePack, by, kind: str, request=None) -> Non
         by,
         "pack.downloaded",
         pack,
+        organisation=access.acting_for(by, "pack.download", pack),
         detail={"file": kind, "version": pack.version, "sha256": getattr(pack, f"{kind}_sha256")},
         request=request,
     )

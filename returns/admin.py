@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from pledge_portal.core.admin_base import ReadOnlyAdmin
 
-from .models import CompliancePack, ReportingPeriod, ReportingUnit, Return
+from .models import ReportingPeriod, ReportingUnit, Return
 
 
 @admin.register(ReportingUnit)
@@ -31,10 +31,3 @@ class ReturnAdmin(ReadOnlyAdmin):
     list_filter = ["status", "period__region"]
     list_select_related = ["unit", "period"]
     search_fields = ["unit__name"]
-
-
-@admin.register(CompliancePack)
-class CompliancePackAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "status", "data_version", "created_at", "ready_at"]
-    list_filter = ["status", "period__region"]
-    list_select_related = ["period__region", "borough"]

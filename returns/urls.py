@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, pack_views, views
+from . import api, views
 
 app_name = "returns"
 
@@ -13,10 +13,6 @@ urlpatterns = [
     path("periods/<int:pk>/", views.CompletenessView.as_view(), name="completeness"),
     path("periods/<int:pk>/extend/", views.PeriodExtendView.as_view(), name="period-extend"),
     path("periods/<int:pk>/lock/", views.PeriodLockView.as_view(), name="period-lock"),
-    path("packs/", pack_views.PackIndexView.as_view(), name="packs"),
-    path("packs/periods/<int:pk>/", pack_views.PeriodPacksView.as_view(), name="period-packs"),
-    path("packs/periods/<int:pk>/build/", pack_views.PackBuildView.as_view(), name="pack-build"),
-    path("packs/<int:pk>/<slug:kind>/", pack_views.PackDownloadView.as_view(), name="pack-download"),
     path("<int:pk>/", views.ReturnDetailView.as_view(), name="detail"),
     path("<int:pk>/rows/new/", views.RowFormView.as_view(), name="row-add"),
     path("<int:pk>/rows/<int:row>/", views.RowFormView.as_view(), name="row-edit"),

@@ -23,6 +23,7 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
+from packs.models import CompliancePack
 from pledge_portal.accounts import services as account_services
 from pledge_portal.accounts.models import Membership
 from pledge_portal.accounts.roles import AGENCY_ROLES, BOROUGH_ROLES, REGIONAL_ROLES, TWO_FACTOR_ROLES, Role
@@ -34,7 +35,7 @@ from rates import services as rate_services
 from rates.models import LocalRole, RoleCategory
 from references import services as reference_services
 from returns import services as returns_services
-from returns.models import CompliancePack, ReportingUnit
+from returns.models import ReportingUnit
 
 from .conftest import FAST_HASHERS, Side, World, make_world
 from .rates.helpers import publish_card
@@ -230,10 +231,10 @@ TABLE: dict[str, Access] = {
         RETURN_READERS, ok=405, methods=("get", "post"), kwargs=lambda s, r: {**_ret(s, r), "step": "submit"}
     ),
     # Compliance packs: the region's roles see all of its packs, a borough's own users their borough's.
-    "returns:packs": Access(PACK_READERS),
-    "returns:period-packs": Access(PACK_READERS, kwargs=_period),
-    "returns:pack-build": Access(ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period),
-    "returns:pack-download": Access(PACK_READERS, kwargs=lambda s, r: {"pk": s.pack.pk, "kind": "pdf"}),
+    "packs:index": Access(PACK_READERS),
+    "packs:period": Access(PACK_READERS, kwargs=_period),
+    "packs:build": Access(ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period),
+    "packs:download": Access(PACK_READERS, kwargs=lambda s, r: {"pk": s.pack.pk, "kind": "pdf"}),
     "api-returns": Access(RETURN_READERS, anon=403),
     "api-return": Access(RETURN_READERS, anon=403, kwargs=_ret),
     "api-return-assignments": Access(RETURN_MAKERS, ok=405, anon=403, kwargs=_ret),

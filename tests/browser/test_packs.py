@@ -6,8 +6,8 @@ import hashlib
 import pytest
 from playwright.sync_api import Page, expect
 
+from packs.models import CompliancePack
 from pledge_portal.accounts.roles import Role
-from returns.models import CompliancePack
 from tests.factories import user_with_role
 
 from .conftest import artifact_path
@@ -66,7 +66,7 @@ def test_the_analyst_builds_and_downloads_the_regional_pack(page: Page, live_ser
 def test_a_borough_lead_sees_only_their_boroughs_pack(
     page: Page, live_server, london, django_capture_on_commit_callbacks
 ):
-    from returns import pack_services
+    from packs import services as pack_services
     from returns.models import ReportingPeriod
 
     side, boroughs = london["side"], london["boroughs"]

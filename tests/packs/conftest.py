@@ -3,7 +3,7 @@ temporary directory so built packs never land in the working tree."""
 
 import pytest
 
-from tests.returns.pack_data import pack_world
+from tests.packs.pack_data import pack_world
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from datetime import date
 
 from openpyxl import load_workbook
 
+from packs import services as pack_services
 from pledge_portal.accounts.roles import Role
 from rates.models import LocalRole
-from returns import pack_services
 from tests.dashboards.dashboard_data import (
     Q1,
     Q2,

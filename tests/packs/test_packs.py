@@ -15,13 +15,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboards import figures
+from packs import excel as pack_excel
+from packs import services as pack_services
+from packs.models import CompliancePack
+from packs.tasks import build_compliance_pack
 from pledge_portal.accounts.roles import Role
 from pledge_portal.jobs.models import TaskRun
-from returns import pack_excel, pack_services, services
-from returns.models import CompliancePack, Return
-from returns.tasks import build_compliance_pack
+from returns import services
+from returns.models import Return
 from tests.dashboards.dashboard_data import Q2, unit
-from tests.returns.pack_data import build, stored_files, table, workbook
+from tests.packs.pack_data import build, stored_files, table, workbook
 
 SECTIONS = ["Summary", "Borough scorecards", "Agency scorecards", "Breach register", "Cool-off register", "Method note"]
 
@@ -232,7 +235,7 @@ def test_steering_members_are_emailed_when_the_pack_is_ready(data, django_captur
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert set(mail.to) == {data.users[Role.STEERING_MEMBER].email, data.users[Role.REGIONAL_ANALYST].email}
-    assert "is ready" in mail.subject and reverse("returns:period-packs", args=[data.period.pk]) in mail.body
+    assert "is ready" in mail.subject and reverse("packs:period", args=[data.period.pk]) in mail.body
 
 
 def test_locking_a_period_asks_for_its_regional_pack(data, django_capture_on_commit_callbacks):
