@@ -55,8 +55,8 @@ def bench_dashboards() -> None:
     from django.test import Client
     from django.urls import reverse
 
+    from history.synthetic import USER_EMAIL
     from returns.models import ReportingPeriod
-    from returns.synthetic import USER_EMAIL
 
     from .common import percentile, time_page
     from .returns import _history
@@ -89,9 +89,7 @@ def bench_dashboards() -> None:
         f"  {len(quarters)} synthetic London quarters; {REPEATS} requests per page; target p95 < {TARGET_P95_MS:.0f} ms"
     )
     print("  'computed': every request works out its figures (the cache is off); 'cached': figures kept by data")
-    print(
-        "  version (dashboards.cache), as readers get them once someone has opened the page since the last change"
-    )
+    print("  version (dashboards.cache), as readers get them once someone has opened the page since the last change")
     print(f"  {'page':<38} {'mode':<9} {'median ms':>10} {'p95 ms':>8} {'queries':>8}  verdict")
     configured = settings.DASHBOARD_CACHE_SECONDS
     for label, who, path in pages:

@@ -53,10 +53,10 @@ def bench_compliance_pack() -> None:
     from django.db import connection
 
     from boroughs.models import Region
+    from history.synthetic import USER_EMAIL
     from pledge_portal.accounts.models import Membership, User
     from pledge_portal.accounts.roles import Role
     from returns.models import Assignment, ReportingPeriod, Return
-    from returns.synthetic import USER_EMAIL
 
     from .returns import _history
 

@@ -1,6 +1,6 @@
 """A 5,000-row return uploaded and checked against ten years of national history (DESIGN.md section 8).
 
-The database gets the synthetic national history first (``returns.synthetic``; reused if it is already
+The database gets the synthetic national history first (``history.synthetic``; reused if it is already
 there), then one London borough's draft gets 5,000 rows in the shapes the history holds: mostly workers new
 to the region, some coming back after earlier assignments, a few still working in another borough, a few
 within the cool-off, some over the cap or under 3 years' PQE. Its template workbook is the upload.
@@ -39,8 +39,8 @@ TARGET_SECONDS, TARGET_MB, TARGET_RATIO = 10.0, 400.0, 3.0
 
 def _history() -> str:
     """Ten years of national history in the database, made now unless it is already there."""
+    from history.synthetic import USER_EMAIL, generate, synthetic_exists
     from returns.models import Assignment
-    from returns.synthetic import USER_EMAIL, generate, synthetic_exists
 
     if not synthetic_exists():
         print(f"  making {HISTORY_YEARS} years of synthetic national history (scale {HISTORY_SCALE:g})...", flush=True)
@@ -96,9 +96,9 @@ def _upload_rows(ret, borough, count: int) -> list:
     """``count`` rows for ``borough`` in ``ret``'s quarter, drawn like the history's."""
     from agencies.models import Agency
     from boroughs.models import Borough
+    from history.synthetic import NOMINAL_CAPS, PREFIX, USER_EMAIL
     from rates.models import RoleCategory
     from returns.models import Assignment
-    from returns.synthetic import NOMINAL_CAPS, PREFIX, USER_EMAIL
 
     rng = random.Random(SEED)
     period = ret.period

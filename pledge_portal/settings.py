@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "returns",
     "dashboards",
     "packs",
+    "history",
 ]
 
 MIDDLEWARE = [

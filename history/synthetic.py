@@ -46,9 +46,8 @@ from boroughs.models import Borough, Region
 from pledge_portal.accounts.models import Organisation, User
 from pledge_portal.accounts.roles import OrganisationKind
 from rates.models import BreachSignOff, RateCard, RateCardLine, RoleCategory
-
-from .models import Assignment, Finding, ReportingPeriod, ReportingUnit, Return, WorkforceLine
-from .services import _quarter_end, ensure_reporting_units
+from returns.models import Assignment, Finding, ReportingPeriod, ReportingUnit, Return, WorkforceLine
+from returns.services import _quarter_end, ensure_reporting_units
 
 PREFIX = "synthetic-"
 USER_EMAIL = "synthetic-history@pledge.test"

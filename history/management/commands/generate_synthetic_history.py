@@ -1,13 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from returns.synthetic import REGIONS, SyntheticHistoryExists, generate
+from history.synthetic import REGIONS, SyntheticHistoryExists, generate
 
 
 class Command(BaseCommand):
     help = (
         "Generate years of national-scale synthetic quarterly returns for benchmarks and demos: 153 authorities "
         "in 9 regions (London's real 33 plus 120 invented), 200 agencies and an accepted return per unit and "
-        "quarter. Everything made is marked synthetic (see returns/synthetic.py); --replace deletes only that."
+        "quarter. Everything made is marked synthetic (see history/synthetic.py); --replace deletes only that."
     )
 
     def add_arguments(self, parser):

@@ -13,10 +13,10 @@ from django.db.models import Count
 from agencies.models import Agency
 from boroughs.models import Borough, Region
 from boroughs.services import load_london_authorities
+from history.synthetic import PREFIX, USER_EMAIL, delete_synthetic, generate
 from pledge_portal.accounts.models import User
 from returns import services
 from returns.models import Assignment, ReportingPeriod, ReportingUnit, Return
-from returns.synthetic import PREFIX, USER_EMAIL, delete_synthetic, generate
 from tests.factories import AgencyFactory
 
 TODAY = date(2026, 11, 20)
