@@ -1,16 +1,18 @@
-"""Reading for the dashboards: which regions' dashboards a user may open. Boroughs and agencies are read
-through their own apps' selectors; the figures themselves are in ``dashboards.figures``."""
+"""Reading for the dashboards: which regions' and agencies' dashboards a user may open. Boroughs are read
+through ``boroughs.selectors``; the figures themselves are in ``dashboards.figures``."""
 
 from django.db.models import QuerySet
 
+from agencies.models import Agency
 from boroughs.models import Region
-from pledge_portal.accounts.roles import Role
+from pledge_portal import access
 
 
 def regions_visible_to(user) -> QuerySet[Region]:
     """Regions whose dashboards the user may read: their own region as a regional role; all for admins."""
-    if not user.is_authenticated:
-        return Region.objects.none()
-    if user.has_role(Role.PLATFORM_ADMIN):
-        return Region.objects.all()
-    return user.regions()
+    return access.visible(user, "dashboard.region", Region.objects.order_by("name"))
+
+
+def agencies_with_dashboards(user) -> QuerySet[Agency]:
+    """Agencies whose dashboards the user may read: their own agency's; all for platform admins."""
+    return access.visible(user, "dashboard.agency", Agency.objects.select_related("organisation"))

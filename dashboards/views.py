@@ -10,30 +10,27 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from agencies.selectors import agencies_visible_to
+from agencies.models import Agency
 from boroughs.models import Region, SubRegion
 from boroughs.selectors import boroughs_visible_to
-from pledge_portal.accounts.roles import AGENCY_ROLES, BOROUGH_ROLES, REGIONAL_ROLES, Role
+from pledge_portal import access
+from pledge_portal.access.views import ActionRequiredMixin, get_visible_or_404
 from pledge_portal.core import charts
 from pledge_portal.core.exports import write_csv
-from pledge_portal.tenancy import SIGNED_IN, RoleRequiredMixin, get_visible_or_404
 from rates.models import RoleCategory
 from returns.models import ReportingPeriod
 
 from . import figures
 from .cache import figure, one_version
-from .selectors import regions_visible_to
+from .selectors import agencies_with_dashboards, regions_visible_to
 
-REGION_READERS = REGIONAL_ROLES | {Role.PLATFORM_ADMIN}
-BOROUGH_READERS = BOROUGH_ROLES | REGIONAL_ROLES | {Role.MSP_USER, Role.PLATFORM_ADMIN}
-AGENCY_READERS = AGENCY_ROLES | {Role.PLATFORM_ADMIN}
 DEFAULT_QUARTERS = 4
 TOP_AGENCIES = 15
 AGENCIES_SHOWN = 30  # rows of the agencies table on the page; its CSV has every agency
@@ -127,7 +124,7 @@ class Filters:
         return text + "."
 
 
-class DashboardView(RoleRequiredMixin, View):
+class DashboardView(ActionRequiredMixin, View):
     template_name = "dashboards/dashboard.html"
 
     def dispatch(self, request, *args, **kwargs):
@@ -268,22 +265,17 @@ def spend_panel(scope: figures.Scope) -> Panel:
 # --- Pages ---------------------------------------------------------------------------------------------
 
 
-class IndexView(RoleRequiredMixin, View):
+class IndexView(ActionRequiredMixin, View):
     """The dashboards a user may open: their region's, their boroughs', their agency's."""
 
-    required_roles = SIGNED_IN
+    action_required = "dashboard.index"
 
     def get(self, request):
         user = request.user
-        regions = list(regions_visible_to(user)) if user.has_role(*REGION_READERS) else []
-        boroughs = (
-            list(boroughs_visible_to(user).filter(pk__in=user.boroughs()))
-            if not user.has_role(Role.PLATFORM_ADMIN)
-            else []
-        )
-        if user.is_regional:
-            boroughs = list(boroughs_visible_to(user).filter(Q(region__in=regions) | Q(pk__in=user.boroughs())))
-        agencies = list(user.agencies()) if user.has_role(*AGENCY_ROLES) else []
+        regions = list(regions_visible_to(user))
+        # Everyone's boroughs are reached from a region's page, not listed here all at once.
+        boroughs = [] if access.everywhere(user, "dashboard.borough") else list(boroughs_visible_to(user))
+        agencies = list(access.own(user, "dashboard.agency", Agency.objects.order_by("name")))
         context = {"regions": regions, "boroughs": boroughs, "agencies": agencies}
         return render(request, "dashboards/index.html", context)
 
@@ -291,7 +283,7 @@ class IndexView(RoleRequiredMixin, View):
 class RegionDashboardView(DashboardView):
     """Regional analysts and steering group members of the region, and platform admins."""
 
-    required_roles = REGION_READERS
+    action_required = "dashboard.region"
 
     def get(self, request, pk):
         region = get_visible_or_404(regions_visible_to, request.user, pk=pk)
@@ -454,7 +446,7 @@ class RegionDashboardView(DashboardView):
 class BoroughDashboardView(DashboardView):
     """The borough's own users, its MSP's users, regional roles of its region and platform admins."""
 
-    required_roles = BOROUGH_READERS
+    action_required = "dashboard.borough"
 
     def get(self, request, pk):
         borough = get_visible_or_404(boroughs_visible_to, request.user, pk=pk)
@@ -471,10 +463,7 @@ class BoroughDashboardView(DashboardView):
         }
         panels = [build() for slug, build in builders.items() if wanted is None or slug in wanted]
         back = ""
-        if (
-            request.user.has_role(*REGION_READERS)
-            and regions_visible_to(request.user).filter(pk=borough.region_id).exists()
-        ):
+        if access.can(request.user, "dashboard.region", borough.region):
             back = reverse("dashboards:region", kwargs={"pk": borough.region_id})
         return self.respond(
             request,
@@ -501,14 +490,10 @@ class BoroughDashboardView(DashboardView):
 class AgencyDashboardView(DashboardView):
     """An agency's own users (and platform admins): its rows across boroughs, its breaches and references."""
 
-    required_roles = AGENCY_READERS
+    action_required = "dashboard.agency"
 
     def get(self, request, pk):
-        if not request.user.has_role(Role.PLATFORM_ADMIN):
-            scope_agencies = lambda user: agencies_visible_to(user).filter(pk__in=user.agencies())  # noqa: E731
-        else:
-            scope_agencies = agencies_visible_to
-        agency = get_visible_or_404(scope_agencies, request.user, pk=pk)
+        agency = get_visible_or_404(agencies_with_dashboards, request.user, pk=pk)
         quarters = sorted(set(ReportingPeriod.objects.values_list("starts_on", flat=True)))
         filters = Filters(request, quarters, None)
         scope = figures.Scope(filters.start, filters.end, agency=agency, role=filters.role)

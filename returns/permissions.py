@@ -125,42 +125,4 @@ declare(
         refusal="Only the regional analysts of {obj}'s region can lock it.",
     ),
     Action("rules.read", "Read the validation rules.", signed_in=True),
-    # Compliance packs (declared with the packs until they move to an app of their own).
-    Action(
-        "pack.download",
-        "See and download compliance packs: a region's roles all of its packs, a borough's own users its pack.",
-        grants=(
-            grant(REGIONAL, "period__region__organisation"),
-            grant(BOROUGH, "borough__organisation"),
-            ADMIN_EVERYWHERE,
-        ),
-    ),
-    Action(
-        "pack.build",
-        "Build a period's compliance packs.",
-        grants=(grant(ANALYST, "region__organisation"), ADMIN_EVERYWHERE),
-        refusal="Only the regional analysts of {obj}'s region can build its packs.",
-    ),
-    # Dashboards (declared here until they move to an app of their own).
-    Action("dashboard.index", "Choose a dashboard.", signed_in=True),
-    Action(
-        "dashboard.region",
-        "Read a region's dashboard: its regional team and platform admins.",
-        grants=(grant(REGIONAL, "organisation"), ADMIN_EVERYWHERE),
-    ),
-    Action(
-        "dashboard.borough",
-        "Read a borough's dashboard: its own users, its MSP, its region's team.",
-        grants=(
-            grant(BOROUGH, "organisation"),
-            grant(MSP, "served_by__organisation"),
-            grant(REGIONAL, "region__organisation"),
-            ADMIN_EVERYWHERE,
-        ),
-    ),
-    Action(
-        "dashboard.agency",
-        "Read an agency's dashboard: its own users.",
-        grants=(grant(AGENCY, "organisation"), ADMIN_EVERYWHERE),
-    ),
 )
