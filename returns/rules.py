@@ -13,13 +13,13 @@ lists them, and breach sign-off counts "RATE-001" findings. Retire a code rather
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from pledge_portal.core.identity import RegistrationNumberError, is_registration_number, parse_registration_number
 from rates.models import EngagementType
 from rates.selectors import RateCheckError
 
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 ERROR = Finding.Severity.ERROR
 QUERY = Finding.Severity.QUERY
 
-REGISTRATION_NUMBER = re.compile(r"^SW\d{1,10}$")
 MINIMUM_PQE_YEARS = Decimal(3)
 MAXIMUM_NOTICE_WEEKS = 4
 BIG_CHANGE_PERCENT = Decimal(25)
@@ -164,12 +163,14 @@ def required_fields(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
     how the same worker is recognised across boroughs. Copy it from the Social Work England register.""",
 )
 def registration_number_format(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
-    if row.registration_number and not REGISTRATION_NUMBER.match(row.registration_number):
-        yield Issue(
-            f"“{row.registration_number}” is not a Social Work England registration number. Enter SW followed "
-            "by digits, like SW123456, as shown on the Social Work England register.",
-            field="registration_number",
-        )
+    if not row.registration_number or is_registration_number(row.registration_number):
+        return
+    try:  # stored before numbers were tidied where they come in: say how it should read
+        number = parse_registration_number(row.registration_number).number
+        message = f"Enter the registration number as {number}, without spaces or hidden characters."
+    except RegistrationNumberError as exc:
+        message = str(exc)
+    yield Issue(message, field="registration_number")
 
 
 @rule(

@@ -28,6 +28,7 @@ from pledge_portal.core.excel import (
     read_workbook_safely,
     write_workbook,
 )
+from pledge_portal.core.identity import RegistrationNumberError, parse_registration_number
 from rates.models import BreachSignOff, EngagementType, LocalRole, RoleCategory
 from rates.money import MoneyError, parse_money
 
@@ -361,8 +362,9 @@ def read_rows(ret: Return, uploaded_file) -> list[dict]:
     ``services.load_assignments``. Writes nothing.
 
     Raises ``UploadRejected`` listing every problem: a file that is not a safe, modest .xlsx, a missing sheet
-    or column, formulas, merged cells, values that cannot be read (text in a date or number cell, a role or
-    borough that is not on the lists) and the same assignment on two rows."""
+    or column, formulas, merged cells, values that cannot be read (text in a date or number cell, a
+    registration number that is not SW and digits, a role or borough that is not on the lists) and the same
+    assignment on two rows."""
     try:
         workbook = read_workbook_safely(uploaded_file, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
     except SpreadsheetError as exc:
@@ -604,12 +606,13 @@ class _AssignmentsReader:
     def _registration_number(self, value) -> str:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        text = cell_text(value).replace(" ", "").upper()
-        if len(text) > Assignment._meta.get_field("registration_number").max_length:
-            raise _Unreadable(
-                f"‘{cell_text(value)}’ is too long for a registration number: type SW and digits, like SW123456."
-            )
-        return text
+        text = cell_text(value)
+        if not text:
+            return ""
+        try:
+            return parse_registration_number(text).number
+        except RegistrationNumberError as exc:
+            raise _Unreadable(str(exc)) from exc
 
     def _role(self, value) -> RoleCategory | LocalRole | None:
         text = _key(cell_text(value))

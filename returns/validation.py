@@ -24,12 +24,13 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from boroughs.models import Region
+from pledge_portal.core.identity import is_registration_number
 from rates.selectors import RateCheck, RateCheckError, check_rate
 from rates.table import rate_table
 
 from . import selectors
 from .models import Assignment, Finding, ReportingPeriod, Return, ValidationRun, WorkforceLine
-from .rules import REGISTRATION_NUMBER, Issue, all_rules
+from .rules import Issue, all_rules
 
 Progress = Callable[[int, str], None]
 
@@ -156,9 +157,7 @@ def _reported_elsewhere(ret: Return, rows: list[Assignment]) -> dict[int, tuple[
     the blank one before it); a copy left open in a return that the unit has since followed with another,
     without the row, ended with that return's quarter.
     """
-    ours = [
-        r for r in rows if r.start_date and r.registration_number and REGISTRATION_NUMBER.match(r.registration_number)
-    ]
+    ours = [r for r in rows if r.start_date and is_registration_number(r.registration_number)]
     if not ours:
         return {}
     numbers = sorted({r.registration_number for r in ours})

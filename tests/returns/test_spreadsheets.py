@@ -290,6 +290,14 @@ def test_blank_rows_and_extra_columns_are_ignored(world, ret):
     assert [r["registration_number"] for r in read] == ["SW100200"]
 
 
+def test_a_registration_number_pasted_with_hidden_characters_is_stored_clean(world, ret, submitter):
+    add_row(ret, world.own)  # SW100200
+    ret.refresh_from_db()
+    pasted = edited(spreadsheets.template_workbook(ret), _set("B2", "\ufeffSW\u200b100\u00a0200"))
+    assert import_upload(ret, submitter, pasted) == {"added": 0, "updated": 1, "removed": 0}  # the same worker
+    assert list(ret.assignments.values_list("registration_number", flat=True)) == ["SW100200"]
+
+
 def test_a_row_keeps_its_breach_sign_off_while_its_figures_match(world, submitter):
     own = world.own
     ret = draft_return(own)
@@ -482,7 +490,11 @@ REFUSALS = {
     ),
     "over-long registration number": (
         lambda c: edited(c, _set("B2", "SW1234567890123")),
-        "Assignments!B2: ‘SW1234567890123’ is too long for a registration number",
+        "Assignments!B2: “SW1234567890123” is too long for a registration number",
+    ),
+    "registration number in Arabic-Indic digits": (
+        lambda c: edited(c, _set("B2", "SW١٠٠٢٠٠")),
+        "Assignments!B2: “SW١٠٠٢٠٠” has digits other than 0 to 9.",
     ),
     "formula": (
         lambda c: edited(c, _set("J2", "=I2*1.2")),

@@ -74,6 +74,16 @@ def test_a_row_is_added_with_uk_dates_and_pounds(world, submitter):
     assert "SW123456" in page and "Row 1 saved" in page
 
 
+def test_a_registration_number_is_saved_without_hidden_characters_and_other_digits_are_refused(world, submitter):
+    ret = draft_return(world.own)
+    url = reverse("returns:row-add", args=[ret.pk])
+    refused = submitter.post(url, row_post(world, ret, registration_number="SW١٢٣٤٥٦"))
+    assert refused.status_code == 400 and "digits other than 0 to 9" in refused.content.decode()
+    assert not ret.assignments.exists()
+    assert submitter.post(url, row_post(world, ret, registration_number="SW\u200b123456")).status_code == 302
+    assert ret.assignments.get().registration_number == "SW123456"
+
+
 def test_a_form_with_bad_values_lists_them_and_saves_nothing(world, submitter):
     ret = draft_return(world.own)
     response = submitter.post(
@@ -294,6 +304,21 @@ def test_bad_api_rows_get_a_message_per_field_and_change_nothing(world, client_f
     )
     assert wrong_borough.status_code == 400 and "not part of" in str(wrong_borough.json())
     assert not msp_return.assignments.exists()
+
+
+def test_api_registration_numbers_are_stored_without_hidden_characters_and_other_digits_refused(
+    world, client_for, msp_return
+):
+    msp = client_for(world.own.users[Role.MSP_USER])
+    url = reverse("api-return-assignments", args=[msp_return.pk])
+    body = {"revision": msp_return.revision, "mode": "replace", "rows": [api_row(world, registration_number="SW५५५")]}
+    refused = msp.put(url, body, content_type="application/json")
+    assert refused.status_code == 400
+    assert "digits other than 0 to 9" in refused.json()["rows"]["0"]["registration_number"][0]
+    assert not msp_return.assignments.exists()
+    body["rows"] = [api_row(world, registration_number="\ufeffSW\u200b555")]
+    assert msp.put(url, body, content_type="application/json").status_code == 200
+    assert msp_return.assignments.get().registration_number == "SW555"
 
 
 def test_the_api_refuses_other_tenants_and_readers(world, client_for, msp_return):
