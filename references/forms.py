@@ -5,7 +5,7 @@ from datetime import date
 
 from django import forms
 
-from pledge_portal.core.forms import DATE_HELP, GovukDateField
+from pledge_portal.core.forms import DATE_HELP, GovukDateField, RegistrationNumberField
 
 from .answers import AnswersInvalid, clean_answers
 from .models import ReferenceTemplate
@@ -96,16 +96,7 @@ class ReferenceAnswersForm(forms.Form):
 
 
 class CandidateFields(forms.Form):
-    registration_number = forms.RegexField(
-        label="Social Work England registration number",
-        regex=r"^\s*(?i:SW)\s*\d{1,8}\s*$",
-        max_length=14,
-        help_text="SW followed by digits, like SW123456",
-        error_messages={
-            "required": "Enter the registration number",
-            "invalid": "Enter the registration number as SW followed by digits, like SW123456",
-        },
-    )
+    registration_number = RegistrationNumberField(error_messages={"required": "Enter the registration number"})
     candidate_name = forms.CharField(
         label="Candidate's full name", max_length=150, error_messages={"required": "Enter the candidate's full name"}
     )

@@ -68,6 +68,33 @@ def test_only_the_agencys_users_may_ask(world):
         )
 
 
+def test_a_candidate_pasted_with_hidden_characters_is_the_same_candidate_and_other_digits_are_refused(
+    world, request_made
+):
+    reference = services.complete_reference(
+        request=request_made, by=world.own.users[Role.BOROUGH_SUBMITTER], answers=GOOD_ANSWERS
+    )
+    second_borough = BoroughFactory(name="Second Borough", region=world.own.region)
+    second_user = user_with_role(Role.BOROUGH_SUBMITTER, second_borough.organisation)
+    proposal = services.propose_candidate(
+        agency=world.own.agency,
+        borough=second_borough,
+        by=world.own.users[Role.AGENCY_USER],
+        registration_number="SW\u200b123\u00ad456",
+        candidate_name="Casey Candidate",
+    )
+    assert proposal.registration_number == "SW123456"
+    assert references_visible_to(second_user).filter(pk=reference.pk).exists()  # matched on the clean number
+    with pytest.raises(services.ReferenceError, match="digits other than 0 to 9"):
+        services.request_reference(
+            agency=world.own.agency,
+            borough=second_borough,
+            by=world.own.users[Role.AGENCY_USER],
+            registration_number="SW١٢٣٤٥٦",
+            candidate_name="Casey Candidate",
+        )
+
+
 def test_the_borough_completes_it_on_the_current_template(world, request_made):
     reference = services.complete_reference(
         request=request_made,
