@@ -1,8 +1,9 @@
 """Roles, the kinds of organisation they belong to, and the rules that follow from a role.
 
 A role is always held in an organisation (a membership), except platform admin, which is the
-Django superuser flag. Views declare which roles may use them (``required_roles``); nothing else
-in the code compares role strings.
+Django superuser flag. What a role allows is declared in each app's ``permissions.py`` and answered by
+the one access policy (``pledge_portal.access``); nothing else in the code compares role strings, except the
+sign-in rule below (which roles must use two-factor).
 """
 
 from django.db import models
@@ -41,11 +42,7 @@ ADMIN_ROLE_BY_KIND: dict[str, str] = {
     OrganisationKind.REGIONAL_TEAM: Role.REGIONAL_ANALYST,
 }
 
-BOROUGH_ROLES = frozenset(ROLES_BY_KIND[OrganisationKind.BOROUGH])
-AGENCY_ROLES = frozenset(ROLES_BY_KIND[OrganisationKind.AGENCY])
-REGIONAL_ROLES = frozenset(ROLES_BY_KIND[OrganisationKind.REGIONAL_TEAM])
 MEMBERSHIP_ROLES = frozenset(r for roles in ROLES_BY_KIND.values() for r in roles)
-ALL_ROLES = frozenset(Role.values)
 
 # Roles that sign off money and data, or see everything: they must use TOTP two-factor sign-in.
 TWO_FACTOR_ROLES = frozenset({Role.BOROUGH_APPROVER, Role.REGIONAL_ANALYST, Role.PLATFORM_ADMIN})

@@ -37,7 +37,7 @@ def home_context(user: User) -> dict:
     }
     if role is None:
         return context
-    context["boroughs"] = list(access.own(user, "borough.report", Borough.objects.select_related("sub_region")))
+    context["boroughs"] = list(access.visible(user, "borough.report", Borough.objects.select_related("sub_region")))
     context["agencies"] = list(access.own(user, "dashboard.agency", Agency.objects.all()))
     managed = organisations_managed_by(user)
     if not access.everywhere(user, "organisation.manage_members") and managed.exists():

@@ -19,10 +19,12 @@ def test_units_not_yet_submitted_are_reminded_in_the_days_before_the_deadline(wo
     period = ret.period
     ReportingPeriod.objects.filter(pk=period.pk).update(deadline=timezone.localdate() + timedelta(days=3))
     sent = remind_submitters_of_deadlines()
-    # Two units in the region have not submitted; the borough the MSP serves has no borough users to remind.
-    assert sent == 1
+    # Two units in the region have not submitted: the borough's own users are reminded, and the MSP's users
+    # for the borough it serves (who make that unit's return).
+    assert sent == 2
     recipients = {address for m in mailoutbox for address in m.to}
     assert side.users[Role.BOROUGH_SUBMITTER].email in recipients
+    assert side.users[Role.MSP_USER].email in recipients
     assert side.users[Role.REGIONAL_ANALYST].email not in recipients
     assert all(world.other.users[Role.BOROUGH_SUBMITTER].email not in m.to for m in mailoutbox)
 
