@@ -255,6 +255,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Every operation documents the refusals it can answer (pledge_portal/core/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "pledge_portal.core.openapi.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ReturnStatusEnum": "returns.models.Return.Status",
         "ReferenceRequestStatusEnum": "references.models.ReferenceRequest.Status",
