@@ -95,19 +95,26 @@ class UnitStatus:
     unit: ReportingUnit
     ret: Return | None
     late: bool
+    expected: bool = True  # a unit with no Pledge signatory (City of London) may report, but need not
 
     @property
     def status_label(self) -> str:
-        return self.ret.get_status_display() if self.ret else "Not started"
+        if self.ret:
+            return self.ret.get_status_display()
+        return "Not started" if self.expected else "Not started (optional: not a Pledge signatory)"
 
 
 def completeness_for(period: ReportingPeriod, *, today: date) -> list[UnitStatus]:
-    """Every reporting unit of the period's region with its return (or none) and whether it is late: not
-    submitted by the deadline. Two queries, whatever the number of units."""
+    """Every reporting unit of the period's region with its return (or none), whether it is expected to report
+    (one of its boroughs signed the Pledge) and whether it is late: expected, and not submitted by the
+    deadline. Two queries, whatever the number of units."""
     returns = {r.unit_id: r for r in Return.objects.filter(period=period).select_related("submitted_by")}
     statuses = []
     for unit in ReportingUnit.objects.filter(region=period.region).prefetch_related("boroughs"):
         ret = returns.get(unit.pk)
         waiting = ret is None or ret.status in Return.EDITABLE
-        statuses.append(UnitStatus(unit=unit, ret=ret, late=waiting and today > period.deadline))
+        expected = any(b.pledge_signatory for b in unit.boroughs.all())
+        statuses.append(
+            UnitStatus(unit=unit, ret=ret, late=expected and waiting and today > period.deadline, expected=expected)
+        )
     return statuses

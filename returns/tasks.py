@@ -72,7 +72,11 @@ def remind_submitters_of_deadlines(days_before: int = 5) -> int:
             Return.objects.filter(period=period).exclude(status__in=Return.EDITABLE).values_list("unit_id", flat=True)
         )
         for unit in (
-            ReportingUnit.objects.filter(region=period.region).exclude(pk__in=done).prefetch_related("boroughs")
+            # Units with no Pledge signatory (City of London) may report but are not chased.
+            ReportingUnit.objects.filter(region=period.region, boroughs__pledge_signatory=True)
+            .exclude(pk__in=done)
+            .distinct()
+            .prefetch_related("boroughs")
         ):
             recipients = _emails("unit.start_return", unit)  # its boroughs' users and the MSP serving them
             if not recipients:

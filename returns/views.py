@@ -559,13 +559,14 @@ class CompletenessView(PeriodMixin, View):
     def get(self, request, pk):
         today = timezone.localdate()
         statuses = selectors.completeness_for(self.period, today=today)
-        done = sum(1 for s in statuses if s.ret and s.ret.status not in Return.EDITABLE)
+        done = sum(1 for s in statuses if s.expected and s.ret and s.ret.status not in Return.EDITABLE)
         return render(
             request,
             self.template_name,
             {
                 "period": self.period,
                 "statuses": statuses,
+                "expected": sum(1 for s in statuses if s.expected),
                 "done": done,
                 "late": sum(1 for s in statuses if s.late),
                 "today": today,

@@ -215,3 +215,38 @@ def test_a_rate_raised_after_its_sign_off_is_signed_off_again(world):
     services.sign_off_row_breach(ret=ret, by=approver, assignment=row, **sign)
     row.refresh_from_db()
     assert row.breach_sign_off.hourly_rate == Decimal("39.50")
+
+
+def test_a_unit_that_did_not_sign_the_pledge_is_listed_but_optional(world, client_for, mailoutbox):
+    """City of London is not a signatory: its unit shows on the completeness page as optional, is never late
+    and is not chased; a return submitted without a named submitter (imported history) shows no "by None"."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from returns.models import ReportingPeriod, ReportingUnit
+    from returns.selectors import completeness_for
+    from returns.tasks import remind_submitters_of_deadlines
+
+    side = world.own
+    ret = draft_return(side)
+    services.ensure_reporting_units(region=side.region)
+    optional = ReportingUnit.objects.get(boroughs=side.msp_borough)
+    optional.boroughs.update(pledge_signatory=False)
+    ReportingPeriod.objects.filter(pk=ret.period_id).update(deadline=timezone.localdate() - timedelta(days=1))
+    period = ReportingPeriod.objects.get(pk=ret.period_id)
+    statuses = {s.unit.pk: s for s in completeness_for(period, today=timezone.localdate())}
+    assert statuses[optional.pk].expected is False and statuses[optional.pk].late is False
+    assert statuses[ret.unit_id].expected and statuses[ret.unit_id].late
+    Return.objects.filter(pk=ret.pk).update(status=Return.Status.SUBMITTED, submitted_at=timezone.now())
+    page = client_for(side.users[Role.REGIONAL_ANALYST]).get(reverse("returns:completeness", args=[ret.period_id]))
+    body = page.content.decode()
+    assert "Optional: not a Pledge signatory" in body and "1 of the 1 expected returns submitted" in body
+    assert "by None" not in body
+    ReportingPeriod.objects.filter(pk=ret.period_id).update(deadline=timezone.localdate() + timedelta(days=2))
+    Return.objects.filter(pk=ret.pk).update(status=Return.Status.DRAFT)
+    remind_submitters_of_deadlines()
+    reminded = {address for m in mailoutbox for address in m.to}
+    assert side.users[Role.MSP_USER].email not in reminded  # the optional unit's MSP is not chased
+    assert side.users[Role.BOROUGH_SUBMITTER].email in reminded
