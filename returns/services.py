@@ -433,11 +433,18 @@ def explain_query(*, ret: Return, by, key: str, text: str) -> QueryExplanation:
 
 
 def _move(ret: Return, by, to: str, *, comment: str = "", organisation=None) -> None:
-    Transition.objects.create(ret=ret, from_status=ret.status, to_status=to, by=by, comment=comment)
+    """Record a step of the workflow, and tell whoever it now waits for once the step is committed."""
+    from .tasks import tell_of_handoff  # tasks import services
+
+    reopened = ret.status == Return.Status.ACCEPTED and to == Return.Status.RETURNED
+    transition = Transition.objects.create(ret=ret, from_status=ret.status, to_status=to, by=by, comment=comment)
     audit.record(
         by, f"return.{to}", ret, organisation=organisation, detail={"from": ret.status, "comment": comment[:500]}
     )
     ret.status = to
+    step = "reopened" if reopened else to
+    # robust: an email that cannot be sent is logged; it never undoes the step.
+    transaction.on_commit(lambda: tell_of_handoff.delay(transition.pk, step), robust=True)
 
 
 def submission_problems(ret: Return) -> list[str]:
@@ -509,9 +516,6 @@ def submit_return(*, ret: Return, by) -> Return:
     ret.submitted_at, ret.submitted_by = timezone.now(), by
     ret.save(update_fields=["status", "submitted_at", "submitted_by"])
     _snapshot(ret, by)
-    from .tasks import tell_analysts_of_submission
-
-    transaction.on_commit(lambda: tell_analysts_of_submission.delay(ret.pk), robust=True)
     return ret
 
 
@@ -531,6 +535,22 @@ def sign_off_return(*, ret: Return, by) -> Return:
     _move(ret, by, Return.Status.SIGNED_OFF, organisation=acting)
     ret.signed_off_at, ret.signed_off_by = timezone.now(), by
     ret.save(update_fields=["status", "signed_off_at", "signed_off_by"])
+    return ret
+
+
+@transaction.atomic
+def send_back_to_submitter(*, ret: Return, by, comment: str) -> Return:
+    """The approver sends a submitted return back to the workforce lead instead of signing it off, saying what
+    to change; it can then be changed and submitted again."""
+    ret = Return.objects.select_for_update().select_related("period", "unit").get(pk=ret.pk)
+    acting = access.require(by, "return.sign_off", ret, error=ReturnError)
+    if ret.status != Return.Status.SUBMITTED:
+        raise ReturnError(f"Only a submitted return can be sent back; this one is {ret.get_status_display().lower()}.")
+    if not comment.strip():
+        raise ReturnError("Say what the workforce lead needs to change.")
+    _move(ret, by, Return.Status.RETURNED, comment=comment.strip(), organisation=acting)
+    ret.returned_comment = comment.strip()
+    ret.save(update_fields=["status", "returned_comment"])
     return ret
 
 

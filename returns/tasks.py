@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import OperationalError
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -40,19 +40,53 @@ def _emails(action: str, obj) -> list[str]:
     return sorted(set(access.people(action, obj).values_list("email", flat=True)))
 
 
+# Who each step of the workflow waits for (an access action on the return), and what to tell them.
+HANDOFFS = {
+    "submitted": (("return.sign_off", "return.review"), "has submitted its return", "The approver signs it off next."),
+    "signed_off": (("return.review",), "has signed off its return", "The regional team accepts it or sends it back."),
+    "returned": (
+        ("return.submit",),
+        "return was sent back",
+        "Change it as the comment says, check it and submit again.",
+    ),
+    "accepted": (("return.submit",), "return was accepted", "Nothing more is needed for this quarter."),
+    "reopened": (("return.submit",), "return was reopened", "Correct it as the comment says and submit it again."),
+}
+
+
 @shared_task
-def tell_analysts_of_submission(return_id: int) -> None:
-    ret = Return.objects.select_related("unit", "period__region").get(pk=return_id)
-    recipients = _emails("return.review", ret)
+def tell_of_handoff(transition_id: int, step: str) -> int:
+    """Email the people a return now waits for (approvers when it is submitted, the region when signed off,
+    the workforce lead and the MSP when it is sent back, accepted or reopened), in plain text and HTML.
+    Returns how many were told."""
+    from .models import Transition
+
+    if step not in HANDOFFS:
+        return 0
+    transition = Transition.objects.select_related("ret__unit", "ret__period__region", "by").get(pk=transition_id)
+    ret = transition.ret
+    actions, what, next_step = HANDOFFS[step]
+    recipients = sorted({e for action in actions for e in _emails(action, ret)} - {transition.by.email})
     if not recipients:
-        return
-    link = settings.SITE_URL + reverse("returns:detail", args=[ret.pk])
-    send_mail(
-        subject=f"{ret.unit} has submitted its return for {ret.period.label}",
-        message=render_to_string("returns/email/submitted.txt", {"ret": ret, "link": link}),
-        from_email=None,
-        recipient_list=recipients,
+        return 0
+    context = {
+        "ret": ret,
+        "what": what,
+        "next_step": next_step,
+        "comment": transition.comment,
+        "by": transition.by,
+        "link": settings.SITE_URL + reverse("returns:detail", args=[ret.pk]),
+    }
+    message = EmailMultiAlternatives(
+        subject=f"{ret.unit}: {what} for {ret.period.label}"
+        if step in ("submitted", "signed_off")
+        else f"Your {ret.period.label} {what}",
+        body=render_to_string("returns/email/handoff.txt", context),
+        to=recipients,
     )
+    message.attach_alternative(render_to_string("returns/email/handoff.html", context), "text/html")
+    message.send()
+    return len(recipients)
 
 
 @shared_task

@@ -417,6 +417,12 @@ class WorkflowView(ReturnMixin, View):
             None,
             "Return signed off and sent to the regional team.",
         ),
+        "return-to-lead": (
+            "return.sign_off",
+            services.send_back_to_submitter,
+            CommentForm,
+            "Return sent back to the workforce lead with your comment.",
+        ),
         "accept": ("return.review", services.accept_return, OptionalCommentForm, "Return accepted."),
         "send-back": (
             "return.review",

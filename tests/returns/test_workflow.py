@@ -40,11 +40,22 @@ def ret(world):
 
 def test_the_whole_way_to_accepted(world, ret, mailoutbox, django_capture_on_commit_callbacks):
     side = world.own
-    with django_capture_on_commit_callbacks(execute=True):
-        services.submit_return(ret=ret, by=side.users[Role.BOROUGH_SUBMITTER])
-    assert [m.to for m in mailoutbox] == [[side.users[Role.REGIONAL_ANALYST].email]]
-    services.sign_off_return(ret=ret, by=side.users[Role.BOROUGH_APPROVER])
-    services.accept_return(ret=ret, by=side.users[Role.REGIONAL_ANALYST], comment="Thanks")
+    lead, approver, analyst = (
+        side.users[r] for r in (Role.BOROUGH_SUBMITTER, Role.BOROUGH_APPROVER, Role.REGIONAL_ANALYST)
+    )
+
+    def told(step):
+        mailoutbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            step()
+        return {address for m in mailoutbox for address in m.to}
+
+    # Each hand-off tells whoever the return now waits for, and nobody in another region.
+    assert told(lambda: services.submit_return(ret=ret, by=lead)) == {approver.email, analyst.email}
+    assert mailoutbox[0].alternatives and "Open the return" in mailoutbox[0].alternatives[0][0]
+    assert told(lambda: services.sign_off_return(ret=ret, by=approver)) == {analyst.email}
+    assert told(lambda: services.accept_return(ret=ret, by=analyst, comment="Thanks")) == {lead.email, approver.email}
+    assert "Thanks" in mailoutbox[0].body
     ret.refresh_from_db()
     assert ret.status == Return.Status.ACCEPTED
     assert [t.to_status for t in ret.transitions.all()] == ["submitted", "signed_off", "accepted"]
@@ -250,3 +261,27 @@ def test_a_unit_that_did_not_sign_the_pledge_is_listed_but_optional(world, clien
     reminded = {address for m in mailoutbox for address in m.to}
     assert side.users[Role.MSP_USER].email not in reminded  # the optional unit's MSP is not chased
     assert side.users[Role.BOROUGH_SUBMITTER].email in reminded
+
+
+def test_the_approver_sends_a_return_back_to_the_lead_with_a_comment(
+    world, ret, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
+    side = world.own
+    lead, approver = side.users[Role.BOROUGH_SUBMITTER], side.users[Role.BOROUGH_APPROVER]
+    services.submit_return(ret=ret, by=lead)
+    client = client_for(approver)
+    assert "Send the return back to the workforce lead" in client.get(f"/returns/{ret.pk}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(f"/returns/{ret.pk}/return-to-lead/", {"comment": "Row 1's rate is wrong"})
+    assert sent.status_code == 302
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.RETURNED and ret.returned_comment == "Row 1's rate is wrong"
+    assert {a for m in mailoutbox for a in m.to} == {lead.email}  # the approver who sent it is not told
+    assert "Row 1's rate is wrong" in mailoutbox[0].body
+    # The lead changes it and submits again; the lead cannot send back, nor can another borough's approver.
+    with pytest.raises(services.ReturnError, match="Only an approver"):
+        services.send_back_to_submitter(ret=ret, by=world.other.users[Role.BOROUGH_APPROVER], comment="No")
+    services.submit_return(ret=checked(ret), by=lead)
+    assert client_for(lead).post(f"/returns/{ret.pk}/return-to-lead/", {"comment": "x"}).status_code == 403
+    with pytest.raises(services.ReturnError, match="Say what"):
+        services.send_back_to_submitter(ret=ret, by=approver, comment=" ")
