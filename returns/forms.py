@@ -236,12 +236,25 @@ class PeriodForm(forms.Form):
     deadline = GovukDateField(label="Deadline for returns", help_text=DATE_HELP)
     locks_on = GovukDateField(label="Lock date", help_text="After this day drafts cannot be changed. " + DATE_HELP)
     cool_off_months = forms.IntegerField(
-        label="Cool-off (months)",
+        label="London Pledge cool-off (months)",
         initial=6,
+        help_text="After leaving a permanent post in another borough of the region.",
         min_value=1,
         max_value=24,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-2"}),
     )
+    dfe_cool_off_months = forms.IntegerField(
+        label="DfE cool-off (months)",
+        initial=3,
+        required=False,
+        help_text="After leaving a permanent post in the borough itself or another of the region.",
+        min_value=1,
+        max_value=24,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-2"}),
+    )
+
+    def clean_dfe_cool_off_months(self):
+        return self.cleaned_data.get("dfe_cool_off_months") or 3  # the statutory minimum when left blank
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)

@@ -45,7 +45,14 @@ class ReportingPeriod(models.Model):
     locks_on = models.DateField(help_text="After this day drafts cannot be changed or submitted.")
     locked = models.BooleanField(default=False, help_text="Locked early by an analyst.")
     cool_off_months = models.PositiveSmallIntegerField(
-        default=6, help_text="The Pledge's cool-off: months between leaving a permanent post and an agency start."
+        default=6,
+        help_text="The Pledge's cool-off: months between leaving a permanent post in another borough of the "
+        "region and an agency start there.",
+    )
+    dfe_cool_off_months = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="DfE statutory guidance's cool-off: months between leaving a permanent post in the borough "
+        "itself or another of the region and an agency start.",
     )
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

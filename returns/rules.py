@@ -356,22 +356,57 @@ def reference_received(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
     severity=QUERY,
     title="Started within the cool-off after leaving another borough",
     description="""A worker who left a permanent post in another borough of the region must not start an
-    agency assignment within the cool-off (6 months under the London Pledge) of leaving. Check the previous
-    employer and both dates. If they are right, explain how the worker came to be engaged: the breach is
-    shown to the region. (This is a query, not an error, so that a breach that happened is reported rather
-    than left out to clear the check.)""",
+    agency assignment within the cool-off of leaving: the London Pledge's (6 months unless the period says
+    otherwise) or DfE statutory guidance's (3 months), whichever is longer. Check the previous employer and
+    both dates. If they are right, explain how the worker came to be engaged: the breach is shown to the
+    region. (This is a query, not an error, so that a breach that happened is reported rather than left out
+    to clear the check.)""",
 )
 def cool_off(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
     if not (_left_another_borough(row, ctx) and row.left_previous_on and row.start_date):
         return
-    months = ctx.period.cool_off_months
+    pledge, dfe = ctx.period.cool_off_months, ctx.period.dfe_cool_off_months
+    months = max(pledge, dfe)
+    earliest = add_months(row.left_previous_on, months)
+    if row.start_date < earliest:
+        broken = (
+            f"the London Pledge's {pledge}-month cool-off"
+            if row.start_date >= add_months(row.left_previous_on, dfe)
+            else f"the DfE's {dfe}-month and the London Pledge's {pledge}-month cool-offs"
+            if pledge > dfe
+            else f"the DfE's {dfe}-month cool-off"
+        )
+        yield Issue(
+            f"This worker left a permanent post with {row.previous_employer.name} on {day(row.left_previous_on)} "
+            f"and started here on {day(row.start_date)}, within {broken} (the earliest allowed start was "
+            f"{day(earliest)}). Check the employer and both dates; if they are right, explain how the worker "
+            "came to be engaged.",
+            field="start_date",
+        )
+
+
+@rule(
+    code="COOL-003",
+    severity=QUERY,
+    title="Started within the DfE cool-off after leaving this borough",
+    description="""DfE statutory guidance also covers the borough's own leavers: a worker who left a
+    permanent post with the borough must not come back as its agency worker within the DfE cool-off (3 months
+    unless the period says otherwise). Check the dates; if they are right, explain how the worker came to be
+    engaged (the guidance's exceptions, such as redundancy or leaving in probation, belong in the
+    explanation).""",
+)
+def own_leaver_cool_off(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
+    employer = row.previous_employer
+    if not (employer is not None and employer.pk == row.borough_id and row.left_previous_on and row.start_date):
+        return
+    months = ctx.period.dfe_cool_off_months
     earliest = add_months(row.left_previous_on, months)
     if row.start_date < earliest:
         yield Issue(
-            f"This worker left a permanent post with {row.previous_employer.name} on {day(row.left_previous_on)} "
-            f"and started here on {day(row.start_date)}, within the {months}-month cool-off (the earliest "
-            f"allowed start was {day(earliest)}). Check the employer and both dates; if they are right, explain "
-            "how the worker came to be engaged.",
+            f"This worker left a permanent post with {employer.name} on {day(row.left_previous_on)} and came back "
+            f"as an agency worker on {day(row.start_date)}, within the DfE's {months}-month cool-off (the "
+            f"earliest allowed start was {day(earliest)}). Check both dates; if they are right, explain how the "
+            "worker came to be engaged.",
             field="start_date",
         )
 
@@ -380,14 +415,16 @@ def cool_off(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
     code="COOL-002",
     severity=QUERY,
     title="Leaving date of a previous borough post missing",
-    description="""When a worker's last permanent post was with another borough of the region, the date
-    they left it is needed to check the cool-off. Enter it; if you cannot find it out, explain why.""",
+    description="""When a worker's last permanent post was with a borough of the region (this one or
+    another), the date they left it is needed to check the cool-off. Enter it; if you cannot find it out,
+    explain why.""",
 )
 def cool_off_date_missing(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
-    if _left_another_borough(row, ctx) and not row.left_previous_on:
+    employer = row.previous_employer
+    if employer is not None and employer.region_id == ctx.region.pk and not row.left_previous_on:
         yield Issue(
-            f"Enter the date this worker left their permanent post with {row.previous_employer.name}, so the "
-            "cool-off can be checked. If you cannot find it out, explain why.",
+            f"Enter the date this worker left their permanent post with {employer.name}, so the cool-off can "
+            "be checked. If you cannot find it out, explain why.",
             field="left_previous_on",
         )
 

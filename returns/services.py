@@ -78,7 +78,14 @@ def _quarter_end(starts_on: date) -> date:
 
 @transaction.atomic
 def open_period(
-    *, region: Region, by, starts_on: date, deadline: date, locks_on: date, cool_off_months: int = 6
+    *,
+    region: Region,
+    by,
+    starts_on: date,
+    deadline: date,
+    locks_on: date,
+    cool_off_months: int = 6,
+    dfe_cool_off_months: int = 3,
 ) -> ReportingPeriod:
     """Open a quarter for returns. It must start on the first day of a calendar quarter; returns open the
     day after it ends, and the deadline and lock date come after that."""
@@ -101,6 +108,7 @@ def open_period(
         deadline=deadline,
         locks_on=locks_on,
         cool_off_months=cool_off_months,
+        dfe_cool_off_months=dfe_cool_off_months,
         opened_by=by,
     )
     audit.record(by, "period.opened", period, organisation=acting)

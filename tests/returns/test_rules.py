@@ -278,7 +278,7 @@ def test_cool_off_window_is_the_periods_setting(world):
     assert found(ret, "COOL-001") == []
 
 
-def test_cool_off_does_not_apply_to_the_same_borough_or_another_region(world, ret):
+def test_the_pledge_cool_off_does_not_apply_to_the_same_borough_or_another_region(world, ret):
     add_row(ret, world.own, previous_employer=world.own.borough, left_previous_on=date(2026, 4, 1))
     add_row(
         ret,
@@ -288,6 +288,59 @@ def test_cool_off_does_not_apply_to_the_same_borough_or_another_region(world, re
         left_previous_on=date(2026, 4, 1),
     )
     assert found(ret, "COOL-001") == []
+    assert [f.position for f in found(ret, "COOL-003")] == [1]  # the DfE's rule covers the borough's own leaver
+
+
+@pytest.mark.parametrize(
+    ("left", "breaks"),
+    [
+        (date(2026, 3, 1), True),  # two months before the start
+        (date(2026, 2, 5), True),  # one day short of 3 months
+        (date(2026, 2, 4), False),  # 3 months to the day
+        (date(2025, 12, 1), False),
+    ],
+)
+def test_the_dfe_cool_off_covers_the_boroughs_own_leavers(world, ret, left, breaks):
+    add_row(ret, world.own, previous_employer=world.own.borough, left_previous_on=left, start_date=date(2026, 5, 4))
+    findings = found(ret, "COOL-003")
+    assert len(findings) == (1 if breaks else 0)
+    if breaks:
+        assert "DfE's 3-month cool-off" in findings[0].message and findings[0].severity == Finding.Severity.QUERY
+
+
+def test_each_cool_off_is_the_periods_own_setting_and_the_longer_applies_elsewhere(world):
+    side = world.own
+    period = open_period(side)
+    period.cool_off_months, period.dfe_cool_off_months = 2, 4  # a region whose Pledge is shorter than the law
+    period.save(update_fields=["cool_off_months", "dfe_cool_off_months"])
+    ret = draft_return(side, period=period)
+    start = date(2026, 5, 4)
+    add_row(ret, side, previous_employer=side.msp_borough, left_previous_on=date(2026, 2, 1), start_date=start)
+    add_row(
+        ret,
+        side,
+        registration_number="SW2",
+        previous_employer=side.borough,
+        left_previous_on=date(2026, 1, 10),
+        start_date=start,
+    )
+    (elsewhere,) = found(ret, "COOL-001")
+    assert "the DfE's 4-month cool-off" in elsewhere.message  # 3 months after leaving: past 2, within 4
+    (own,) = found(ret, "COOL-003")
+    assert own.position == 2 and "4-month" in own.message
+
+
+def test_a_period_opened_without_a_dfe_cool_off_uses_the_statutory_three_months(world, client_for):
+    from returns.models import ReportingPeriod
+
+    client = client_for(world.own.users[Role.REGIONAL_ANALYST])
+    posted = client.post(
+        reverse("returns:period-create"),
+        {"starts_on": "01/10/2026", "deadline": "15/01/2027", "locks_on": "31/01/2027", "cool_off_months": "6"},
+    )
+    assert posted.status_code == 302, posted.content.decode()[:2000]
+    period = ReportingPeriod.objects.get(region=world.own.region, starts_on=date(2026, 10, 1))
+    assert (period.cool_off_months, period.dfe_cool_off_months) == (6, 3)
 
 
 def test_a_previous_borough_without_a_leaving_date_is_queried(world, ret):
