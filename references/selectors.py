@@ -1,9 +1,13 @@
 """Reading reference requests and references. Access is narrow, by design (DESIGN.md section 5)."""
 
+from datetime import date
+
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from pledge_portal import access
 from pledge_portal.audit.models import AuditEvent
+from pledge_portal.core.todo import SHOWN, ToDo
 
 from .models import Proposal, Reference, ReferenceRequest, ReferenceTemplate
 
@@ -44,3 +48,23 @@ def reference_history(reference: Reference) -> QuerySet[AuditEvent]:
         .select_related("organisation")
         .order_by("at")
     )
+
+
+def todo_for(user, *, today: date) -> list[ToDo]:
+    """Reference requests waiting for the user's borough to answer, soonest due first (one query)."""
+    if not access.can(user, "reference_request.answer"):
+        return []
+    waiting = (
+        requests_visible_to(user, "reference_request.answer")
+        .filter(status=ReferenceRequest.Status.REQUESTED)
+        .order_by("due_on")[:SHOWN]
+    )
+    return [
+        ToDo(
+            f"Answer {r.agency}'s request for a reference (request {r.pk})",
+            reverse("references:request-detail", args=[r.pk]),
+            r.due_on,
+            overdue=r.due_on < today,
+        )
+        for r in waiting
+    ]

@@ -1,11 +1,13 @@
 """Reading returns. Every page, API endpoint, export and task reads through these, already scoped."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, QuerySet
+from django.urls import reverse
 
 from pledge_portal import access
+from pledge_portal.core.todo import SHOWN, ToDo
 
 from .models import (
     Assignment,
@@ -118,3 +120,93 @@ def completeness_for(period: ReportingPeriod, *, today: date) -> list[UnitStatus
             UnitStatus(unit=unit, ret=ret, late=expected and waiting and today > period.deadline, expected=expected)
         )
     return statuses
+
+
+DEADLINE_NEAR_DAYS = 14  # a return not yet submitted shows on the to-do list this long before its deadline
+
+
+def todo_for(user, *, today: date) -> list[ToDo]:
+    """The returns work waiting for ``user``: returns to sign off and breaches of the cap to sign off
+    (approvers), returns sent back and deadlines near (a unit's lead and its MSP), returns to accept and
+    overdue units (analysts). At most eight queries, whatever the data."""
+    items: list[ToDo] = []
+
+    def link(ret: Return) -> str:
+        return reverse("returns:detail", args=[ret.pk])
+
+    if access.can(user, "return.sign_off"):
+        for ret in returns_for(user, "return.sign_off").filter(status=Return.Status.SUBMITTED)[:SHOWN]:
+            items.append(ToDo(f"Sign off {ret.unit}'s return for {ret.period.label}", link(ret), ret.period.deadline))
+    if access.can(user, "breach.sign_off"):
+        waiting = (
+            Finding.objects.filter(
+                ret__in=returns_for(user, "breach.sign_off").filter(
+                    status__in=[*Return.EDITABLE, Return.Status.SUBMITTED]
+                ),
+                rule_code="RATE-001",
+                run__revision=F("ret__validated_revision"),
+            )
+            .values("ret", "ret__unit__name")
+            .annotate(n=Count("pk"))
+            .order_by("ret")[:SHOWN]
+        )
+        for line in waiting:
+            items.append(
+                ToDo(
+                    f"Sign off {line['n']} breach{'es' if line['n'] != 1 else ''} of the cap in "
+                    f"{line['ret__unit__name']}'s return",
+                    reverse("returns:detail", args=[line["ret"]]),
+                )
+            )
+    if access.can(user, "return.submit"):
+        for ret in returns_for(user, "return.submit").filter(status=Return.Status.RETURNED)[:SHOWN]:
+            items.append(ToDo(f"Change {ret.unit}'s return for {ret.period.label}: it was sent back", link(ret)))
+    if access.can(user, "unit.start_return"):
+        items += _deadlines_near(user, today=today)
+    if access.can(user, "return.review"):
+        for ret in returns_for(user, "return.review").filter(status=Return.Status.SIGNED_OFF)[:SHOWN]:
+            items.append(ToDo(f"Accept or send back {ret.unit}'s return for {ret.period.label}", link(ret)))
+        for period in periods_for(user, "period.lock").filter(deadline__lt=today, locks_on__gte=today, locked=False)[
+            :2
+        ]:
+            late = sum(1 for s in completeness_for(period, today=today) if s.late)
+            if late:
+                items.append(
+                    ToDo(
+                        f"{late} unit{'s have' if late != 1 else ' has'} not submitted for {period.label}",
+                        reverse("returns:completeness", args=[period.pk]),
+                        period.deadline,
+                        overdue=True,
+                    )
+                )
+    return items
+
+
+def _deadlines_near(user, *, today: date) -> list[ToDo]:
+    """Units the user reports for whose return for an open period is not yet submitted, near or past its deadline."""
+    periods = list(
+        periods_for(user, "period.report").filter(
+            opens_on__lte=today, deadline__lte=today + timedelta(days=DEADLINE_NEAR_DAYS), locks_on__gte=today
+        )
+    )
+    if not periods:
+        return []
+    units = list(units_made_by(user).filter(region__in={p.region_id for p in periods}))
+    done = set(
+        Return.objects.filter(period__in=periods, unit__in=units)
+        .exclude(status__in=Return.EDITABLE)
+        .values_list("unit_id", "period_id")
+    )
+    items = []
+    for period in periods:
+        for unit in units:
+            if unit.region_id == period.region_id and (unit.pk, period.pk) not in done:
+                items.append(
+                    ToDo(
+                        f"Submit {unit}'s return for {period.label}",
+                        reverse("returns:list"),
+                        period.deadline,
+                        overdue=period.deadline < today,
+                    )
+                )
+    return items[:SHOWN]

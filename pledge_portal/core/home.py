@@ -1,6 +1,7 @@
 """What each role's home page shows, beyond the journeys: the facts each user starts their day with."""
 
 from django.db.models import Count
+from django.utils import timezone
 
 from pledge_portal import access
 from pledge_portal.accounts.models import Organisation, User
@@ -8,6 +9,8 @@ from pledge_portal.accounts.roles import ADMIN_ROLE_BY_KIND, ROLE_DESCRIPTIONS, 
 from pledge_portal.accounts.selectors import organisations_managed_by
 from pledge_portal.audit.selectors import audit_events_visible_to
 from pledge_portal.jobs.selectors import task_runs_visible_to
+
+from .todo import todo_for
 
 HOME_HEADINGS = {
     Role.BOROUGH_SUBMITTER: "Your borough's returns and references",
@@ -37,6 +40,7 @@ def home_context(user: User) -> dict:
     }
     if role is None:
         return context
+    context["todo"] = todo_for(user, today=timezone.localdate())
     context["boroughs"] = list(access.visible(user, "borough.report", Borough.objects.select_related("sub_region")))
     context["agencies"] = list(access.own(user, "dashboard.agency", Agency.objects.all()))
     managed = organisations_managed_by(user)
