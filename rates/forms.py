@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from pledge_portal.core.forms import DATE_HELP, ActingForField, GovukDateField, RegistrationNumberField
+from pledge_portal.core.forms import DATE_HELP, ActingForField, AgreedOnField, GovukDateField, RegistrationNumberField
 
 from .models import EngagementType, RateCard
 from .money import MoneyError, parse_money
@@ -165,6 +165,7 @@ class BreachSignOffForm(forms.Form):
         max_length=150,
         error_messages={"required": "Enter the name of the Chief Executive who agreed"},
     )
+    signed_on = AgreedOnField()
 
     def __init__(self, *args, role_choices, boroughs=None, **kwargs):
         """``boroughs``: those the user approves for (asked only if several)."""

@@ -284,5 +284,16 @@ class BreachSignOffCreateView(ActionRequiredMixin, View):
                 messages.success(
                     request, "Sign-off recorded. It will be reported in the return and the compliance pack."
                 )
+                warn_if_agreed_late(request, sign_off.signed_on, sign_off.assignment_start)
                 return redirect("rates:sign-off-detail", pk=sign_off.pk)
         return render(request, self.template_name, {"form": form, "borough": self.borough}, status=400)
+
+
+def warn_if_agreed_late(request, agreed, started) -> None:
+    """Agreement after the start means the worker was paid above the cap before anyone senior agreed it."""
+    if started and agreed > started:
+        messages.warning(
+            request,
+            f"They agreed on {agreed:%-d %B %Y}, after the assignment started on {started:%-d %B %Y}: the worker "
+            "was paid above the cap before it was agreed. The breach register shows both dates.",
+        )

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 
 from boroughs.models import Borough
-from pledge_portal.core.forms import DATE_HELP, ActingForField, GovukDateField, RegistrationNumberField
+from pledge_portal.core.forms import DATE_HELP, ActingForField, AgreedOnField, GovukDateField, RegistrationNumberField
 from rates.forms import MoneyField
 from rates.models import EngagementType, LocalRole, RoleCategory
 
@@ -225,6 +225,7 @@ class RowBreachForm(forms.Form):
         max_length=150,
         error_messages={"required": "Enter the Chief Executive's name"},
     )
+    signed_on = AgreedOnField()
 
 
 class PeriodForm(forms.Form):

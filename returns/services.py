@@ -564,7 +564,14 @@ def send_back_to_submitter(*, ret: Return, by, comment: str) -> Return:
 
 @transaction.atomic
 def sign_off_row_breach(
-    *, ret: Return, by, assignment: Assignment, reason: str, signed_by_title: str, chief_executive: str
+    *,
+    ret: Return,
+    by,
+    assignment: Assignment,
+    reason: str,
+    signed_by_title: str,
+    chief_executive: str,
+    signed_on: date | None = None,
 ) -> Assignment:
     """The approver signs off one over-cap row (through the rates service) and the row records it. Allowed
     on a draft or a submitted return; a submitted return stays as submitted."""
@@ -601,6 +608,7 @@ def sign_off_row_breach(
         reason=reason,
         signed_by_title=signed_by_title,
         chief_executive=chief_executive,
+        signed_on=signed_on,
     )
     row.breach_sign_off = sign_off
     row.save(update_fields=["breach_sign_off"])

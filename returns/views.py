@@ -20,8 +20,9 @@ from boroughs.models import Region
 from pledge_portal import access
 from pledge_portal.access.views import ActionRequiredMixin, get_visible_or_404
 from pledge_portal.core.uploads import explain_refused_uploads
-from rates.selectors import RateCheckError
+from rates.selectors import RateCheckError, check_rate
 from rates.services import RateCardError
+from rates.views import warn_if_agreed_late
 
 from . import exports, selectors, services, spreadsheets
 from .forms import (
@@ -239,6 +240,26 @@ class RowBreachView(RowFormView):
     page_title = "Sign off the breach of the cap"
     action_required = "breach.sign_off"
 
+    def context(self, **extra) -> dict:
+        return super().context(check=self.rate_check(), **extra)
+
+    def rate_check(self):
+        """The cap and the excess the approver is agreeing to, if the row says enough to check it."""
+        row = self.row()
+        role = row.local_role or row.role
+        if not (role and row.engagement_type and row.start_date and row.hourly_pay_rate is not None):
+            return None
+        try:
+            return check_rate(
+                role=role.code,
+                engagement_type=row.engagement_type,
+                on=row.start_date,
+                hourly_rate=row.hourly_pay_rate,
+                region=self.ret.period.region,
+            )
+        except RateCheckError:
+            return None
+
     def get(self, request, pk, row):
         return render(request, self.template_name, self.context(form=RowBreachForm(), row=self.row()))
 
@@ -251,6 +272,7 @@ class RowBreachView(RowFormView):
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, f"The breach on row {self.row().position} is signed off.")
+                warn_if_agreed_late(request, form.cleaned_data["signed_on"], self.row().start_date)
                 return redirect("returns:detail", pk=self.ret.pk)
         return render(request, self.template_name, self.context(form=form, row=self.row()), status=400)
 

@@ -61,3 +61,21 @@ class ActingForField(forms.ModelChoiceField):
         if value in self.empty_values and len(self.options) == 1:
             return self.options[0]
         return super().clean(value)
+
+
+class AgreedOnField(GovukDateField):
+    """The day the Director of Children's Services and the Chief Executive agreed pay above the cap: today when
+    left blank, never in the future."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Date the Director of Children's Services and the Chief Executive agreed")
+        kwargs.setdefault("help_text", "Leave blank for today. " + DATE_HELP)
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value):
+        from django.utils import timezone
+
+        agreed = super().clean(value) or timezone.localdate()
+        if agreed > timezone.localdate():
+            raise forms.ValidationError("The date they agreed must be today or in the past")
+        return agreed

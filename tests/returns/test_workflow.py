@@ -285,3 +285,23 @@ def test_the_approver_sends_a_return_back_to_the_lead_with_a_comment(
     assert client_for(lead).post(f"/returns/{ret.pk}/return-to-lead/", {"comment": "x"}).status_code == 403
     with pytest.raises(services.ReturnError, match="Say what"):
         services.send_back_to_submitter(ret=ret, by=approver, comment=" ")
+
+
+def test_the_breach_page_shows_the_cap_and_excess_and_records_when_they_agreed(world, client_for):
+    from django.urls import reverse
+
+    side = world.own
+    ret = draft_return(side)
+    row = add_row(ret, side, hourly_pay_rate="39.99", start_date=date(2026, 5, 4))  # social worker cap £36.40
+    client = client_for(side.users[Role.BOROUGH_APPROVER])
+    url = reverse("returns:row-breach", args=[ret.pk, row.pk])
+    page = client.get(url).content.decode()
+    assert "The cap on that date is £36.40" in page and "£3.59 an hour" in page
+    base = {"reason": "Court work", "signed_by_title": "DCS", "chief_executive": "A. Chief"}
+    future = (timezone.localdate() + timedelta(days=2)).strftime("%d/%m/%Y")
+    refused = client.post(url, {**base, "signed_on": future})
+    assert refused.status_code == 400 and "today or in the past" in refused.content.decode()
+    done = client.post(url, {**base, "signed_on": "10/05/2026"}, follow=True)
+    row.refresh_from_db()
+    assert row.breach_sign_off.signed_on == date(2026, 5, 10)
+    assert "after the assignment started on 4 May 2026" in done.content.decode()  # agreed after the start
