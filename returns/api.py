@@ -180,7 +180,9 @@ class ReturnDetailApi(ReturnScoped, RetrieveAPIView):
     serializer_class = ReturnDetailSerializer
 
     def get_object(self):
-        return self.get_return(self.kwargs["pk"])
+        ret = self.get_return(self.kwargs["pk"])
+        services.record_read(ret=ret, by=self.request.user, what="read_by_api", request=self.request)
+        return ret
 
 
 class LoadSerializer(serializers.Serializer):

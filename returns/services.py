@@ -276,15 +276,46 @@ def save_assignment(
     if assignment is None:
         position = (ret.assignments.aggregate(m=Max("position"))["m"] or 0) + 1
         assignment = Assignment.objects.create(ret=ret, position=position, **values)
-        action = "return.row_added"
+        action, changes = "return.row_added", _changes(None, values)
     else:
         assignment = ret.assignments.get(pk=assignment.pk)
+        changes = _changes(assignment, values)
         for name, value in values.items():
             setattr(assignment, name, value)
         assignment.save()
         action = "return.row_changed"
-    audit.record(by, action, ret, organisation=_organisation(by, ret), detail={"row": assignment.position})
+    audit.record(
+        by,
+        action,
+        ret,
+        organisation=_organisation(by, ret),
+        detail={"row": assignment.position, "changes": changes},
+    )
     return assignment
+
+
+def record_read(*, ret: Return, by, what: str, request=None) -> None:
+    """A return holds personal data (registration numbers): every view and download of it is audited, with the
+    organisation the reader reached it through."""
+    organisation = access.acting_for(by, "return.read", ret)
+    audit.record(by, f"return.{what}", ret, organisation=organisation, request=request)
+
+
+def _audit_value(value) -> str | None:
+    """A field's value as the audit log keeps it: text, cut to a bounded length; objects by their name."""
+    if value is None or value == "":
+        return None
+    return str(value)[:100]
+
+
+def _changes(row: Assignment | None, values: dict) -> dict[str, list]:
+    """Each field that changes, as [old, new] (old is None for a new row), for the audit log."""
+    changes = {}
+    for name, new in values.items():
+        old = getattr(row, name) if row is not None else None
+        if _audit_value(old) != _audit_value(new):
+            changes[name] = [_audit_value(old), _audit_value(new)]
+    return changes
 
 
 @transaction.atomic
@@ -293,9 +324,16 @@ def end_assignment(*, ret: Return, by, expected_revision: int, assignment: Assig
     assignment = ret.assignments.get(pk=assignment.pk)
     if assignment.start_date and end_date < assignment.start_date:
         raise ReturnError("The end date must be on or after the start date.")
+    changes = _changes(assignment, {"end_date": end_date})
     assignment.end_date = end_date
     assignment.save(update_fields=["end_date"])
-    audit.record(by, "return.row_ended", ret, organisation=_organisation(by, ret), detail={"row": assignment.position})
+    audit.record(
+        by,
+        "return.row_ended",
+        ret,
+        organisation=_organisation(by, ret),
+        detail={"row": assignment.position, "changes": changes},
+    )
     return assignment
 
 
@@ -306,8 +344,15 @@ def remove_assignment(*, ret: Return, by, expected_revision: int, assignment: As
     ret = _lock_for_change(ret, by, expected_revision)
     assignment = ret.assignments.get(pk=assignment.pk)
     position = assignment.position
+    removed = _changes(assignment, dict.fromkeys(Assignment.INPUT_FIELDS))
     assignment.delete()
-    audit.record(by, "return.row_removed", ret, organisation=_organisation(by, ret), detail={"row": position})
+    audit.record(
+        by,
+        "return.row_removed",
+        ret,
+        organisation=_organisation(by, ret),
+        detail={"row": position, "changes": removed},
+    )
 
 
 @transaction.atomic

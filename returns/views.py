@@ -112,6 +112,7 @@ class ReturnDetailView(ReturnMixin, View):
 
     def get(self, request, pk):
         ret = self.ret
+        services.record_read(ret=ret, by=request.user, what="viewed", request=request)
         rows = ret.assignments.select_related("borough", "role", "local_role", "breach_sign_off")
         page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
         run = selectors.latest_run(ret)
@@ -306,6 +307,7 @@ class WorkforceView(ReturnMixin, View):
 
 class TemplateDownloadView(ReturnMixin, View):
     def get(self, request, pk):
+        services.record_read(ret=self.ret, by=request.user, what="workbook_downloaded", request=request)
         content = spreadsheets.template_workbook(self.ret)
         response = HttpResponse(
             content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -365,6 +367,7 @@ class DfeExportView(ReturnMixin, View):
         chosen = next((b for b in self.ret.unit.boroughs.all() if b.pk == borough), None)
         if chosen is None:
             raise Http404("That borough is not part of this return.")
+        services.record_read(ret=self.ret, by=request.user, what="dfe_return_downloaded", request=request)
         response = HttpResponse(exports.dfe_return_csv(self.ret, chosen), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{exports.dfe_return_filename(self.ret, chosen)}"'
         response["Cache-Control"] = "private, no-store"
@@ -483,6 +486,7 @@ class SnapshotView(ReturnMixin, View):
         snapshot = self.ret.snapshots.filter(number=number).select_related("created_by").first()
         if snapshot is None:
             raise Http404("No such version.")
+        services.record_read(ret=self.ret, by=request.user, what="version_viewed", request=request)
         return render(request, self.template_name, self.context(snapshot=snapshot))
 
 

@@ -305,3 +305,32 @@ def test_the_breach_page_shows_the_cap_and_excess_and_records_when_they_agreed(w
     row.refresh_from_db()
     assert row.breach_sign_off.signed_on == date(2026, 5, 10)
     assert "after the assignment started on 4 May 2026" in done.content.decode()  # agreed after the start
+
+
+def test_the_audit_log_keeps_old_and_new_values_of_row_changes_and_every_read(world, client_for):
+    from django.urls import reverse
+
+    side = world.own
+    lead = side.users[Role.BOROUGH_SUBMITTER]
+    ret = draft_return(side)
+    row = add_row(ret, side)
+    ret.refresh_from_db()
+    services.save_assignment(
+        ret=ret,
+        by=lead,
+        expected_revision=ret.revision,
+        assignment=row,
+        values=good_row(side, hourly_pay_rate=Decimal("36.00")),
+    )
+    changed = AuditEvent.objects.filter(action="return.row_changed", target_id=str(ret.pk)).get()
+    assert changed.detail["changes"] == {"hourly_pay_rate": ["35.00", "36.00"]}
+    added = AuditEvent.objects.get(action="return.row_added", target_id=str(ret.pk))
+    assert added.detail["changes"]["registration_number"] == [None, "SW100200"]
+    analyst = client_for(side.users[Role.REGIONAL_ANALYST])
+    assert analyst.get(reverse("returns:detail", args=[ret.pk])).status_code == 200
+    viewed = AuditEvent.objects.get(action="return.viewed", target_id=str(ret.pk))
+    assert viewed.actor == side.users[Role.REGIONAL_ANALYST] and viewed.organisation == side.region.organisation
+    ret.refresh_from_db()
+    services.remove_assignment(ret=ret, by=lead, expected_revision=ret.revision, assignment=row)
+    removed = AuditEvent.objects.get(action="return.row_removed", target_id=str(ret.pk))
+    assert removed.detail["changes"]["hourly_pay_rate"] == ["36.00", None]
