@@ -5,6 +5,8 @@ Views are thin: each reads through ``selectors`` (so another unit's return is a 
 only through ``services``, which say no with a message the page shows.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib import messages
@@ -425,57 +427,111 @@ class FindingsView(ReturnMixin, View):
         return self.get(request, pk, form=form, status=400)
 
 
-class WorkflowView(ReturnMixin, View):
-    """One POST per workflow step; the step names the service and whether a comment is required."""
+@dataclass(frozen=True)
+class Step:
+    permission: str  # the access action the step needs on the return
+    service: Callable
+    form: type | None  # a comment form, when the step takes one
+    question: str  # the confirmation page's heading
+    next_step: str  # what happens next, said before the user confirms
+    button: str
+    done: str  # the message once done
 
-    http_method_names = ["post"]
+
+class WorkflowView(ReturnMixin, View):
+    """A step of the workflow: GET asks for confirmation and says what happens next; POST takes the step.
+    Each step needs its own access action on the return: a role that may not take it is refused (403)."""
+
+    template_name = "returns/confirm_step.html"
     STEPS = {
-        "submit": (
+        "submit": Step(
             "return.submit",
             services.submit_return,
             None,
+            "Submit the return for sign-off?",
+            "Your borough's approver is emailed and signs it off, or sends it back to you with a comment. "
+            "It cannot be changed while it waits.",
+            "Yes, submit for sign-off",
             "Return submitted. Your approver can now sign it off.",
         ),
-        "sign-off": (
+        "sign-off": Step(
             "return.sign_off",
             services.sign_off_return,
             None,
+            "Sign off the return?",
+            "You confirm the figures are right for your borough. The regional team is emailed and accepts the "
+            "return or sends it back.",
+            "Yes, sign off the return",
             "Return signed off and sent to the regional team.",
         ),
-        "return-to-lead": (
+        "return-to-lead": Step(
             "return.sign_off",
             services.send_back_to_submitter,
             CommentForm,
+            "Send the return back to the workforce lead?",
+            "The workforce lead is emailed your comment, changes the return and submits it again.",
+            "Send back",
             "Return sent back to the workforce lead with your comment.",
         ),
-        "accept": ("return.review", services.accept_return, OptionalCommentForm, "Return accepted."),
-        "send-back": (
+        "accept": Step(
+            "return.review",
+            services.accept_return,
+            OptionalCommentForm,
+            "Accept the return?",
+            "The borough is emailed. Its figures count in the dashboards and the compliance pack; an accepted "
+            "return changes only if you reopen it.",
+            "Yes, accept the return",
+            "Return accepted.",
+        ),
+        "send-back": Step(
             "return.review",
             services.return_for_amendment,
             CommentForm,
+            "Send the return back to the borough?",
+            "The borough's workforce lead is emailed your comment, changes the return and submits it again.",
+            "Send back",
             "Return sent back to the borough with your comment.",
         ),
-        "reopen": ("return.review", services.reopen_return, CommentForm, "Return reopened for correction."),
+        "reopen": Step(
+            "return.review",
+            services.reopen_return,
+            CommentForm,
+            "Reopen the accepted return?",
+            "Its figures leave the dashboards until it is accepted again; the borough is emailed your comment "
+            "and corrects it.",
+            "Reopen",
+            "Return reopened for correction.",
+        ),
     }
 
-    def post(self, request, pk, step):
-        if step not in self.STEPS:
-            raise Http404
-        permission, action, form_class, done = self.STEPS[step]
-        if not access.can(request.user, permission, self.ret):
+    def step(self, name: str) -> Step:
+        if name not in self.STEPS:
+            raise Http404("There is no such step.")
+        step = self.STEPS[name]
+        if not access.can(self.request.user, step.permission, self.ret):
             raise PermissionDenied("Your role in this return's organisations does not let you do this.")
+        return step
+
+    def get(self, request, pk, step, form=None, status=200):
+        chosen = self.step(step)
+        if form is None and chosen.form is not None:
+            form = chosen.form()
+        return render(request, self.template_name, self.context(step=chosen, form=form), status=status)
+
+    def post(self, request, pk, step):
+        chosen = self.step(step)
         kwargs = {}
-        if form_class is not None:
-            form = form_class(request.POST)
+        if chosen.form is not None:
+            form = chosen.form(request.POST)
             if not form.is_valid():
-                messages.error(request, "Write a comment saying what the borough needs to do.")
-                return redirect("returns:detail", pk=self.ret.pk)
+                form.add_error(None, "Write a comment saying what the borough needs to do.")
+                return self.get(request, pk, step, form=form, status=400)
             kwargs["comment"] = form.cleaned_data["comment"]
         try:
-            action(ret=self.ret, by=request.user, **kwargs)
+            chosen.service(ret=self.ret, by=request.user, **kwargs)
         except services.ReturnError as exc:
             return self.refuse(exc)
-        messages.success(request, done)
+        messages.success(request, chosen.done)
         return redirect("returns:detail", pk=self.ret.pk)
 
 

@@ -269,10 +269,10 @@ TABLE: dict[str, Access] = {
     ),
     "returns:findings": Access("return.read", RETURN_READERS, kwargs=_ret),
     "returns:snapshot": Access("return.read", RETURN_READERS, kwargs=lambda s, r: {**_ret(s, r), "number": 1}),
+    # GET asks for confirmation of the step (here: submit), which only the unit's own users may take.
     "returns:workflow": Access(
         "return.read",
-        RETURN_READERS,
-        ok=405,
+        RETURN_MAKERS,
         methods=("get", "post"),
         kwargs=lambda s, r: {**_ret(s, r), "step": "submit"},
     ),

@@ -111,8 +111,9 @@ def test_a_return_from_the_template_to_accepted(page: Page, live_server, people,
     sign_in(page, base, people["lead"].email)
     open_the_return(page)
 
-    # Download the template (it holds the existing row) and add a row with a mistyped registration number
-    # and a notice period over four weeks.
+    # Download the template (it holds the existing row) and add a row without its hourly pay rate (a gap a
+    # draft may hold) and with a notice period over four weeks. (A mistyped registration number is refused
+    # at the door by the upload itself, cell by cell: tests/returns/test_spreadsheets.py.)
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("Download the spreadsheet template")).click()
     workbook = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
@@ -123,12 +124,12 @@ def test_a_return_from_the_template_to_accepted(page: Page, live_server, people,
     new.update(
         {
             "Borough": "Camden",
-            "Registration number": "SX200002",
+            "Registration number": "SW200002",
             "Role": "Social worker",
             "Agency": people["agency"].name,
             "Engagement type": "PAYE",
             "Start date": date(2026, 7, 6),
-            "Hourly pay rate (£)": 30.5,
+            "Hourly pay rate (£)": None,
             "Hourly charge rate (£)": 39,
             "Project team": "No",
             "PQE (years)": 4,
@@ -150,12 +151,12 @@ def test_a_return_from_the_template_to_accepted(page: Page, live_server, people,
     page.get_by_role("button", name="Check the return").click()
     expect(page.get_by_role("heading", name="Errors")).to_be_visible(timeout=20_000)
     errors = page.get_by_role("table", name="Errors, by row")
-    expect(errors).to_contain_text("“SX200002” is not a Social Work England registration number")
+    expect(errors).to_contain_text("Enter the hourly pay rate, in pounds.")
     page.screenshot(path=artifact_path("return-findings"), full_page=True)
 
     # Correct it in the browser, from the finding's link.
     errors.get_by_role("link", name="Row 2").click()
-    page.get_by_label("Social Work England registration number").fill("SW200002")
+    page.get_by_label("Hourly pay rate (£)").fill("30.50")
     page.get_by_role("button", name="Save the assignment").click()
     expect(page.get_by_text("Row 2 saved")).to_be_visible()
     page.get_by_role("button", name="Check the return").click()
@@ -167,16 +168,20 @@ def test_a_return_from_the_template_to_accepted(page: Page, live_server, people,
     expect(page.get_by_text("Explanation saved.")).to_be_visible()
     page.get_by_role("link", name="Back to the return").click()
     page.get_by_role("button", name="Submit for sign-off").click()
+    expect(page.get_by_text("What happens next")).to_be_visible()  # each step asks first
+    page.get_by_role("button", name="Yes, submit for sign-off").click()
     expect(page.get_by_text("Return submitted.")).to_be_visible()
 
     # The approver signs it off; the analyst accepts it.
     switch_user(page, base, people["approver"], two_factor=True)
     open_the_return(page)
     page.get_by_role("button", name="Sign off the return").click()
+    page.get_by_role("button", name="Yes, sign off the return").click()
     expect(page.get_by_text("Return signed off and sent to the regional team.")).to_be_visible()
     switch_user(page, base, people["analyst"], two_factor=True)
     open_the_return(page)
     page.get_by_role("button", name="Accept the return").click()
+    page.get_by_role("button", name="Yes, accept the return").click()
     expect(page.get_by_text("Return accepted.")).to_be_visible()
     page.screenshot(path=artifact_path("return-accepted"), full_page=True)
 

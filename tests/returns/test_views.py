@@ -333,3 +333,16 @@ def test_the_api_refuses_other_tenants_and_readers(world, client_for, msp_return
         == 403
     )
     assert not msp_return.assignments.exists()
+
+
+def test_each_step_asks_for_confirmation_and_says_what_happens_next(world, client_for):
+    ret = checked(draft_return(world.own))
+    submitter = client_for(world.own.users[Role.BOROUGH_SUBMITTER])
+    url = reverse("returns:workflow", args=[ret.pk, "submit"])
+    asked = submitter.get(url)
+    assert asked.status_code == 200 and "What happens next" in asked.content.decode()
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.DRAFT  # asking changes nothing
+    analyst = client_for(world.own.users[Role.REGIONAL_ANALYST])
+    assert analyst.get(url).status_code == 403  # not the analyst's step
+    assert analyst.get(reverse("returns:workflow", args=[ret.pk, "no-such-step"])).status_code == 404
