@@ -7,6 +7,12 @@ SHORT_TEXT_MAX = 200
 TEXT_MAX = 5000
 
 
+def details_when(question: dict) -> str:
+    """The answer ("yes" or "no") after which a yes/no question asks for details: "yes" ("Were there any
+    concerns?") unless the question says "no" ("Would you employ them again?")."""
+    return "no" if question.get("details_when") == "no" else "yes"
+
+
 class AnswersInvalid(ValueError):
     """``errors`` maps question keys to a message that says how to put the answer right."""
 
@@ -31,7 +37,7 @@ def clean_answers(template, raw: dict) -> dict:
                 if question["required"]:
                     errors[key] = f"Select yes or no for “{label}”"
                 continue
-            if answer == "yes" and not details:
+            if answer == details_when(question) and not details:
                 errors[key] = f"Give details for “{label}”"
                 continue
             cleaned[key] = {"answer": answer, "details": details[:TEXT_MAX]}
@@ -86,3 +92,78 @@ def answer_sections(template, answers: dict) -> list[tuple[str, list[tuple[str, 
             rows.append((question["label"], text))
         sections.append((section["title"], rows))
     return sections
+
+
+QUESTION_TYPES = {
+    "short_text": "Short text",
+    "text": "Longer text",
+    "date": "Date",
+    "choice": "One of a list",
+    "rating": "Rating (one of a scale)",
+    "yes_no_details": "Yes or no, with details",
+}
+
+
+def build_schema(questions: list[dict]) -> dict:
+    """A template schema from an ordered list of questions (``section``, ``key``, ``label``, ``type``,
+    ``required``, ``choices``, ``hint``, ``details_when``): consecutive questions with the same section title
+    make a section. Raises ``AnswersInvalid`` naming each question that cannot be asked as written."""
+    from django.utils.text import slugify
+
+    errors: dict[str, str] = {}
+    sections: list[dict] = []
+    keys: set[str] = set()
+    for number, raw in enumerate(questions, start=1):
+        label = (raw.get("label") or "").strip()
+        key = slugify(raw.get("key") or label).replace("-", "_")[:60]
+        kind = raw.get("type")
+        where = f"question {number}"
+        if not label or not key:
+            errors[where] = "Write the question"
+            continue
+        if key in keys:
+            errors[where] = f"“{key}” is the key of another question: give this one its own"
+            continue
+        if kind not in TYPES:
+            errors[where] = "Choose what kind of answer the question takes"
+            continue
+        question = {"key": key, "label": label[:200], "type": kind, "required": bool(raw.get("required"))}
+        question["hint"] = (raw.get("hint") or "").strip()[:300]
+        if kind in ("choice", "rating"):
+            choices = [c.strip()[:100] for c in (raw.get("choices") or "").splitlines() if c.strip()][:20]
+            if len(choices) < 2:
+                errors[where] = f"Give “{label[:50]}” at least two options, one a line"
+                continue
+            question["choices"] = choices
+        if kind == "yes_no_details" and raw.get("details_when") == "no":
+            question["details_when"] = "no"
+        keys.add(key)
+        title = (raw.get("section") or "").strip()[:200] or "Questions"
+        if not sections or sections[-1]["title"] != title:
+            sections.append(
+                {"key": slugify(title).replace("-", "_")[:60] or f"section_{number}", "title": title, "questions": []}
+            )
+        sections[-1]["questions"].append(question)
+    if not sections and not errors:
+        errors["questions"] = "A template needs at least one question"
+    if errors:
+        raise AnswersInvalid(errors)
+    return {"sections": sections}
+
+
+def questions_of(schema: dict) -> list[dict]:
+    """The editable list of a schema's questions, the inverse of ``build_schema``."""
+    return [
+        {
+            "section": section["title"],
+            "key": q["key"],
+            "label": q["label"],
+            "type": q["type"],
+            "required": q.get("required", False),
+            "choices": "\n".join(q.get("choices", [])),
+            "hint": q.get("hint", ""),
+            "details_when": q.get("details_when", "yes"),
+        }
+        for section in schema["sections"]
+        for q in section["questions"]
+    ]

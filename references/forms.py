@@ -7,7 +7,7 @@ from django import forms
 
 from pledge_portal.core.forms import DATE_HELP, GovukDateField, RegistrationNumberField
 
-from .answers import AnswersInvalid, clean_answers
+from .answers import QUESTION_TYPES, AnswersInvalid, clean_answers, details_when
 from .models import ReferenceTemplate
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -45,7 +45,7 @@ class ReferenceAnswersForm(forms.Form):
                     label="Details",
                     required=False,
                     widget=forms.Textarea(attrs={"rows": 3}),
-                    help_text="Required if you answer yes",
+                    help_text=f"Required if you answer {details_when(question)}",
                 )
         self._answers: dict | None = None
 
@@ -80,9 +80,12 @@ class ReferenceAnswersForm(forms.Form):
         try:
             self._answers = clean_answers(self.template, self._raw())
         except AnswersInvalid as exc:
-            kinds = {q["key"]: q["type"] for _, q in self.template.questions()}
+            questions = {q["key"]: q for _, q in self.template.questions()}
             for key, message in exc.errors.items():
-                answered = kinds.get(key) == "yes_no_details" and self.cleaned_data.get(key) == "yes"
+                question = questions.get(key, {})
+                answered = question.get("type") == "yes_no_details" and self.cleaned_data.get(key) == details_when(
+                    question
+                )
                 self.add_error(key + DETAILS_SUFFIX if answered else key, message)
         return cleaned
 
@@ -170,3 +173,49 @@ class UploadDetailsForm(BoroughChoiceMixin, CandidateFields):
         error_messages={"required": "Choose the file to upload"},
     )
     field_order = ["issuing_borough", "registration_number", "candidate_name", "file"]
+
+
+# --- Drafting a version of the template --------------------------------------------------------------
+
+
+class TemplateDetailsForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200, error_messages={"required": "Enter the template's title"})
+    notes = forms.CharField(
+        label="What changed from the previous version",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Referees and readers see this. Needed before publishing.",
+    )
+
+
+class QuestionForm(forms.Form):
+    """One question of a draft template, in order; questions in a row with the same section make a section."""
+
+    section = forms.CharField(label="Section", max_length=200, required=False, help_text="For example, Employment")
+    label = forms.CharField(label="Question", max_length=200, required=False)
+    key = forms.CharField(
+        label="Key (optional)",
+        max_length=60,
+        required=False,
+        help_text="Keep an existing question's key so answers compare across versions; a new one is made from "
+        "the question",
+    )
+    type = forms.ChoiceField(label="Kind of answer", choices=list(QUESTION_TYPES.items()), required=False)
+    required = forms.BooleanField(label="The referee must answer it", required=False)
+    choices = forms.CharField(
+        label="Options, one a line",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For “One of a list” and “Rating”",
+    )
+    hint = forms.CharField(label="Hint (optional)", max_length=300, required=False)
+    details_when = forms.ChoiceField(
+        label="For a yes or no question, ask for details when the answer is",
+        choices=YES_NO,
+        initial="yes",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
+QuestionFormSet = forms.formset_factory(QuestionForm, extra=2, can_delete=True, max_num=200, absolute_max=200)

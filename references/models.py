@@ -14,19 +14,31 @@ class ReferenceTemplate(models.Model):
 
     ``schema`` is ``{"sections": [{"key", "title", "questions": [{"key", "label", "type", "required",
     "choices", "hint"}]}]}`` with types ``date``, ``choice``, ``rating``, ``text``, ``short_text``,
-    ``yes_no_details``. Versions are never edited; a change is a new version."""
+    ``yes_no_details`` (which asks for details when the answer is ``details_when``: "yes" unless it says "no").
+    A regional analyst drafts a new version (``published_on`` empty), previews it and publishes it; a
+    published version is never edited, so a reference always reads as its referee saw it."""
 
     version = models.PositiveIntegerField(unique=True)
     title = models.CharField(max_length=200)
     schema = models.JSONField()
-    published_on = models.DateField()
+    published_on = models.DateField(null=True, blank=True, help_text="Empty while the version is a draft.")
     notes = models.TextField(blank=True, help_text="What changed from the previous version.")
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-version"]
 
     def __str__(self) -> str:
         return f"{self.title} (version {self.version})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_on is None
 
     def questions(self):
         for section in self.schema["sections"]:

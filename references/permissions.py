@@ -7,8 +7,8 @@ region. An MSP reports a borough's assignments; it does not read the borough's r
 
 from django.db.models import Exists, OuterRef, Q
 
-from pledge_portal.access import ADMIN_EVERYWHERE, Action, Custom, declare, grant
-from pledge_portal.access.roles import AGENCY, BOROUGH
+from pledge_portal.access import ADMIN_EVERYWHERE, ALL, Action, Custom, declare, grant
+from pledge_portal.access.roles import AGENCY, ANALYST, BOROUGH
 
 
 def _proposed_q(user, organisation_ids: set[int]) -> Q:
@@ -90,5 +90,12 @@ declare(
         "Propose a candidate to a borough, for one's agency.",
         grants=(grant(AGENCY, "organisation"),),
         refusal="Only users of {obj} can do this.",
+    ),
+    Action("reference_template.read", "Read the published versions of the shared reference template.", signed_in=True),
+    Action(
+        "reference_template.draft",
+        "Draft, preview and publish a new version of the shared reference template (it serves every region).",
+        grants=(grant(ANALYST, ALL), ADMIN_EVERYWHERE),
+        refusal="Only regional analysts can change the reference template.",
     ),
 )

@@ -13,7 +13,16 @@ from .models import Proposal, Reference, ReferenceRequest, ReferenceTemplate
 
 
 def current_template() -> ReferenceTemplate:
-    return ReferenceTemplate.objects.order_by("-version").first()
+    """The newest published version: what referees write on now (a draft never is)."""
+    return ReferenceTemplate.objects.filter(published_on__isnull=False).order_by("-version").first()
+
+
+def templates_visible_to(user):
+    """Published versions are read by anyone signed in; drafts only by those who may draft templates."""
+    published = ReferenceTemplate.objects.filter(published_on__isnull=False)
+    if access.can(user, "reference_template.draft"):
+        return ReferenceTemplate.objects.select_related("drafted_by", "published_by").order_by("-version")
+    return published.select_related("published_by").order_by("-version")
 
 
 def requests_visible_to(user, action: str = "reference_request.read") -> QuerySet[ReferenceRequest]:

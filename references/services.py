@@ -1,5 +1,6 @@
 """Requesting, writing, uploading, proposing and deleting references: the only writers in references."""
 
+import copy
 import io
 import zipfile
 from datetime import date, timedelta
@@ -17,8 +18,8 @@ from pledge_portal.audit import services as audit
 from pledge_portal.core.identity import RegistrationNumberError, parse_registration_number
 from pledge_portal.core.working_days import add_working_days
 
-from .answers import clean_answers
-from .models import Proposal, Reference, ReferenceRequest
+from .answers import build_schema, clean_answers, questions_of
+from .models import Proposal, Reference, ReferenceRequest, ReferenceTemplate
 from .selectors import current_template
 
 
@@ -254,3 +255,56 @@ def delete_expired_references(*, today: date | None = None) -> int:
                 detail={"reference_id": reference_id, "retained_until": str(reference.retain_until)},
             )
     return len(expired)
+
+
+# --- Versions of the shared reference template -------------------------------------------------------
+
+
+@transaction.atomic
+def draft_template(*, by) -> ReferenceTemplate:
+    """Start the next version of the template as a copy of the current one (or return the draft already
+    started: there is one draft at a time, so two analysts never edit rival versions)."""
+    access.require(by, "reference_template.draft", error=ReferenceError)
+    existing = ReferenceTemplate.objects.select_for_update().filter(published_on__isnull=True).first()
+    if existing is not None:
+        return existing
+    current = current_template()
+    latest = ReferenceTemplate.objects.order_by("-version").first()
+    draft = ReferenceTemplate.objects.create(
+        version=(latest.version if latest else 0) + 1,
+        title=current.title if current else "London practice-based reference",
+        schema=copy.deepcopy(current.schema) if current else {"sections": []},
+        drafted_by=by,
+    )
+    audit.record(by, "reference_template.drafted", draft, detail={"version": draft.version})
+    return draft
+
+
+@transaction.atomic
+def update_template_draft(*, template: ReferenceTemplate, by, title: str, notes: str, questions: list[dict]):
+    """Replace a draft's title, notes and questions. Raises ``AnswersInvalid`` naming each bad question."""
+    access.require(by, "reference_template.draft", template, error=ReferenceError)
+    template = ReferenceTemplate.objects.select_for_update().get(pk=template.pk)
+    if not template.is_draft:
+        raise ReferenceError(f"Version {template.version} is published: published versions never change.")
+    template.schema = build_schema(questions)
+    template.title, template.notes = title.strip()[:200], notes.strip()[:2000]
+    template.save(update_fields=["schema", "title", "notes"])
+    audit.record(by, "reference_template.edited", template, detail={"version": template.version})
+    return template
+
+
+@transaction.atomic
+def publish_template(*, template: ReferenceTemplate, by) -> ReferenceTemplate:
+    """Publish a draft: from now on referees write on it; references written before keep their version."""
+    access.require(by, "reference_template.draft", template, error=ReferenceError)
+    template = ReferenceTemplate.objects.select_for_update().get(pk=template.pk)
+    if not template.is_draft:
+        raise ReferenceError(f"Version {template.version} is already published.")
+    if not template.notes.strip():
+        raise ReferenceError("Say what changed from the previous version before publishing.")
+    build_schema(questions_of(template.schema))  # a draft that could not be asked is never published
+    template.published_on, template.published_by = timezone.localdate(), by
+    template.save(update_fields=["published_on", "published_by"])
+    audit.record(by, "reference_template.published", template, detail={"version": template.version})
+    return template

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, template_views, views
 
 app_name = "references"
 
@@ -17,6 +17,11 @@ urlpatterns = [
     path("requests/<int:pk>/cancel/", views.RequestCancelView.as_view(), name="request-cancel"),
     path("proposals/", views.ProposalListView.as_view(), name="proposals"),
     path("proposals/new/", views.ProposalCreateView.as_view(), name="proposal-create"),
+    path("templates/", template_views.TemplateListView.as_view(), name="templates"),
+    path("templates/new/", template_views.TemplateDraftView.as_view(), name="template-draft"),
+    path("templates/<int:version>/", template_views.TemplateDetailView.as_view(), name="template-detail"),
+    path("templates/<int:version>/edit/", template_views.TemplateEditView.as_view(), name="template-edit"),
+    path("templates/<int:version>/publish/", template_views.TemplatePublishView.as_view(), name="template-publish"),
 ]
 
 api_urlpatterns = [

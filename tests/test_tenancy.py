@@ -227,6 +227,26 @@ TABLE: dict[str, Access] = {
     ),
     "references:proposals": Access("proposal.read", REFERENCE_PARTIES),
     "references:proposal-create": Access("proposal.make", AGENCY_ROLES),
+    # The shared reference template: published versions for all; the draft for regional analysts only.
+    "references:templates": Access("reference_template.read", SIGNED_IN),
+    "references:template-detail": Access(
+        "reference_template.read", SIGNED_IN, kwargs=lambda s, r: {"version": 1}, tenant_scoped=False
+    ),
+    "references:template-draft": Access("reference_template.draft", ANALYSTS_AND_ADMINS, ok=405),
+    "references:template-edit": Access(
+        "reference_template.draft",
+        ANALYSTS_AND_ADMINS,
+        kwargs=lambda s, r: {"version": 2},
+        tenant_scoped=False,
+        per_role_ok={Role.REGIONAL_ANALYST: 302, Role.PLATFORM_ADMIN: 302},  # a published version is not edited
+    ),
+    "references:template-publish": Access(
+        "reference_template.draft",
+        ANALYSTS_AND_ADMINS,
+        ok=405,
+        kwargs=lambda s, r: {"version": 2},
+        tenant_scoped=False,
+    ),
     "api-reference-requests": Access("reference_request.read", REFERENCE_PARTIES, anon=403),
     "api-reference-request": Access(
         "reference_request.read", REFERENCE_PARTIES, anon=403, kwargs=lambda s, r: {"pk": s.open_request.pk}

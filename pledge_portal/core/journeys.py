@@ -75,6 +75,13 @@ JOURNEYS: tuple[Journey, ...] = (
         "Request references, answer requests from agencies by their due date, and read the references you hold.",
     ),
     Journey(
+        "Reference template",
+        "references:templates",
+        "reference_template.draft",
+        "Draft, preview and publish the next version of the shared practice-based reference template.",
+        in_navigation=False,
+    ),
+    Journey(
         "Your team",
         "accounts:organisations",
         "organisation.manage_members",

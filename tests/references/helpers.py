@@ -30,13 +30,14 @@ GOOD_ANSWERS = {
 
 
 def ensure_reference_template() -> None:
-    """Template version 1 comes from a data migration; a transactional test's flush empties the table, so
+    """Template versions 1 and 2 come from data migrations; a transactional test's flush empties the table, so
     tests that run after one put it back the way the migration does."""
     import importlib
 
     from django.apps import apps
 
     importlib.import_module("references.migrations.0002_template_v1").create(apps, None)
+    importlib.import_module("references.migrations.0004_template_v2").create(apps, None)
 
 
 def completed_reference(side, *, registration_number="SW900001", candidate_name="Kit Completed"):

@@ -145,12 +145,12 @@ def test_a_reference_keeps_the_template_version_it_was_written_on(world, request
     reference = services.complete_reference(
         request=request_made, by=world.own.users[Role.BOROUGH_SUBMITTER], answers=GOOD_ANSWERS
     )
-    v1 = reference.template
+    written_on = reference.template
     ReferenceTemplate.objects.create(
-        version=2, title="Version 2", schema={"sections": []}, published_on=date(2027, 1, 1)
+        version=written_on.version + 1, title="Next version", schema={"sections": []}, published_on=date(2027, 1, 1)
     )
     reference.refresh_from_db()
-    assert current_template().version == 2 and reference.template == v1
+    assert current_template().version == written_on.version + 1 and reference.template == written_on
     assert [q["key"] for _, q in reference.template.questions()][0] == "employed_from"
 
 
