@@ -228,6 +228,16 @@ class RowBreachForm(forms.Form):
     signed_on = AgreedOnField()
 
 
+class ExceptionForm(RowBreachForm):
+    """The agreement of the DCS and Chief Executive to break a statutory rule for one assignment."""
+
+    reason = forms.CharField(
+        label="Why did they agree?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give the reason they agreed"},
+    )
+
+
 class PeriodForm(forms.Form):
     """Open a quarter in one of the regions the user runs (chosen only when they run several)."""
 

@@ -366,3 +366,38 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Version {self.number} of {self.ret_id}"
+
+
+class StatutoryException(models.Model):
+    """The recorded agreement of a borough's Director of Children's Services and Chief Executive to break a
+    statutory rule for one assignment, as pay above the cap is signed off (a locum with less than 3 years'
+    post-qualifying experience). The breach stays a breach: it is reported in the return, the dashboards and
+    the pack; the agreement only lets the return be submitted. Kept by worker and start date (not row), so it
+    survives a re-upload, and with the figure agreed, so it lapses if the figure changes."""
+
+    class Rule(models.TextChoices):
+        PQE = "PQE-001", "Less than 3 years' post-qualifying experience"
+
+    borough = models.ForeignKey("boroughs.Borough", on_delete=models.PROTECT, related_name="statutory_exceptions")
+    registration_number = models.CharField("Social Work England registration number", max_length=12)
+    assignment_start = models.DateField()
+    rule_code = models.CharField(max_length=20, choices=Rule.choices)
+    agreed_value = models.CharField(max_length=40, help_text="The figure that was agreed, like the years of PQE.")
+    reason = models.TextField()
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_by_title = models.CharField("approver's job title", max_length=120)
+    chief_executive = models.CharField("Chief Executive who agreed", max_length=150)
+    signed_on = models.DateField(help_text="When the DCS and the Chief Executive agreed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-signed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["borough", "registration_number", "assignment_start", "rule_code", "agreed_value"],
+                name="one_agreement_per_assignment_rule_and_figure",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_code_display()}: {self.registration_number} from {self.assignment_start:%-d %b %Y}"

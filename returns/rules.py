@@ -304,14 +304,35 @@ def rate_not_checked(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
     title="Less than 3 years' post-qualifying experience",
     description="""Locum social workers need at least 3 years' post-qualifying experience (PQE). Check the
     figure with the agency and correct it if it is wrong. If it is right, the assignment breaks the rule:
-    end it, or talk to your regional analyst about an exception.""",
+    end it, or your approver records that the Director of Children's Services and the Chief Executive agreed
+    to it (then it is reported as PQE-002).""",
 )
 def minimum_pqe(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
     if row.pqe_years is not None and row.pqe_years < MINIMUM_PQE_YEARS:
+        if ctx.agreed_to(row, "PQE-001", row.pqe_years):
+            return
         yield Issue(
             f"This worker has {row.pqe_years} years' post-qualifying experience; locums need at least "
-            f"{MINIMUM_PQE_YEARS}. Check the figure with the agency; if it is right, end the assignment or talk "
-            "to your regional analyst.",
+            f"{MINIMUM_PQE_YEARS}. Check the figure with the agency; if it is right, end the assignment or ask "
+            "your approver to record the agreement of the Director of Children's Services and the Chief Executive.",
+            field="pqe_years",
+        )
+
+
+@rule(
+    code="PQE-002",
+    severity=QUERY,
+    title="Less than 3 years' post-qualifying experience, by agreement",
+    description="""A locum with less than 3 years' post-qualifying experience whom the Director of Children's
+    Services and the Chief Executive agreed to engage. The breach is reported to the region; the agreement,
+    recorded by the approver, is its explanation.""",
+)
+def minimum_pqe_agreed(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
+    if row.pqe_years is not None and row.pqe_years < MINIMUM_PQE_YEARS and ctx.agreed_to(row, "PQE-001", row.pqe_years):
+        yield Issue(
+            f"This worker has {row.pqe_years} years' post-qualifying experience, under the {MINIMUM_PQE_YEARS} "
+            "years locums need; the Director of Children's Services and the Chief Executive agreed to it. It is "
+            "reported to the region as a breach.",
             field="pqe_years",
         )
 

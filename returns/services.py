@@ -24,7 +24,7 @@ from pledge_portal.core.identity import RegistrationNumberError, parse_registrat
 from rates import services as rate_services
 from rates.models import RoleCategory
 
-from . import selectors
+from . import rules, selectors
 from .models import (
     Assignment,
     Finding,
@@ -33,6 +33,7 @@ from .models import (
     ReportingUnit,
     Return,
     Snapshot,
+    StatutoryException,
     Transition,
     ValidationRun,
     WorkforceLine,
@@ -299,6 +300,73 @@ def record_read(*, ret: Return, by, what: str, request=None) -> None:
     organisation the reader reached it through."""
     organisation = access.acting_for(by, "return.read", ret)
     audit.record(by, f"return.{what}", ret, organisation=organisation, request=request)
+
+
+@transaction.atomic
+def agree_statutory_exception(
+    *,
+    ret: Return,
+    by,
+    assignment: Assignment,
+    rule_code: str,
+    reason: str,
+    signed_by_title: str,
+    chief_executive: str,
+    signed_on: date | None = None,
+) -> StatutoryException:
+    """The approver records that the DCS and Chief Executive agreed to break a statutory rule for one row (a
+    locum under 3 years' PQE). The breach is then reported (PQE-002, explained by the agreement) instead of
+    blocking submission; the return needs checking again."""
+    from .validation import finding_key
+
+    ret = Return.objects.select_for_update().select_related("period", "unit").get(pk=ret.pk)
+    acting = access.require(by, "breach.sign_off", ret, error=ReturnError)
+    if ret.status not in (*Return.EDITABLE, Return.Status.SUBMITTED):
+        raise ReturnError(f"This return is {ret.get_status_display().lower()}, so its rows cannot change.")
+    row = ret.assignments.get(pk=assignment.pk)
+    if rule_code != StatutoryException.Rule.PQE:
+        raise ReturnError("That rule cannot be agreed away.")
+    if not (row.registration_number and row.start_date and row.pqe_years is not None):
+        raise ReturnError("Complete the row (registration number, start date and PQE) first.")
+    if row.pqe_years >= rules.MINIMUM_PQE_YEARS:
+        raise ReturnError(f"This worker has {row.pqe_years} years' PQE, which meets the rule: nothing to agree.")
+    if not reason.strip():
+        raise ReturnError("Give the reason they agreed.")
+    exception, created = StatutoryException.objects.get_or_create(
+        borough=row.borough,
+        registration_number=row.registration_number,
+        assignment_start=row.start_date,
+        rule_code=rule_code,
+        agreed_value=str(row.pqe_years),
+        defaults={
+            "reason": reason.strip()[:5000],
+            "signed_by": by,
+            "signed_by_title": signed_by_title.strip(),
+            "chief_executive": chief_executive.strip(),
+            "signed_on": signed_on or timezone.localdate(),
+        },
+    )
+    if not created:
+        raise ReturnError("This agreement is already recorded.")
+    key = finding_key("PQE-002", row=row, issue=rules.Issue("", field="pqe_years"))
+    QueryExplanation.objects.update_or_create(
+        ret=ret,
+        key=key,
+        defaults={
+            "text": f"Agreed by {by.get_full_name()} ({exception.signed_by_title}) and the Chief Executive "
+            f"{exception.chief_executive} on {exception.signed_on:%-d %B %Y}: {exception.reason}"[:5000],
+            "written_by": by,
+        },
+    )
+    Return.objects.filter(pk=ret.pk).update(revision=F("revision") + 1)  # the check must run again
+    audit.record(
+        by,
+        "return.statutory_exception_agreed",
+        ret,
+        organisation=acting,
+        detail={"row": row.position, "rule": rule_code, "value": exception.agreed_value},
+    )
+    return exception
 
 
 def _audit_value(value) -> str | None:

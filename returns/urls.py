@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/rows/<int:row>/end/", views.RowEndView.as_view(), name="row-end"),
     path("<int:pk>/rows/<int:row>/remove/", views.RowRemoveView.as_view(), name="row-remove"),
     path("<int:pk>/rows/<int:row>/breach/", views.RowBreachView.as_view(), name="row-breach"),
+    path("<int:pk>/rows/<int:row>/exception/", views.RowExceptionView.as_view(), name="row-exception"),
     path("<int:pk>/workforce/", views.WorkforceView.as_view(), name="workforce"),
     path("<int:pk>/template.xlsx", views.TemplateDownloadView.as_view(), name="template"),
     path("<int:pk>/upload/", views.UploadView.as_view(), name="upload"),

@@ -91,6 +91,13 @@ class ReturnContext:
     # row id -> (first, last) day of this row that another borough's return also covers; last None: open
     reported_elsewhere: dict[int, tuple[date, date | None]] = field(default_factory=dict)
     rates: _RateChecks | None = None
+    # (borough id, registration number, start, rule code) -> figures the DCS and Chief Executive agreed
+    agreed: dict[tuple, set[str]] = field(default_factory=dict)
+
+    def agreed_to(self, row: Assignment, code: str, value) -> bool:
+        """Whether a statutory exception covers this row's ``value`` for the rule ``code``."""
+        key = (row.borough_id, row.registration_number, row.start_date, code)
+        return str(value) in self.agreed.get(key, ())
 
     @property
     def period(self) -> ReportingPeriod:
@@ -125,7 +132,23 @@ def load_context(ret: Return) -> ReturnContext:
         ctx.previous_lines = list(previous.workforce.all())
     ctx.overlapping_rows = _overlapping_rows(rows)
     ctx.reported_elsewhere = _reported_elsewhere(ret, rows)
+    ctx.agreed = _agreements(rows)
     return ctx
+
+
+def _agreements(rows: list[Assignment]) -> dict[tuple, set[str]]:
+    """The statutory exceptions recorded for these rows' workers and start dates (one query)."""
+    from .models import StatutoryException
+
+    numbers = {r.registration_number for r in rows if r.registration_number}
+    agreed: dict[tuple, set[str]] = defaultdict(set)
+    if not numbers:
+        return agreed
+    for e in StatutoryException.objects.filter(registration_number__in=numbers).values_list(
+        "borough_id", "registration_number", "assignment_start", "rule_code", "agreed_value"
+    ):
+        agreed[e[:4]].add(e[4])
+    return agreed
 
 
 def _overlaps(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:

@@ -31,6 +31,7 @@ from .forms import (
     AssignmentForm,
     CommentForm,
     EndAssignmentForm,
+    ExceptionForm,
     ExplanationForm,
     ExtendPeriodForm,
     OptionalCommentForm,
@@ -119,9 +120,13 @@ class ReturnDetailView(ReturnMixin, View):
         page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
         run = selectors.latest_run(ret)
         boroughs = list(ret.unit.boroughs.all())
-        breach_rows = set()
+        breach_rows, pqe_rows = set(), set()
         if run is not None:
-            breach_rows = set(run.findings.filter(rule_code="RATE-001").values_list("assignment_id", flat=True))
+            flagged = run.findings.filter(rule_code__in=["RATE-001", "PQE-001"]).values_list(
+                "rule_code", "assignment_id"
+            )
+            breach_rows = {row for code, row in flagged if code == "RATE-001"}
+            pqe_rows = {row for code, row in flagged if code == "PQE-001"}
         return render(
             request,
             self.template_name,
@@ -134,6 +139,7 @@ class ReturnDetailView(ReturnMixin, View):
                 workforce=ret.workforce.select_related("role"),
                 boroughs=boroughs,
                 breach_rows=breach_rows,
+                pqe_rows=pqe_rows,
                 transitions=ret.transitions.select_related("by"),
                 snapshots=ret.snapshots.only("number", "created_at", "revision"),
                 revision_form=RevisionForm(initial={"revision": ret.revision}),
@@ -275,6 +281,38 @@ class RowBreachView(RowFormView):
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, f"The breach on row {self.row().position} is signed off.")
+                warn_if_agreed_late(request, form.cleaned_data["signed_on"], self.row().start_date)
+                return redirect("returns:detail", pk=self.ret.pk)
+        return render(request, self.template_name, self.context(form=form, row=self.row()), status=400)
+
+
+class RowExceptionView(RowBreachView):
+    """An approver records that the DCS and Chief Executive agreed to engage a locum under 3 years' PQE."""
+
+    template_name = "returns/row_exception.html"
+    page_title = "Record the agreement to a locum under 3 years' PQE"
+
+    def context(self, **extra) -> dict:
+        return ReturnMixin.context(self, **extra)
+
+    def get(self, request, pk, row):
+        return render(request, self.template_name, self.context(form=ExceptionForm(), row=self.row()))
+
+    def post(self, request, pk, row):
+        form = ExceptionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.agree_statutory_exception(
+                    ret=self.ret, by=request.user, assignment=self.row(), rule_code="PQE-001", **form.cleaned_data
+                )
+            except services.ReturnError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"The agreement for row {self.row().position} is recorded. Check the return again: the row "
+                    "is then reported as a breach by agreement.",
+                )
                 warn_if_agreed_late(request, form.cleaned_data["signed_on"], self.row().start_date)
                 return redirect("returns:detail", pk=self.ret.pk)
         return render(request, self.template_name, self.context(form=form, row=self.row()), status=400)

@@ -27,7 +27,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
 
 from packs.models import CompliancePack
 from pledge_portal.access.roles import AGENCY as AGENCY_ROLES
@@ -160,6 +159,13 @@ TABLE: dict[str, Access] = {
         ORG_ADMINS,
         kwargs=lambda s, r: {"slug": org_of(s, r).slug, "pk": _membership(s, r).pk},
     ),
+    "accounts:member-token-revoke": Access(
+        "organisation.manage_members",
+        ORG_ADMINS,
+        ok=405,
+        methods=("get", "post"),
+        kwargs=lambda s, r: {"slug": org_of(s, r).slug, "pk": _membership(s, r).pk},
+    ),
     "accounts:invitation-revoke": Access(
         "organisation.manage_members",
         ORG_ADMINS,
@@ -176,7 +182,7 @@ TABLE: dict[str, Access] = {
     "jobs:list": Access("job.read", SIGNED_IN),
     "jobs:detail": Access("job.read", SIGNED_IN, kwargs=lambda s, r: {"pk": _run(s, r).pk}),
     "jobs:download": Access("job.read", SIGNED_IN, kwargs=lambda s, r: {"pk": _run(s, r, with_file=True).pk}),
-    "api-job-detail": Access("job.read", SIGNED_IN, anon=403, kwargs=lambda s, r: {"pk": _run(s, r).pk}),
+    "api-job-detail": Access("job.read", SIGNED_IN, anon=401, kwargs=lambda s, r: {"pk": _run(s, r).pk}),
     "boroughs:directory": Access("borough.directory", SIGNED_IN),
     "agencies:list": Access("agency.register", REGIONAL_ROLES | {Role.PLATFORM_ADMIN}),
     "api-schema": Access("api.docs", PUBLIC),
@@ -247,12 +253,12 @@ TABLE: dict[str, Access] = {
         kwargs=lambda s, r: {"version": 2},
         tenant_scoped=False,
     ),
-    "api-reference-requests": Access("reference_request.read", REFERENCE_PARTIES, anon=403),
+    "api-reference-requests": Access("reference_request.read", REFERENCE_PARTIES, anon=401),
     "api-reference-request": Access(
-        "reference_request.read", REFERENCE_PARTIES, anon=403, kwargs=lambda s, r: {"pk": s.open_request.pk}
+        "reference_request.read", REFERENCE_PARTIES, anon=401, kwargs=lambda s, r: {"pk": s.open_request.pk}
     ),
-    "api-references": Access("reference.read", REFERENCE_PARTIES, anon=403),
-    "api-reference": Access("reference.read", REFERENCE_PARTIES, anon=403, kwargs=lambda s, r: {"pk": s.reference.pk}),
+    "api-references": Access("reference.read", REFERENCE_PARTIES, anon=401),
+    "api-reference": Access("reference.read", REFERENCE_PARTIES, anon=401, kwargs=lambda s, r: {"pk": s.reference.pk}),
     # Returns: a unit's own users and its MSP make them; the region's roles read them.
     "dashboards:index": Access("dashboard.index", SIGNED_IN),
     "dashboards:region": Access("dashboard.region", REGIONAL_AND_ADMIN, kwargs=lambda s, r: {"pk": s.region.pk}),
@@ -278,6 +284,7 @@ TABLE: dict[str, Access] = {
     "returns:row-end": Access("return.edit", RETURN_MAKERS, kwargs=_row),
     "returns:row-remove": Access("return.edit", RETURN_MAKERS, kwargs=_row),
     "returns:row-breach": Access("breach.sign_off", {Role.BOROUGH_APPROVER}, kwargs=_row),
+    "returns:row-exception": Access("breach.sign_off", {Role.BOROUGH_APPROVER}, kwargs=_row),
     "returns:workforce": Access("return.edit", RETURN_MAKERS, kwargs=_ret),
     "returns:template": Access("return.read", RETURN_READERS, kwargs=_ret),
     "returns:upload": Access("return.edit", RETURN_MAKERS, kwargs=_ret),
@@ -301,12 +308,12 @@ TABLE: dict[str, Access] = {
     "packs:period": Access("pack.download", PACK_READERS, kwargs=_period),
     "packs:build": Access("pack.build", ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period),
     "packs:download": Access("pack.download", PACK_READERS, kwargs=lambda s, r: {"pk": s.pack.pk, "kind": "pdf"}),
-    "api-returns": Access("return.read", RETURN_READERS, anon=403),
-    "api-return": Access("return.read", RETURN_READERS, anon=403, kwargs=_ret),
-    "api-return-assignments": Access("return.edit", RETURN_MAKERS, ok=405, anon=403, kwargs=_ret),
-    "api-return-validate": Access("return.check", RETURN_MAKERS | ANALYSTS_AND_ADMINS, ok=405, anon=403, kwargs=_ret),
-    "api-return-findings": Access("return.read", RETURN_READERS, anon=403, kwargs=_ret),
-    "api-return-submit": Access("return.submit", RETURN_MAKERS, ok=405, anon=403, kwargs=_ret),
+    "api-returns": Access("return.read", RETURN_READERS, anon=401),
+    "api-return": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
+    "api-return-assignments": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
+    "api-return-validate": Access("return.check", RETURN_MAKERS | ANALYSTS_AND_ADMINS, ok=405, anon=401, kwargs=_ret),
+    "api-return-findings": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
+    "api-return-submit": Access("return.submit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     # allauth: sign-in, password and two-factor pages.
     "account_login": identity(anon=200, signed_in=302),
     "account_logout": identity(anon=302, signed_in=200),
@@ -518,7 +525,7 @@ def _fill_walk_world(world: World) -> None:
         name="Principal social worker",
         core=RoleCategory.objects.get(code="advanced-practitioner"),
     )
-    Token.objects.create(user=world.own.users[Role.AGENCY_USER])
+    account_services.create_api_token(user=world.own.users[Role.AGENCY_USER])
 
 
 def private_markers(side: Side) -> list[str]:

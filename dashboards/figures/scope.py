@@ -28,7 +28,7 @@ from returns.models import Assignment, ReportingPeriod, ReportingUnit, Return
 SMALL_COUNT = 5  # counts about other boroughs below this (but above 0) are shown as "fewer than 5"
 FLAGS = {
     "cool_off": ("COOL-001", "COOL-002", "COOL-003"),
-    "low_pqe": ("PQE-001",),
+    "low_pqe": ("PQE-001", "PQE-002"),
     "overlap": ("DUP-001", "CROSS-001"),
 }
 FLAG_LABELS = {

@@ -334,3 +334,47 @@ def test_the_audit_log_keeps_old_and_new_values_of_row_changes_and_every_read(wo
     services.remove_assignment(ret=ret, by=lead, expected_revision=ret.revision, assignment=row)
     removed = AuditEvent.objects.get(action="return.row_removed", target_id=str(ret.pk))
     assert removed.detail["changes"]["hourly_pay_rate"] == ["36.00", None]
+
+
+def test_a_locum_under_3_years_pqe_is_reported_with_the_dcs_and_chief_executives_agreement(world, client_for):
+    from django.urls import reverse
+
+    from returns.validation import run_validation
+
+    side = world.own
+    lead, approver = side.users[Role.BOROUGH_SUBMITTER], side.users[Role.BOROUGH_APPROVER]
+    ret = draft_return(side)
+    row = add_row(ret, side, pqe_years=Decimal("2.0"))
+
+    def check() -> dict[str, list[Finding]]:
+        ret.refresh_from_db()
+        run = ValidationRun.objects.create(ret=ret, revision=ret.revision)
+        run_validation(run)
+        ret.refresh_from_db()
+        found: dict[str, list[Finding]] = {}
+        for finding in run.findings.all():
+            found.setdefault(finding.rule_code, []).append(finding)
+        return found
+
+    assert "PQE-001" in check()  # an error: it blocks submission
+    url = reverse("returns:row-exception", args=[ret.pk, row.pk])
+    assert client_for(lead).get(url).status_code == 403  # the approver records it, not the lead
+    page = client_for(approver).get(reverse("returns:detail", args=[ret.pk])).content.decode()
+    assert "Record the agreement to under 3 years" in page
+    posted = client_for(approver).post(
+        url, {"reason": "Specialist court work", "signed_by_title": "DCS", "chief_executive": "A. Chief"}
+    )
+    assert posted.status_code == 302
+    found = check()
+    assert "PQE-001" not in found and len(found["PQE-002"]) == 1  # reported, as a breach by agreement
+    assert not any("Explain" in p for p in services.submission_problems(ret))  # the agreement explains it
+    # The agreement is for the figure agreed: another figure is not covered.
+    ret.refresh_from_db()
+    services.save_assignment(
+        ret=ret,
+        by=lead,
+        expected_revision=ret.revision,
+        assignment=row,
+        values=good_row(side, pqe_years=Decimal("1.0")),
+    )
+    assert "PQE-001" in check()
