@@ -73,6 +73,11 @@ declare(
         ),
     ),
     Action(
+        "placement.read_flags",
+        "An agency reads what the checks flagged on its own placements, in every borough's submitted returns.",
+        grants=(grant(AGENCY, "agency__organisation"),),
+    ),
+    Action(
         "unit.start_return",
         "Start a reporting unit's return for a period.",
         grants=(grant(BOROUGH, "boroughs__organisation"), grant(MSP, "boroughs__served_by__organisation")),

@@ -210,3 +210,48 @@ def _deadlines_near(user, *, today: date) -> list[ToDo]:
                     )
                 )
     return items[:SHOWN]
+
+
+@dataclass(frozen=True)
+class PlacementFlag:
+    borough: str
+    period: str
+    position: int
+    registration_number: str
+    rule_code: str
+    rule_title: str
+    severity: str
+
+
+def placement_flags(user, *, limit: int = 500) -> tuple[list[PlacementFlag], int]:
+    """What the checks flagged on the user's agency's placements, in returns their boroughs have submitted
+    (drafts are the boroughs' work in progress): the borough, the quarter and the rule, never the finding's
+    words, which may name other boroughs. At most ``limit`` lines, and how many there are in all."""
+    from .rules import all_rules
+
+    titles = {r.code: r.title for r in all_rules()}
+    rows = access.visible(user, "placement.read_flags", Assignment.objects.all())
+    findings = (
+        Finding.objects.filter(
+            assignment__in=rows,
+            run__revision=F("ret__validated_revision"),
+            run__finished_at__isnull=False,
+        )
+        .exclude(ret__status__in=Return.EDITABLE)
+        .select_related("assignment__borough", "ret__period")
+        .order_by("-ret__period__starts_on", "assignment__borough__name", "assignment__position", "rule_code")
+    )
+    total = findings.count()
+    flags = [
+        PlacementFlag(
+            borough=f.assignment.borough.name,
+            period=f.ret.period.label,
+            position=f.assignment.position,
+            registration_number=f.assignment.registration_number,
+            rule_code=f.rule_code,
+            rule_title=titles.get(f.rule_code, f.rule_code),
+            severity=f.get_severity_display(),
+        )
+        for f in findings[:limit]
+    ]
+    return flags, total

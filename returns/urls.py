@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.ReturnListView.as_view(), name="list"),
     path("start/", views.StartReturnView.as_view(), name="start"),
     path("rules/", views.RulesView.as_view(), name="rules"),
+    path("placements/flagged/", views.PlacementFlagsView.as_view(), name="placement-flags"),
     path("periods/", views.PeriodListView.as_view(), name="periods"),
     path("periods/new/", views.PeriodCreateView.as_view(), name="period-create"),
     path("periods/<int:pk>/", views.CompletenessView.as_view(), name="completeness"),

@@ -700,6 +700,17 @@ class CompletenessView(PeriodMixin, View):
         )
 
 
+class PlacementFlagsView(ActionRequiredMixin, TemplateView):
+    """An agency's own placements that the checks flagged, in every borough's submitted returns."""
+
+    action_required = "placement.read_flags"
+    template_name = "returns/placement_flags.html"
+
+    def get_context_data(self, **kwargs):
+        flags, total = selectors.placement_flags(self.request.user)
+        return super().get_context_data(flags=flags, total=total, **kwargs)
+
+
 class RulesView(ActionRequiredMixin, TemplateView):
     action_required = "rules.read"
     template_name = "returns/rules.html"

@@ -272,6 +272,7 @@ TABLE: dict[str, Access] = {
     ),
     "returns:list": Access("return.read", RETURN_READERS),
     "returns:start": Access("unit.start_return", RETURN_MAKERS, ok=405),
+    "returns:placement-flags": Access("placement.read_flags", AGENCY_ROLES),
     "returns:rules": Access("rules.read", SIGNED_IN),
     "returns:periods": Access("period.read", REGIONAL_AND_ADMIN),
     "returns:period-create": Access("period.open", ANALYSTS_AND_ADMINS),

@@ -75,6 +75,13 @@ JOURNEYS: tuple[Journey, ...] = (
         "Request references, answer requests from agencies by their due date, and read the references you hold.",
     ),
     Journey(
+        "Flagged placements",
+        "returns:placement-flags",
+        "placement.read_flags",
+        "Your agency's placements that boroughs' checks flagged: which borough, which quarter, which rule.",
+        in_navigation=False,
+    ),
+    Journey(
         "Reference template",
         "references:templates",
         "reference_template.draft",

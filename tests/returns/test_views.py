@@ -346,3 +346,22 @@ def test_each_step_asks_for_confirmation_and_says_what_happens_next(world, clien
     analyst = client_for(world.own.users[Role.REGIONAL_ANALYST])
     assert analyst.get(url).status_code == 403  # not the analyst's step
     assert analyst.get(reverse("returns:workflow", args=[ret.pk, "no-such-step"])).status_code == 404
+
+
+def test_an_agency_lists_its_own_flagged_placements_in_submitted_returns(world, client_for):
+    ret = draft_return(world.own)
+    add_row(ret, world.own, notice_period_weeks=8)  # a query: notice over four weeks
+    ret = checked(ret, queries=["ROW-010:SW100200::notice"])
+    from returns.models import Finding
+
+    Finding.objects.filter(ret=ret).update(assignment=ret.assignments.get())
+    url = reverse("returns:placement-flags")
+    agency = client_for(world.own.users[Role.AGENCY_USER])
+    assert "None of your placements" in agency.get(url).content.decode()  # a draft is the borough's own work
+    Return.objects.filter(pk=ret.pk).update(status=Return.Status.SUBMITTED)
+    page = agency.get(url).content.decode()
+    assert "ROW-010" in page and world.own.borough.name in page and "SW100200" in page
+    assert "Why?" not in page  # the rule's title, never the finding's own words
+    other_agency = client_for(world.other.users[Role.AGENCY_USER])
+    assert "SW100200" not in other_agency.get(url).content.decode()
+    assert client_for(world.own.users[Role.BOROUGH_SUBMITTER]).get(url).status_code == 403
