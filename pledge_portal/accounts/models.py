@@ -96,6 +96,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return bool(self.roles & TWO_FACTOR_ROLES)
 
     @property
+    def has_two_factor(self) -> bool:
+        """Whether an authenticator app is set up (allauth.mfa's TOTP)."""
+        from allauth.mfa.models import Authenticator
+
+        return Authenticator.objects.filter(user=self, type=Authenticator.Type.TOTP).exists()
+
+    @property
     def organisations(self) -> list["Organisation"]:
         seen: dict[int, Organisation] = {}
         for m in self.active_memberships:
@@ -205,3 +212,51 @@ class Invitation(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A key a user's own systems call the API with. Only its SHA-256 hash is stored: the key is shown once,
+    when it is made. It expires after ``API_TOKEN_DAYS``, and is revoked (kept, with the reason, so the owner
+    can see why it stopped) by its owner, an admin of the owner's organisation, or when the sign-in rules
+    that applied when it was made change: roles added or removed, two-factor turned off, account switched off."""
+
+    PREFIX = "lp_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12, help_text="The key's first characters, so its owner can recognise it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=200, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"API token {self.hint}… of {self.user}"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def new_key(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def default_expiry():
+        return timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -4,12 +4,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from pledge_portal import access
 from pledge_portal.audit import services as audit
 
-from .models import Invitation, Membership, Organisation
+from .models import ApiToken, Invitation, Membership, Organisation
 from .roles import ADMIN_ROLE_BY_KIND
 
 
@@ -100,7 +99,8 @@ def revoke_invitation(*, invitation: Invitation, by) -> None:
 @transaction.atomic
 def remove_member(*, membership: Membership, by) -> None:
     """Take a role away. The last admin of an organisation cannot be removed (ask a platform admin). A user
-    left with no role anywhere is deactivated and their API token deleted, so they can no longer sign in."""
+    left with no role anywhere is deactivated, so they can no longer sign in. Either way their API token is
+    revoked (``pledge_portal.accounts.signals``): a change of roles needs a new one."""
     organisation = membership.organisation
     acting = access.require(by, "organisation.manage_members", organisation, error=MembershipError)
     admin_role = ADMIN_ROLE_BY_KIND.get(organisation.kind)
@@ -118,7 +118,6 @@ def remove_member(*, membership: Membership, by) -> None:
     if not user.is_superuser and not user.memberships.exists():
         user.is_active = False
         user.save(update_fields=["is_active"])
-        Token.objects.filter(user=user).delete()
     audit.record(
         by,
         "member.removed",
@@ -128,17 +127,50 @@ def remove_member(*, membership: Membership, by) -> None:
     )
 
 
-def rotate_api_token(*, user) -> str:
-    """Replace the user's API token and return the new key, shown to them once."""
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
-    audit.record(user, "api_token.created", user)
-    return token.key
+@transaction.atomic
+def create_api_token(*, user) -> str:
+    """Give the signed-in ``user`` a new API token, replacing any they had, and return its key: shown to them
+    once, as only its hash is kept. Refused while their roles need two-factor sign-in and it is not set up."""
+    if user.needs_two_factor and not user.has_two_factor:
+        raise MembershipError("Your role needs two-factor sign-in. Set it up before creating an API token.")
+    _revoke_api_tokens(user, reason="Replaced by a new token.", by=user)
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(
+        user=user, key_hash=ApiToken.hash_key(key), hint=key[:8], expires_at=ApiToken.default_expiry()
+    )
+    audit.record(user, "api_token.created", user, detail={"hint": token.hint, "expires": token.expires_at.isoformat()})
+    return key
 
 
-def revoke_api_token(*, user) -> None:
-    if Token.objects.filter(user=user).delete()[0]:
-        audit.record(user, "api_token.revoked", user)
+@transaction.atomic
+def revoke_api_token(*, user) -> bool:
+    """The signed-in ``user`` revokes their own API token. Returns whether there was one."""
+    return _revoke_api_tokens(user, reason="Revoked by its owner.", by=user) > 0
+
+
+@transaction.atomic
+def revoke_member_api_token(*, membership: Membership, by) -> bool:
+    """An admin of ``membership``'s organisation revokes that member's API token (it acts for the member in
+    every organisation they belong to, so any of them may stop it). Returns whether there was one."""
+    acting = access.require(by, "organisation.manage_members", membership.organisation, error=MembershipError)
+    reason = f"Revoked by an administrator of {membership.organisation}."
+    return _revoke_api_tokens(membership.user, reason=reason, by=by, organisation=acting) > 0
+
+
+def revoke_api_tokens_after_change(*, user, reason: str) -> int:
+    """Revoke ``user``'s API tokens because the rules they were made under changed (roles, two-factor, the
+    account switched off). Called by ``pledge_portal.accounts.signals``, whoever made the change."""
+    return _revoke_api_tokens(user, reason=reason, by=None)
+
+
+def _revoke_api_tokens(user, *, reason: str, by, organisation=None) -> int:
+    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    hints = list(live.values_list("hint", flat=True))
+    if hints:
+        live.update(revoked_at=timezone.now(), revoked_reason=reason[:200])
+        detail = {"reason": reason, "hints": hints}
+        audit.record(by, "api_token.revoked", user, organisation=organisation, detail=detail)
+    return len(hints)
 
 
 def _mark_email_verified(user) -> None:

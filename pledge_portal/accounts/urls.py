@@ -9,6 +9,11 @@ urlpatterns = [
     path("organisations/<slug:slug>/members/", views.MembersView.as_view(), name="members"),
     path("organisations/<slug:slug>/members/<int:pk>/remove/", views.RemoveMemberView.as_view(), name="member-remove"),
     path(
+        "organisations/<slug:slug>/members/<int:pk>/revoke-api-token/",
+        views.RevokeMemberTokenView.as_view(),
+        name="member-token-revoke",
+    ),
+    path(
         "organisations/<slug:slug>/invitations/<int:pk>/revoke/",
         views.RevokeInvitationView.as_view(),
         name="invitation-revoke",

@@ -2,13 +2,14 @@
 
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView, TemplateView
-from rest_framework.authtoken.models import Token
 
 from pledge_portal.access.views import ActionRequiredMixin, get_visible_or_404
 
@@ -195,7 +196,8 @@ class AccountView(ActionRequiredMixin, TemplateView):
         return super().get_context_data(
             memberships=user.active_memberships,
             has_totp=Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
-            has_token=Token.objects.filter(user=user).exists(),
+            token=selectors.latest_api_token(user),
+            api_token_days=settings.API_TOKEN_DAYS,
             new_token=self.request.session.pop("new_api_token", None),
             **kwargs,
         )
@@ -211,6 +213,23 @@ class ApiTokenView(ActionRequiredMixin, View):
         if request.POST.get("action") == "revoke":
             services.revoke_api_token(user=request.user)
             messages.success(request, "Your API token was revoked.")
-        else:
-            request.session["new_api_token"] = services.rotate_api_token(user=request.user)
+            return redirect("accounts:account")
+        try:
+            request.session["new_api_token"] = services.create_api_token(user=request.user)
+        except services.MembershipError as exc:
+            raise PermissionDenied(str(exc)) from exc
         return redirect("accounts:account")
+
+
+class RevokeMemberTokenView(RemoveMemberView):
+    """An organisation's admin stops a member's API token (say, when a laptop is lost)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, slug, pk):
+        membership = self.get_membership(pk)
+        if services.revoke_member_api_token(membership=membership, by=request.user):
+            messages.success(request, f"The API token of {membership.user} was revoked.")
+        else:
+            messages.info(request, f"{membership.user} has no API token.")
+        return redirect("accounts:members", slug=slug)

@@ -39,7 +39,7 @@ def identities(fuzz_world) -> dict[str, dict]:
     """The headers of each caller: none, a borough lead's API token, an agency user's."""
     callers = {"anonymous": {}}
     for role in (Role.BOROUGH_SUBMITTER, Role.AGENCY_USER):
-        key = account_services.rotate_api_token(user=fuzz_world.own.users[role])
+        key = account_services.create_api_token(user=fuzz_world.own.users[role])
         callers[role] = {"Authorization": f"Token {key}"}
     return callers
 
