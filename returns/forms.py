@@ -35,7 +35,13 @@ class AssignmentForm(RevisionForm):
     local_role = NamedChoice(
         queryset=LocalRole.objects.none(), label="Local role (if any)", required=False, empty_label="None"
     )
-    agency_name = forms.CharField(label="Agency", max_length=200, required=False)
+    agency_name = forms.CharField(
+        label="Agency",
+        max_length=200,
+        required=False,
+        help_text="Start typing to choose from the agency register",
+        widget=forms.TextInput(attrs={"list": "agency-register", "autocomplete": "off"}),
+    )
     engagement_type = forms.ChoiceField(
         label="Engagement type", choices=[("", "Choose")] + list(EngagementType.choices), required=False
     )

@@ -299,6 +299,34 @@ def rate_not_checked(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
 
 
 @rule(
+    code="AGENCY-001",
+    severity=QUERY,
+    title="Agency not on the agency register",
+    description="""The agency's name does not match an agency on the register (case, punctuation and "Ltd"
+    do not matter), so its rows cannot be counted for that agency or shown to it. Correct the spelling; the
+    finding names the nearest registered agency when there is one. If the agency is not registered, explain
+    and tell your regional analyst.""",
+)
+def agency_on_register(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
+    if not row.agency_name or row.agency_id:
+        return
+    name = row.agency_name[:50] + ("…" if len(row.agency_name) > 50 else "")
+    closest = ctx.closest_agency(row.agency_name)
+    if closest is not None:
+        yield Issue(
+            f"“{name}” is not on the agency register. Did you mean {closest.name}? If so, correct the name; if "
+            "not, explain which agency this is.",
+            field="agency_name",
+        )
+    else:
+        yield Issue(
+            f"“{name}” is not on the agency register. Check the spelling; if the agency is not registered, "
+            "explain and tell your regional analyst.",
+            field="agency_name",
+        )
+
+
+@rule(
     code="PQE-001",
     severity=ERROR,
     title="Less than 3 years' post-qualifying experience",

@@ -255,3 +255,36 @@ def placement_flags(user, *, limit: int = 500) -> tuple[list[PlacementFlag], int
         for f in findings[:limit]
     ]
     return flags, total
+
+
+def agency_names(limit: int = 2000) -> list[str]:
+    """Names on the agency register, for the row form's picker (public register data; bounded)."""
+    from agencies.models import Agency
+
+    return list(Agency.objects.order_by("name").values_list("name", flat=True)[:limit])
+
+
+def unmatched_rows_like(user, *, names_read: int = 5000) -> int:
+    """Rows in boroughs' submitted returns whose agency name matched no registered agency but is nearest the
+    user's own agency's: placements the agency may be missing from its figures. A count, never the rows (they
+    are not the agency's until the borough corrects the name)."""
+    from agencies.names import Register
+
+    own = set(access.organisations_for(user, "placement.read_flags"))
+    if not own:
+        return 0
+    unmatched = (
+        Assignment.objects.filter(agency__isnull=True)
+        .exclude(agency_name="")
+        .exclude(ret__status__in=Return.EDITABLE)
+        .values("agency_name")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:names_read]
+    )
+    register = Register.load()
+    total = 0
+    for line in unmatched:
+        closest = register.closest(line["agency_name"])
+        if closest is not None and closest.organisation_id in own:
+            total += line["n"]
+    return total

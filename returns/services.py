@@ -14,7 +14,6 @@ from decimal import Decimal
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from boroughs.models import Borough, Region
@@ -230,17 +229,15 @@ def _check_borough(ret: Return, borough: Borough | None, boroughs: list[Borough]
 
 
 def _agencies_named(names) -> dict[str, object]:
-    """Agencies by lower-cased name, for the names given, in one query."""
-    from agencies.models import Agency
+    """Agencies by the lower-cased name typed, for the names given, matched through the register's keys
+    (case, punctuation and a trailing "Ltd" aside): one query, whatever the number of rows."""
+    from agencies.names import Register
 
-    wanted = {n.strip().lower() for n in names if n and n.strip()}
+    wanted = {n.strip() for n in names if n and n.strip()}
     if not wanted:
         return {}
-    found = Agency.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=wanted).order_by("pk")
-    agencies: dict[str, object] = {}
-    for agency in found:
-        agencies.setdefault(agency.lower_name, agency)
-    return agencies
+    register = Register.load()
+    return {name.lower(): agency for name in wanted if (agency := register.find(name)) is not None}
 
 
 def _resolve_agency(values: dict, agencies: dict[str, object] | None = None) -> dict:
@@ -522,6 +519,7 @@ def request_validation(*, ret: Return, by) -> ValidationRun:
     task_run = start_task_run(
         task=validate_return,
         kind="returns.validate",
+        action="return.check",
         label=f"Checking {ret}",
         by=by,
         organisation=acting,

@@ -93,6 +93,18 @@ class ReturnContext:
     rates: _RateChecks | None = None
     # (borough id, registration number, start, rule code) -> figures the DCS and Chief Executive agreed
     agreed: dict[tuple, set[str]] = field(default_factory=dict)
+    agency_register: object = None  # agencies.names.Register, read when a row names an unmatched agency
+    _closest: dict[str, object] = field(default_factory=dict)
+
+    def closest_agency(self, name: str):
+        """The registered agency nearest an unmatched name (read once per return, once per distinct name)."""
+        if self.agency_register is None:
+            from agencies.names import Register
+
+            self.agency_register = Register.load()
+        if name not in self._closest:
+            self._closest[name] = self.agency_register.closest(name)
+        return self._closest[name]
 
     def agreed_to(self, row: Assignment, code: str, value) -> bool:
         """Whether a statutory exception covers this row's ``value`` for the rule ``code``."""

@@ -21,6 +21,7 @@ from django.views.generic import TemplateView
 from boroughs.models import Region
 from pledge_portal import access
 from pledge_portal.access.views import ActionRequiredMixin, get_visible_or_404
+from pledge_portal.core import problems as upload_problems
 from pledge_portal.core.uploads import explain_refused_uploads
 from rates.selectors import RateCheckError, check_rate
 from rates.services import RateCardError
@@ -154,6 +155,12 @@ class RowFormView(ReturnMixin, View):
 
     action_required = "return.edit"
     template_name = "returns/row_form.html"
+
+    def context(self, **extra) -> dict:
+        # The register as the browser's own picker (a datalist): works without script, offers, never forces.
+        if self.template_name == "returns/row_form.html":
+            extra["agency_names"] = selectors.agency_names()
+        return super().context(**extra)
 
     @property
     def page_title(self) -> str:
@@ -372,7 +379,7 @@ class UploadView(ReturnMixin, View):
         form = UploadForm(request.POST, request.FILES)
         valid = form.is_valid()
         explain_refused_uploads(request, form)
-        problems = []
+        listed = {}
         if valid:
             try:
                 counts = spreadsheets.import_upload(
@@ -383,8 +390,13 @@ class UploadView(ReturnMixin, View):
                     expected_revision=form.cleaned_data["revision"],
                 )
             except spreadsheets.UploadRejected as exc:
-                problems = exc.problems
-                form.add_error("workbook", f"The workbook was not loaded: {len(problems)} problem(s) are listed below.")
+                listed = upload_problems.keep(user=request.user, upload=self.problems_key, problems=exc.problems, more=exc.more)
+                found = len(exc.problems) + exc.more
+                form.add_error(
+                    "workbook",
+                    f"The workbook was not loaded: {found:,} problem{'s' if found != 1 else ''} "
+                    f"{'are' if found != 1 else 'is'} listed below.",
+                )
             except services.ReturnError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -397,9 +409,23 @@ class UploadView(ReturnMixin, View):
         return render(
             request,
             self.template_name,
-            self.context(form=form, problems=problems[:200], more=len(problems) - 200),
+            self.context(form=form, **listed),
             status=400,
         )
+
+    @property
+    def problems_key(self) -> str:
+        return f"return-{self.ret.pk}"
+
+
+class UploadProblemsView(UploadView):
+    """The whole list of problems of the user's last refused upload to this return, as a CSV."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, pk):
+        name = f"return-{self.ret.pk}-upload-problems.csv"
+        return upload_problems.download(user=request.user, upload=self.problems_key, filename=name)
 
 
 class DfeExportView(ReturnMixin, View):
@@ -708,7 +734,8 @@ class PlacementFlagsView(ActionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         flags, total = selectors.placement_flags(self.request.user)
-        return super().get_context_data(flags=flags, total=total, **kwargs)
+        unmatched = selectors.unmatched_rows_like(self.request.user)
+        return super().get_context_data(flags=flags, total=total, unmatched=unmatched, **kwargs)
 
 
 class RulesView(ActionRequiredMixin, TemplateView):
