@@ -111,6 +111,7 @@ def request_pack(*, period: ReportingPeriod, by, borough: Borough | None = None)
     pack.task_run = start_task_run(
         task=build_compliance_pack,
         kind="returns.compliance_pack",
+        action="pack.build",
         label=f"Building the {pack}",
         by=by,
         organisation=acting,

@@ -44,6 +44,7 @@ class AuditLogView(ActionRequiredMixin, ListView):
         run = start_task_run(
             task=export_audit_log,
             kind="audit.export",
+            action="audit.read",
             label="Audit log export (CSV)",
             by=request.user,
             organisation=organisation,

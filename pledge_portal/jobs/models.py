@@ -19,6 +19,12 @@ class TaskRun(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=60, help_text="What the job does, e.g. audit.export.")
+    action = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="The access action the job was started under (audit.read): who may take it on the job's "
+        "organisation may follow the job and download its file. Blank: only whoever started it.",
+    )
     label = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")

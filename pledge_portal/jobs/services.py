@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from pledge_portal import access
 from pledge_portal.audit import services as audit
 
 from .models import TaskRun
@@ -19,10 +20,16 @@ from .models import TaskRun
 log = logging.getLogger(__name__)
 
 
-def start_task_run(*, task, kind: str, label: str, by, organisation=None, parameters: dict | None = None) -> TaskRun:
-    """Record a queued run and enqueue ``task(run_id)`` once the caller's transaction commits."""
+def start_task_run(
+    *, task, kind: str, action: str, label: str, by, organisation=None, parameters: dict | None = None
+) -> TaskRun:
+    """Record a queued run and enqueue ``task(run_id)`` once the caller's transaction commits. ``action`` is the
+    access action the caller took to start it (``audit.read`` for an audit export): the run and its file are
+    visible to whoever started it and to those who may take that action in ``organisation``
+    (``pledge_portal/jobs/permissions.py``), so a file never reaches someone its page would refuse."""
+    access.registry.get(action)  # a typo would hide the job from everyone but its starter
     run = TaskRun.objects.create(
-        kind=kind, label=label, created_by=by, organisation=organisation, parameters=parameters or {}
+        kind=kind, action=action, label=label, created_by=by, organisation=organisation, parameters=parameters or {}
     )
     audit.record(by, "job.started", run, organisation=organisation, detail={"kind": kind})
     transaction.on_commit(lambda: task.delay(str(run.pk)))

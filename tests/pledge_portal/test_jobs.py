@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
+from django.urls import reverse
 from django.utils import timezone
 
 from pledge_portal.accounts.roles import Role
 from pledge_portal.jobs.models import TaskRun
 from pledge_portal.jobs.services import fail_stale_runs, tracked_run
+from tests.factories import user_with_role
 
 
 @pytest.fixture
@@ -101,3 +103,51 @@ def test_a_run_is_abandoned_when_nothing_will_finish_it(run, settings):
     TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.FAILED)
     run.refresh_from_db()
     assert not run.abandoned  # finished runs are never abandoned
+
+
+def _audit_export(world, client_for, django_capture_on_commit_callbacks) -> TaskRun:
+    analyst = world.own.users[Role.REGIONAL_ANALYST]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(analyst).post(reverse("audit:log"), {})
+    run = TaskRun.objects.get(kind="audit.export", created_by=analyst)
+    assert response["Location"] == reverse("jobs:detail", args=[run.pk])
+    assert run.status == TaskRun.Status.SUCCEEDED and run.output
+    return run
+
+
+def test_a_jobs_file_follows_the_action_that_made_it(world, client_for, django_capture_on_commit_callbacks):
+    """A steering member, refused the audit log, cannot fetch the audit export an analyst of the same region
+    made; a fellow analyst can, as can the analyst who made it."""
+    run = _audit_export(world, client_for, django_capture_on_commit_callbacks)
+    assert run.action == "audit.read" and run.organisation == world.own.region.organisation
+    steering = client_for(world.own.users[Role.STEERING_MEMBER])
+    assert steering.get(reverse("audit:log")).status_code == 403
+    for name in ("jobs:detail", "jobs:download", "api-job-detail"):
+        assert steering.get(reverse(name, args=[run.pk])).status_code == 404, name
+    assert run.label not in steering.get(reverse("jobs:list")).content.decode()
+
+    colleague = user_with_role(Role.REGIONAL_ANALYST, world.own.region.organisation)
+    for user in (run.created_by, colleague, world.platform_admin):
+        download = client_for(user).get(reverse("jobs:download", args=[run.pk]))
+        assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    other_analyst = client_for(world.other.users[Role.REGIONAL_ANALYST])
+    assert other_analyst.get(reverse("jobs:download", args=[run.pk])).status_code == 404
+
+
+def test_every_job_is_started_under_a_declared_action(world):
+    from pledge_portal.jobs.services import start_task_run
+
+    with pytest.raises(LookupError):
+        start_task_run(task=None, kind="test", action="no.such_action", label="x", by=None)
+
+
+def test_runs_made_before_jobs_had_actions_take_theirs_from_their_kind(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("pledge_portal.jobs.migrations.0002_action")
+    kinds = ["audit.export", "returns.validate", "returns.compliance_pack", "test"]
+    runs = [TaskRun.objects.create(kind=kind, label=kind) for kind in kinds]
+    migration.set_action_from_kind(apps, None)
+    assert [TaskRun.objects.get(pk=r.pk).action for r in runs] == ["audit.read", "return.check", "pack.build", ""]
