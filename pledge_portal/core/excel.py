@@ -9,12 +9,15 @@ are opened read-only with formulas kept as formulas, so callers can refuse them 
 Excel last calculated.
 """
 
+from __future__ import annotations
+
 import io
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import iterparse
 
 from django.utils import timezone
@@ -26,6 +29,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from .exports import FORMULA_PREFIXES, neutralise
+
+if TYPE_CHECKING:
+    from .tables import Table
 
 MONEY = "£#,##0.00"
 PERCENT = "0.00%"
@@ -61,6 +67,20 @@ class Sheet:
     # hidden (e.g. the lists behind drop-downs).
     validations: list = field(default_factory=list)
     hidden: bool = False
+
+
+def table_sheet(table: Table, *, heading: str = "") -> Sheet:
+    """A ``tables.Table`` as a sheet: ``heading`` (the table's title by default) and its note above the
+    header, then every row with each column's values stored as its kind's cells and number format. Named
+    by the table's ``sheet`` (or title); the rows stream."""
+    return Sheet(
+        title=table.sheet or table.title,
+        header=table.header,
+        rows=table.cell_rows(),
+        column_formats={i: column.number_format for i, column in enumerate(table.columns) if column.number_format},
+        widths=[max(12, min(40, len(column.title) + 4)) for column in table.columns],
+        notes=[heading or table.title, *([table.note] if table.note else [])],
+    )
 
 
 def write_workbook(sheets: list[Sheet]) -> bytes:

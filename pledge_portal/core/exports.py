@@ -1,8 +1,14 @@
 """Writing user data into files that spreadsheets open. Every CSV and Excel export goes through here."""
 
+from __future__ import annotations
+
 import csv
 import io
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .tables import Table
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -23,3 +29,9 @@ def write_csv(rows: Iterable[Iterable], *, header: Iterable[str]) -> bytes:
     for row in rows:
         writer.writerow([neutralise(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def table_csv(table: Table) -> bytes:
+    """A ``tables.Table`` as CSV: its header, then every row (not only those a page shows), each value in its
+    column's plain form. The rows stream, so a table may be fed from a query's iterator."""
+    return write_csv(table.csv_rows(), header=table.header)
