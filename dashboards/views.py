@@ -1,9 +1,9 @@
 """Dashboards (DESIGN.md section 6): regional, borough and agency, built on accepted returns.
 
-Every page is a list of *panels*: a chart, a GOV.UK table of the same numbers and a CSV download of that
-table (``?download=<panel>``), so the three can never disagree. The figures come from ``dashboards.figures``;
-which region, borough or agency a user may open is decided by the scoping selectors, so another tenant's
-dashboard answers 404.
+Every page is a list of *panels*: a chart, and a ``core.tables.Table`` of the same numbers that the page
+shows and the CSV download (``?download=<panel>``) writes, so the three can never disagree. The figures come
+from ``dashboards.figures``; which region, borough or agency a user may open is decided by the scoping
+selectors, so another tenant's dashboard answers 404.
 """
 
 from dataclasses import dataclass, field
@@ -23,7 +23,8 @@ from boroughs.selectors import boroughs_visible_to
 from pledge_portal import access
 from pledge_portal.access.views import ActionRequiredMixin, get_visible_or_404
 from pledge_portal.core import charts
-from pledge_portal.core.exports import write_csv
+from pledge_portal.core.exports import table_csv
+from pledge_portal.core.tables import Column, Table
 from rates.models import RoleCategory
 from returns.models import ReportingPeriod
 
@@ -44,33 +45,23 @@ AGENCY_RANKS = {
     ),
 }
 DEFAULT_RANK = "rows"
+SHARE_COLUMNS = [Column("Agency FTE", "fte"), Column("Permanent FTE", "fte"), Column("Agency share (%)", "percent")]
+BREACH_COLUMNS = [
+    Column("Rows", "count"),
+    Column("Over the cap", "count"),
+    Column("Signed off", "count"),
+    Column("Not signed off", "count"),
+]
 
 
 @dataclass
 class Panel:
     slug: str
     title: str
-    caption: str
-    header: list[str]
-    rows: list[list]
+    table: Table  # its title is the table's caption; its rows are the CSV's
     chart: str = ""
-    links: list[str | None] = field(default_factory=list)  # a link for each row's first cell, or None
-    note: str = ""
     orders: list[tuple[str, str, bool]] = field(default_factory=list)  # (label, query string, current)
     csv_url: str = ""
-    shown: int | None = None  # rows the page shows (the CSV has them all); None for all
-
-    def table(self) -> list[tuple[str | None, list]]:
-        links = self.links or [None] * len(self.rows)
-        return list(zip(links, self.rows, strict=True))[: self.shown]
-
-    @property
-    def cut(self) -> bool:
-        return self.shown is not None and len(self.rows) > self.shown
-
-
-def _text(value) -> str:
-    return "" if value is None else str(value)
 
 
 class Filters:
@@ -139,8 +130,7 @@ class DashboardView(ActionRequiredMixin, View):
             panel = next((p for p in panels if p.slug == wanted), None)
             if panel is None:
                 raise Http404("There is no such download.")
-            body = write_csv([[_text(v) for v in row] for row in panel.rows], header=panel.header)
-            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+            response = HttpResponse(table_csv(panel.table), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{panel.slug}.csv"'
             return response
         context = {"title": title, "caption": caption, "filters": filters, "panels": panels, "back": back}
@@ -178,9 +168,11 @@ def share_over_time_panel(scope: figures.Scope, slug: str = "share-over-time") -
     return Panel(
         slug,
         "Agency share of the workforce over time",
-        "Agency and permanent FTE per quarter",
-        ["Quarter", "Agency FTE", "Permanent FTE", "Agency share (%)"],
-        [[line.label, line.agency_fte, line.permanent_fte, line.share] for line in lines],
+        Table(
+            "Agency and permanent FTE per quarter",
+            [Column("Quarter"), *SHARE_COLUMNS],
+            [[line.label, line.agency_fte, line.permanent_fte, line.share] for line in lines],
+        ),
         chart,
     )
 
@@ -202,20 +194,30 @@ def pay_panel(scope: figures.Scope) -> Panel:
     return Panel(
         "pay",
         "Pay rates against caps by role",
-        f"Hourly pay rates (£) by role and cap basis; the cap is the one in force on {on}",
-        ["Role", "Cap basis", "Rows", "Lower quartile (£)", "Median (£)", "Upper quartile (£)", "Cap (£)"],
-        [
+        Table(
+            f"Hourly pay rates (£) by role and cap basis; the cap is the one in force on {on}",
             [
-                line.role,
-                figures.BASIS_LABELS[line.basis],
-                line.rows,
-                line.lower_quartile,
-                line.median,
-                line.upper_quartile,
-                line.cap,
-            ]
-            for line in lines
-        ],
+                Column("Role"),
+                Column("Cap basis"),
+                Column("Rows", "count"),
+                Column("Lower quartile (£)", "rate"),
+                Column("Median (£)", "rate"),
+                Column("Upper quartile (£)", "rate"),
+                Column("Cap (£)", "rate"),
+            ],
+            [
+                [
+                    line.role,
+                    figures.BASIS_LABELS[line.basis],
+                    line.rows,
+                    line.lower_quartile,
+                    line.median,
+                    line.upper_quartile,
+                    line.cap,
+                ]
+                for line in lines
+            ],
+        ),
         chart,
     )
 
@@ -235,9 +237,11 @@ def breaches_over_time_panel(scope: figures.Scope) -> Panel:
     return Panel(
         "breaches-over-time",
         "Breaches over time",
-        "Rows over the cap per quarter",
-        ["Quarter", "Rows", "Over the cap", "Signed off", "Not signed off"],
-        [[line.label, line.rows, line.breaches, line.signed_off, line.without_sign_off] for line in lines],
+        Table(
+            "Rows over the cap per quarter",
+            [Column("Quarter"), *BREACH_COLUMNS],
+            [[line.label, line.rows, line.breaches, line.signed_off, line.without_sign_off] for line in lines],
+        ),
         chart,
     )
 
@@ -255,9 +259,11 @@ def spend_panel(scope: figures.Scope) -> Panel:
     return Panel(
         "spend",
         "Agency spend",
-        "Agency spend per month (£), from accepted returns (spend is not reported by role)",
-        ["Month", "Spend (£)", "Returns reporting"],
-        [[line.label, line.spend, line.returns] for line in lines],
+        Table(
+            "Agency spend per month (£), from accepted returns (spend is not reported by role)",
+            [Column("Month"), Column("Spend (£)", "money"), Column("Returns reporting", "count")],
+            [[line.label, line.spend, line.returns] for line in lines],
+        ),
         chart,
     )
 
@@ -312,7 +318,7 @@ class RegionDashboardView(DashboardView):
     def completeness_panel(self, region, filters: Filters, visible: set[int]) -> Panel:
         period = ReportingPeriod.objects.filter(region=region, starts_on=filters.end).first()
         if period is None:
-            return Panel("completeness", "Submission completeness", "No reporting period", ["Reporting unit"], [])
+            return Panel("completeness", "Submission completeness", Table("No reporting period", [], []))
         lines = figures.completeness(period, today=timezone.localdate(), sub_region=filters.sub_region)
         by_status: dict[str, int] = {}
         for line in lines:
@@ -326,11 +332,13 @@ class RegionDashboardView(DashboardView):
         return Panel(
             "completeness",
             f"Submission completeness, {figures.quarter_label(period.starts_on)}",
-            f"Each reporting unit's return for {period.label} (every status, not only accepted)",
-            ["Reporting unit", "Status", "Late"],
-            [[line.unit, line.status, "Late" if line.late else "No"] for line in lines],
+            Table(
+                f"Each reporting unit's return for {period.label} (every status, not only accepted)",
+                [Column("Reporting unit"), Column("Status"), Column("Late", "yesno")],
+                [[line.unit, line.status, line.late] for line in lines],
+                links=[_borough_link(line.borough_ids, visible) for line in lines],
+            ),
             chart,
-            [_borough_link(line.borough_ids, visible) for line in lines],
         )
 
     def share_panel(self, scope, visible: set[int]) -> Panel:
@@ -346,11 +354,13 @@ class RegionDashboardView(DashboardView):
         return Panel(
             "share",
             "Agency share of the workforce by borough",
-            "Agency and permanent FTE by reporting unit, summed over the quarters chosen",
-            ["Reporting unit", "Agency FTE", "Permanent FTE", "Agency share (%)"],
-            [[line.label, line.agency_fte, line.permanent_fte, line.share] for line in lines],
+            Table(
+                "Agency and permanent FTE by reporting unit, summed over the quarters chosen",
+                [Column("Reporting unit"), *SHARE_COLUMNS],
+                [[line.label, line.agency_fte, line.permanent_fte, line.share] for line in lines],
+                links=[_borough_link(line.borough_ids, visible) for line in lines],
+            ),
             chart,
-            [_borough_link(line.borough_ids, visible) for line in lines],
         )
 
     def breaches_panel(self, scope, visible: set[int]) -> Panel:
@@ -367,11 +377,13 @@ class RegionDashboardView(DashboardView):
         return Panel(
             "breaches",
             "Breaches and their sign-offs",
-            "Rows over the cap by borough",
-            ["Borough", "Rows", "Over the cap", "Signed off", "Not signed off"],
-            [[line.label, line.rows, line.breaches, line.signed_off, line.without_sign_off] for line in lines],
+            Table(
+                "Rows over the cap by borough",
+                [Column("Borough"), *BREACH_COLUMNS],
+                [[line.label, line.rows, line.breaches, line.signed_off, line.without_sign_off] for line in lines],
+                links=[_borough_link([line.borough_id], visible) for line in lines],
+            ),
             chart,
-            [_borough_link([line.borough_id], visible) for line in lines],
         )
 
     def flags_panel(self, scope, visible: set[int]) -> Panel:
@@ -388,11 +400,18 @@ class RegionDashboardView(DashboardView):
         return Panel(
             "flags",
             "Cool-off, PQE and overlap flags",
-            "Rows flagged by the latest validation of each accepted return, by borough",
-            ["Borough", "Cool-off", "PQE under 3 years", "Overlapping"],
-            [[line.label, line.cool_off, line.low_pqe, line.overlap] for line in lines],
+            Table(
+                "Rows flagged by the latest validation of each accepted return, by borough",
+                [
+                    Column("Borough"),
+                    Column("Cool-off", "count"),
+                    Column("PQE under 3 years", "count"),
+                    Column("Overlapping", "count"),
+                ],
+                [[line.label, line.cool_off, line.low_pqe, line.overlap] for line in lines],
+                links=[_borough_link([line.borough_id], visible) for line in lines],
+            ),
             chart,
-            [_borough_link([line.borough_id], visible) for line in lines],
         )
 
     def agencies_panel(self, scope, filters: Filters) -> Panel:
@@ -417,29 +436,31 @@ class RegionDashboardView(DashboardView):
         return Panel(
             "agencies",
             "Agencies by assignments, breaches and reference turnaround",
-            f"Agencies by {label}, with breaches and reference turnaround (working days)",
-            [
-                "Agency",
-                "Rows",
-                "Over the cap",
-                "Signed off",
-                "References completed",
-                "Median turnaround (working days)",
-            ],
-            [
+            Table(
+                f"Agencies by {label}, with breaches and reference turnaround (working days)",
                 [
-                    line.name,
-                    line.assignments,
-                    line.breaches,
-                    line.signed_off,
-                    line.references_completed,
-                    line.median_turnaround,
-                ]
-                for line in lines
-            ],
+                    Column("Agency"),
+                    Column("Rows", "count"),
+                    Column("Over the cap", "count"),
+                    Column("Signed off", "count"),
+                    Column("References completed", "count"),
+                    Column("Median turnaround (working days)", "days"),
+                ],
+                [
+                    [
+                        line.name,
+                        line.assignments,
+                        line.breaches,
+                        line.signed_off,
+                        line.references_completed,
+                        line.median_turnaround,
+                    ]
+                    for line in lines
+                ],
+                shown=AGENCIES_SHOWN,
+            ),
             chart,
             orders=orders,
-            shown=AGENCIES_SHOWN,
         )
 
 
@@ -479,11 +500,14 @@ class BoroughDashboardView(DashboardView):
         return Panel(
             "comparison",
             "Against the region",
-            f"{borough.name} beside the median borough of its sub-region and region",
-            ["Measure", borough.name, "Sub-region median", "Region median"],
-            [[c.measure, c.own, c.sub_region, c.region] for c in lines],
-            note=f"Other boroughs are shown only as medians, when at least {figures.SMALL_COUNT} boroughs have the "
-            f"figure; median counts under {figures.SMALL_COUNT} are shown as “fewer than {figures.SMALL_COUNT}”.",
+            Table(
+                f"{borough.name} beside the median borough of its sub-region and region",
+                [Column("Measure"), Column(borough.name), Column("Sub-region median"), Column("Region median")],
+                [[c.measure, c.own, c.sub_region, c.region] for c in lines],
+                note=f"Other boroughs are shown only as medians, when at least {figures.SMALL_COUNT} boroughs have "
+                f"the figure; median counts under {figures.SMALL_COUNT} are shown as “fewer than "
+                f"{figures.SMALL_COUNT}”.",
+            ),
         )
 
 
@@ -517,12 +541,21 @@ class AgencyDashboardView(DashboardView):
         return Panel(
             "boroughs",
             "Assignments across boroughs",
-            "Rows naming your agency in accepted returns, by borough",
-            ["Borough", "Region", "Rows", "Over the cap", "Signed off", "Not signed off"],
-            [
-                [line.borough, line.region, line.rows, line.breaches, line.signed_off, line.breaches - line.signed_off]
-                for line in lines
-            ],
+            Table(
+                "Rows naming your agency in accepted returns, by borough",
+                [Column("Borough"), Column("Region"), *BREACH_COLUMNS],
+                [
+                    [
+                        line.borough,
+                        line.region,
+                        line.rows,
+                        line.breaches,
+                        line.signed_off,
+                        line.breaches - line.signed_off,
+                    ]
+                    for line in lines
+                ],
+            ),
             chart,
         )
 
@@ -540,8 +573,15 @@ class AgencyDashboardView(DashboardView):
         return Panel(
             "references",
             "Reference requests and turnaround",
-            "Reference requests made in the quarters chosen, by borough and status",
-            ["Borough", "Status", "Requests", "Median turnaround (working days)"],
-            [[line.borough, line.status, line.requested, line.median_turnaround] for line in lines],
+            Table(
+                "Reference requests made in the quarters chosen, by borough and status",
+                [
+                    Column("Borough"),
+                    Column("Status"),
+                    Column("Requests", "count"),
+                    Column("Median turnaround (working days)", "days"),
+                ],
+                [[line.borough, line.status, line.requested, line.median_turnaround] for line in lines],
+            ),
             chart,
         )
