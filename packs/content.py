@@ -7,8 +7,8 @@ note. ``borough_pack(period, borough)`` holds the borough's own figures, its sco
 (other boroughs only as medians, small counts suppressed, as on the borough dashboard), its agencies and its
 own registers. Nothing here checks permissions: the services decide who may build and download a pack.
 
-Each table carries raw values and a *kind* per column (count, money, percent...): the PDF formats them for
-reading, the workbook stores them as numbers with a number format.
+Each table is a ``core.tables.Table``: raw values and a *kind* per column (count, money, percent...), which
+the PDF formats for reading and the workbook stores as numbers with a number format.
 """
 
 from __future__ import annotations
@@ -24,27 +24,12 @@ from django.utils.safestring import SafeString
 from boroughs.models import Borough
 from dashboards import figures
 from pledge_portal.core import charts
+from pledge_portal.core.tables import Column, Table
 from returns.models import ReportingPeriod
 
 TREND_QUARTERS = 4  # quarters before the pack's own, in the summary's trend
 TOP = 15  # bars in the charts of boroughs and agencies
 CHART_WIDTH = 640  # CSS pixels: 169 mm, inside an A4 page's margins
-
-
-@dataclass(frozen=True)
-class Column:
-    title: str
-    kind: str = "text"  # text, count, fte, money, rate, percent, days, date, yesno
-
-
-@dataclass
-class Table:
-    sheet: str  # the workbook's sheet for this table (31 characters at most)
-    title: str
-    columns: list[Column]
-    rows: list[list]
-    note: str = ""
-    empty: str = "Nothing to report for this period."
 
 
 @dataclass
@@ -97,7 +82,6 @@ def _trend(scope: figures.Scope, *, chart_prefix: str) -> tuple[list[Table], lis
         quarters.append(figures.quarter_label(day))
         day = figures.shift_quarters(day, 1)
     workforce = Table(
-        "Summary",
         "Workforce and spend by quarter",
         [
             Column("Quarter"),
@@ -117,10 +101,10 @@ def _trend(scope: figures.Scope, *, chart_prefix: str) -> tuple[list[Table], lis
             for q in quarters
         ],
         note="From accepted returns. Agency share is agency FTE over agency and permanent FTE.",
+        sheet="Summary",
     )
     empty_flags = figures.FlagLine("")
     compliance = Table(
-        "Summary compliance",
         "Assignments, breaches and flags by quarter",
         [
             Column("Quarter"),
@@ -150,6 +134,7 @@ def _trend(scope: figures.Scope, *, chart_prefix: str) -> tuple[list[Table], lis
             for f in [flags.get(q, empty_flags)]
         ],
         note="A row is one assignment active in the quarter. Flags are rows flagged by the latest check.",
+        sheet="Summary compliance",
     )
     share_chart = charts.line_chart(
         chart_id=f"{chart_prefix}-share",
@@ -227,7 +212,6 @@ def _agencies(scope: figures.Scope, *, chart_id: str) -> Section:
         width=CHART_WIDTH,
     )
     table = Table(
-        "Agency scorecards",
         "Agencies by rows, with breaches and reference turnaround",
         [
             Column("Agency"),
@@ -252,6 +236,8 @@ def _agencies(scope: figures.Scope, *, chart_id: str) -> Section:
         ],
         note="References completed are those the agency requested in the quarter; turnaround is from request "
         "to completion.",
+        empty="No agency is named in an accepted return for the quarter.",
+        sheet="Agency scorecards",
     )
     return Section(
         "agencies",
@@ -265,7 +251,6 @@ def _agencies(scope: figures.Scope, *, chart_id: str) -> Section:
 def _breach_register(scope: figures.Scope) -> Section:
     entries = figures.breach_register(scope)
     table = Table(
-        "Breach register",
         "Rows over the cap, with their sign-offs",
         [
             Column("Borough"),
@@ -299,6 +284,7 @@ def _breach_register(scope: figures.Scope) -> Section:
             for e in entries
         ],
         empty="No row in an accepted return is over the cap.",
+        sheet="Breach register",
     )
     unsigned = sum(1 for e in entries if e.signed_off_on is None)
     return Section(
@@ -316,7 +302,6 @@ def _breach_register(scope: figures.Scope) -> Section:
 def _cool_off_register(scope: figures.Scope) -> Section:
     entries = figures.cool_off_register(scope)
     table = Table(
-        "Cool-off register",
         "Rows flagged for the cool-off",
         [
             Column("Borough"),
@@ -344,6 +329,7 @@ def _cool_off_register(scope: figures.Scope) -> Section:
             for e in entries
         ],
         empty="No row in an accepted return is flagged for the cool-off.",
+        sheet="Cool-off register",
     )
     return Section(
         "cool-off",
@@ -472,7 +458,7 @@ def regional_pack(period: ReportingPeriod, *, data_version: str, progress: Progr
                 "Each borough's return and its rows in the quarter: within and over the cap, breach sign-offs, "
                 "cool-off and PQE flags, its reporting unit's agency share, and the references it answered."
             ],
-            [Table("Borough scorecards", f"Borough scorecards, {quarter}", SCORECARD_COLUMNS, _rows(cards))],
+            [Table(f"Borough scorecards, {quarter}", SCORECARD_COLUMNS, _rows(cards), sheet="Borough scorecards")],
             [chart] if worst else [],
             wide=True,
         )
@@ -500,12 +486,12 @@ def borough_pack(period: ReportingPeriod, borough: Borough, *, data_version: str
                 "have the figure."
             ],
             [
-                Table("Scorecard", f"{borough.name}, {quarter}", SCORECARD_COLUMNS, _rows([card])),
+                Table(f"{borough.name}, {quarter}", SCORECARD_COLUMNS, _rows([card]), sheet="Scorecard"),
                 Table(
-                    "Against the region",
                     f"{borough.name} against the region",
                     [Column("Measure"), Column(borough.name), Column("Sub-region median"), Column("Region median")],
                     [[c.measure, c.own, c.sub_region, c.region] for c in comparison],
+                    sheet="Against the region",
                 ),
             ],
             wide=True,

@@ -1,39 +1,17 @@
 """The compliance pack as a PDF (WeasyPrint, through ``core.pdf.render_pdf``): A4, a contents page, the
-period and generation time in every page's margin, "Page N of M", tables whose header row repeats and
-whose rows never split across pages, charts as inline SVG from ``core.charts``, and a tagged PDF so
-assistive technology can read its structure."""
+period and generation time in every page's margin, "Page N of M", tables (``core.tables.Table``, in the
+same ``includes/table.html`` as the pages) whose header row repeats and whose rows never split across
+pages, charts as inline SVG from ``core.charts``, and a tagged PDF so assistive technology can read its
+structure."""
 
 import html
 import re
-from datetime import date
-from decimal import Decimal
 
 from django.utils.safestring import SafeString, mark_safe
 
 from pledge_portal.core.pdf import render_pdf_with_pages
 
 from .content import Pack
-
-NUMERIC = {"count", "fte", "money", "rate", "percent", "days"}
-
-
-def display(value, kind: str) -> str:
-    """A value as the PDF prints it."""
-    if value is None or value == "":
-        return "—"
-    if kind == "count":
-        return f"{value:,}"
-    if kind in ("money", "fte"):
-        return f"{'£' if kind == 'money' else ''}{Decimal(value):,.2f}"
-    if kind == "rate":
-        return f"£{Decimal(value):.2f}"
-    if kind == "percent":
-        return f"{value}%"
-    if kind == "yesno":
-        return "Yes" if value else "No"
-    if kind == "date" and isinstance(value, date):
-        return f"{value:%-d %b %Y}"
-    return str(value)
 
 
 def css_string(text: str) -> SafeString:
@@ -59,19 +37,6 @@ def sized(svg: SafeString) -> SafeString:
     return mark_safe(_STYLE.sub("", svg, count=1))  # noqa: S308 - only an attribute of the chart's own tag goes
 
 
-def _table(table) -> dict:
-    return {
-        "title": table.title,
-        "note": table.note,
-        "empty": table.empty,
-        "header": [(c.title, c.kind in NUMERIC) for c in table.columns],
-        "rows": [
-            [(display(v, c.kind), c.kind in NUMERIC) for v, c in zip(row, table.columns, strict=True)]
-            for row in table.rows
-        ],
-    }
-
-
 def pack_pdf(pack: Pack) -> tuple[bytes, int]:
     """The PDF's bytes and its number of pages."""
     sections = [
@@ -80,7 +45,7 @@ def pack_pdf(pack: Pack) -> tuple[bytes, int]:
             "title": s.title,
             "paragraphs": s.paragraphs,
             "charts": [{"svg": sized(chart), "caption": caption(chart)} for chart in s.charts],
-            "tables": [_table(t) for t in s.tables],
+            "tables": s.tables,
             "wide": s.wide,
         }
         for s in pack.sections

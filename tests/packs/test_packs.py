@@ -20,6 +20,7 @@ from packs import services as pack_services
 from packs.models import CompliancePack
 from packs.tasks import build_compliance_pack
 from pledge_portal.accounts.roles import Role
+from pledge_portal.core.excel import MONEY
 from pledge_portal.jobs.models import TaskRun
 from returns import services
 from returns.models import Return
@@ -69,7 +70,7 @@ def test_the_workbook_holds_the_dashboards_figures(data, django_capture_on_commi
     first_data = int(ws.auto_filter.ref.split(":")[0][1:]) + 1
     assert ws.freeze_panes == f"A{first_data}"
     assert ws.cell(first_data + 4, 4).number_format == "0.0%"
-    assert ws.cell(first_data + 4, 5).number_format == pack_excel.MONEY
+    assert ws.cell(first_data + 4, 5).number_format == MONEY
 
     header, rows = table(wb["Breach register"])
     register = figures.breach_register(figures.Scope(Q2, Q2, region=data.region))
