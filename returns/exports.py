@@ -8,27 +8,28 @@ collects by local authority.
 from django.utils.text import slugify
 
 from boroughs.models import Borough
-from pledge_portal.core.exports import write_csv
-from rates.money import pounds
+from pledge_portal.core.exports import table_csv
+from pledge_portal.core.tables import Column, Table
 
 from .models import Return
 
-DFE_HEADER = [
-    "LA code",
-    "LA name",
-    "Period",
-    "Social Work England registration number",
-    "DfE job role",
-    "Agency",
-    "Engagement type",
-    "Start date",
-    "End date",
-    "Hourly pay rate (£)",
-    "Hourly charge rate (£)",
-    "Project team (Y/N)",
-    "PQE (years)",
-    "Reference received (Y/N)",
-    "Cap breach signed off (Y/N)",
+# The DfE's own columns; its yes/no columns take Y and N, so they are text here.
+DFE_COLUMNS = [
+    Column("LA code"),
+    Column("LA name"),
+    Column("Period"),
+    Column("Social Work England registration number"),
+    Column("DfE job role"),
+    Column("Agency"),
+    Column("Engagement type"),
+    Column("Start date", "date"),
+    Column("End date", "date"),
+    Column("Hourly pay rate (£)", "rate"),
+    Column("Hourly charge rate (£)", "rate"),
+    Column("Project team (Y/N)"),
+    Column("PQE (years)"),
+    Column("Reference received (Y/N)"),
+    Column("Cap breach signed off (Y/N)"),
 ]
 
 
@@ -64,17 +65,17 @@ def dfe_return_csv(ret: Return, borough: Borough) -> bytes:
             role.name if role else "",
             row.agency.name if row.agency_id else row.agency_name,
             row.get_engagement_type_display() if row.engagement_type else "",
-            row.start_date.isoformat() if row.start_date else "",
-            row.end_date.isoformat() if row.end_date else "",
-            pounds(row.hourly_pay_rate) if row.hourly_pay_rate is not None else "",
-            pounds(row.hourly_charge_rate) if row.hourly_charge_rate is not None else "",
+            row.start_date,
+            row.end_date,
+            row.hourly_pay_rate,
+            row.hourly_charge_rate,
             _y_n(row.project_team),
-            "" if row.pqe_years is None else str(row.pqe_years),
+            row.pqe_years,
             _y_n(row.reference_received),
             _y_n(row.breach_sign_off_id is not None),
         ]
 
-    return write_csv((line(row) for row in rows), header=DFE_HEADER)
+    return table_csv(Table("DfE quarterly agency social worker return", DFE_COLUMNS, (line(row) for row in rows)))
 
 
 def dfe_return_filename(ret: Return, borough: Borough) -> str:
