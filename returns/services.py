@@ -156,10 +156,14 @@ def _organisation(by, ret: Return):
     return access.acting_for(by, "return.edit", ret)
 
 
+CARRIED_FIGURES = ("permanent_headcount", "permanent_fte", "agency_headcount", "agency_fte", "vacancies_fte")
+
+
 @transaction.atomic
 def start_return(*, unit: ReportingUnit, period: ReportingPeriod, by) -> Return:
     """The unit's return for the period, made if it does not exist yet: pre-filled with the rows still open
-    at the end of its previous return and a workforce line per core role. Starting twice (a double click,
+    at the end of its previous return and a workforce line per core role (its headcounts, FTE and vacancies
+    carried forward from the previous return). Starting twice (a double click,
     two people at once) gives the same return."""
     acting = access.require(by, "unit.start_return", unit, error=ReturnError)
     if period.region_id != unit.region_id:
@@ -176,8 +180,20 @@ def start_return(*, unit: ReportingUnit, period: ReportingPeriod, by) -> Return:
             ret = Return.objects.create(unit=unit, period=period, created_by=by)
     except IntegrityError:  # made by someone else a moment ago
         return Return.objects.get(unit=unit, period=period)
-    WorkforceLine.objects.bulk_create(WorkforceLine(ret=ret, role=role) for role in RoleCategory.objects.all())
     previous = selectors.previous_return(ret)
+    # Stocks (headcounts, FTE, vacancies) carry forward as a starting point, as the open rows do; flows
+    # (starters, leavers) belong to their own quarter and start blank.
+    stocks = {}
+    if previous is not None:
+        stocks = {line.role_id: line for line in previous.workforce.all()}
+    WorkforceLine.objects.bulk_create(
+        WorkforceLine(
+            ret=ret,
+            role=role,
+            **{name: getattr(stocks[role.pk], name) for name in CARRIED_FIGURES if role.pk in stocks},
+        )
+        for role in RoleCategory.objects.all()
+    )
     carried = 0
     if previous is not None:
         still_open = [

@@ -58,9 +58,22 @@ def test_a_new_return_is_prefilled_with_rows_still_open(world):
     add_row(first, side, registration_number="SW1", end_date=None)
     add_row(first, side, registration_number="SW2", end_date=date(2026, 6, 1))
     add_row(first, side, registration_number="SW3", end_date=date(2026, 8, 1))
+    first.workforce.filter(role__code="social-worker").update(
+        permanent_headcount=40,
+        permanent_fte=38.5,
+        agency_headcount=6,
+        agency_fte=5,
+        vacancies_fte=4,
+        starters=2,
+        leavers=3,
+    )
     second = services.start_return(unit=unit_of(side), period=open_period(side), by=side.users[Role.BOROUGH_SUBMITTER])
     assert sorted(second.assignments.values_list("registration_number", flat=True)) == ["SW1", "SW3"]
     assert all(row.carried_from_id for row in second.assignments.all())
+    # The workforce's stocks carry forward as a starting point; the quarter's starters and leavers do not.
+    line = second.workforce.get(role__code="social-worker")
+    assert (line.permanent_headcount, line.agency_headcount, line.vacancies_fte) == (40, 6, 4)
+    assert line.starters is None and line.leavers is None
 
 
 def test_merge_updates_matching_rows_and_replace_starts_again(world):
