@@ -50,7 +50,7 @@ COPY --from=assets /build/static/build static/build
 
 # Hashed, compressed static files for WhiteNoise. The settings need these variables to import in
 # production mode; they exist only for this command and are not kept in the image.
-RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+RUN DEBUG=false SECRET_KEY=build-only TWO_FACTOR_ENCRYPTION_KEYS=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 
 # The only writable places: private media (a volume) and beat's schedule file.
 RUN mkdir -p /data/private-media && chown -R pledge:pledge /data

@@ -6,6 +6,8 @@ portal on SQLite with tasks run in-process. ``DEBUG=false`` is production mode: 
 SECRET_KEY and ALLOWED_HOSTS and turns on every setting that ``manage.py check --deploy`` asks for.
 """
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
@@ -163,6 +165,13 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Two-factor secrets are stored encrypted with these (comma-separated Fernet keys, the newest first; see
+# pledge_portal/accounts/crypto.py). Development derives one from SECRET_KEY; production must set its own.
+MFA_ADAPTER = "pledge_portal.accounts.adapters.EncryptedSecretsMFAAdapter"
+_DEV_TWO_FACTOR_KEY = base64.urlsafe_b64encode(hashlib.sha256(f"two-factor:{SECRET_KEY}".encode()).digest()).decode()
+TWO_FACTOR_ENCRYPTION_KEYS = env.list("TWO_FACTOR_ENCRYPTION_KEYS", default=[_DEV_TWO_FACTOR_KEY] if DEBUG else [])
+if not TWO_FACTOR_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("TWO_FACTOR_ENCRYPTION_KEYS must be set when DEBUG is false.")
 MFA_TOTP_ISSUER = "London Pledge portal"
 MFA_PASSKEY_LOGIN_ENABLED = False
 

@@ -3,6 +3,8 @@
 
 from django.contrib import admin
 
+from pledge_portal.core.admin_base import AuditedSearchMixin
+
 from .models import BreachSignOff, LocalRole, RateCard, RateCardLine, RoleCategory
 
 
@@ -52,7 +54,7 @@ class RateCardAdmin(admin.ModelAdmin):
 
 
 @admin.register(BreachSignOff)
-class BreachSignOffAdmin(admin.ModelAdmin):
+class BreachSignOffAdmin(AuditedSearchMixin, admin.ModelAdmin):
     list_display = ["registration_number", "borough", "hourly_rate", "cap", "signed_by", "signed_on"]
     list_filter = ["borough"]
     search_fields = ["registration_number"]

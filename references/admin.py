@@ -8,7 +8,7 @@ and write the audit log.
 
 from django.contrib import admin
 
-from pledge_portal.core.admin_base import ReadOnlyAdmin
+from pledge_portal.core.admin_base import AuditedSearchMixin, ReadOnlyAdmin
 
 from .models import Proposal, ReferenceRequest, ReferenceTemplate
 
@@ -19,7 +19,7 @@ class ReferenceTemplateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReferenceRequest)
-class ReferenceRequestAdmin(ReadOnlyAdmin):
+class ReferenceRequestAdmin(AuditedSearchMixin, ReadOnlyAdmin):
     list_display = ["registration_number", "agency", "borough", "status", "due_on"]
     list_filter = ["status", "borough"]
     search_fields = ["registration_number"]
@@ -27,7 +27,7 @@ class ReferenceRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(ReadOnlyAdmin):
+class ProposalAdmin(AuditedSearchMixin, ReadOnlyAdmin):
     list_display = ["registration_number", "agency", "borough", "proposed_at"]
     list_filter = ["borough"]
     search_fields = ["registration_number"]

@@ -114,6 +114,7 @@ def test_production_settings_pass_the_deployment_checklist():
         "WARNING",
         DEBUG="false",
         SECRET_KEY="a-long-random-production-secret-key-for-this-test-only-0123456789",
+        TWO_FACTOR_ENCRYPTION_KEYS="hGtC2rYJ6ZpKXc6pQm1nq5Qk3oAa9cG3hZ0nV8l5x7M=",
         ALLOWED_HOSTS="pledge.example.org",
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -124,6 +125,12 @@ def test_production_refuses_to_start_without_a_secret_key():
     env = {"DEBUG": "false", "ALLOWED_HOSTS": "pledge.example.org", "SECRET_KEY": ""}
     result = _manage("check", **env)
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_key_for_two_factor_secrets():
+    env = {"DEBUG": "false", "ALLOWED_HOSTS": "pledge.example.org", "SECRET_KEY": "x" * 60}
+    result = _manage("check", **env, TWO_FACTOR_ENCRYPTION_KEYS="")
+    assert result.returncode != 0 and "TWO_FACTOR_ENCRYPTION_KEYS must be set" in result.stderr
 
 
 @pytest.mark.parametrize("role", list(Role))
