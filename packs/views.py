@@ -52,7 +52,7 @@ class PeriodPacksView(ActionRequiredMixin, View):
             "period": period,
             "regional": [p for p in packs if p.is_regional],
             "boroughs": [p for p in packs if not p.is_regional],
-            "building": any(p.status == CompliancePack.Status.BUILDING for p in packs),
+            "building": next((p for p in packs if p.status == CompliancePack.Status.BUILDING), None),
             "form": form if can_build else None,
         }
         return render(request, "packs/period.html", context, status=status)

@@ -3,27 +3,30 @@ import { initAll } from '../vendor/govuk/govuk-frontend.min.js'
 
 initAll()
 
-// A job page refreshes itself with a meta tag; with JavaScript we poll the JSON state instead, so the
-// page does not flicker and screen readers hear the change through the live region.
-const status = document.getElementById('job-status')
-if (status && status.dataset.statusUrl) {
-  const refresh = document.querySelector('meta[http-equiv="refresh"]')
-  if (refresh) {
-    refresh.remove()
-    const poll = async () => {
-      const response = await fetch(status.dataset.statusUrl, { headers: { Accept: 'application/json' } })
-      if (!response.ok) return
-      const run = await response.json()
-      const bar = document.getElementById('job-progress')
-      bar.value = run.progress
-      document.getElementById('job-message').textContent =
-        `${run.progress}% done${run.message ? ': ' + run.message : ''}`
-      if (run.status === 'succeeded' || run.status === 'failed') {
-        window.location.reload()
-      } else {
-        window.setTimeout(poll, 2000)
-      }
+// Progress pages (a job, a return's check, a pack being built) work without script: they say so and offer a
+// plain "Refresh the page" link. With script, an element with data-poll-url polls that job's JSON state,
+// writes its progress into the page's live region (so screen readers hear it), and reloads the page once the
+// job has finished. No meta refresh: it moves the page under the reader (WCAG 2.2.1).
+for (const region of document.querySelectorAll('[data-poll-url]')) {
+  const bar = region.querySelector('[data-poll-progress]')
+  const message = region.querySelector('[data-poll-message]')
+  const poll = async () => {
+    let run
+    try {
+      const response = await fetch(region.dataset.pollUrl, { headers: { Accept: 'application/json' } })
+      if (!response.ok) return // signed out, or gone: the plain link still works
+      run = await response.json()
+    } catch {
+      window.setTimeout(poll, 5000)
+      return
     }
-    window.setTimeout(poll, 2000)
+    if (bar) bar.value = run.progress
+    if (message) message.textContent = `${run.progress}% done${run.message ? ': ' + run.message : ''}`
+    if (run.status === 'succeeded' || run.status === 'failed') {
+      window.location.reload()
+    } else {
+      window.setTimeout(poll, 2000)
+    }
   }
+  window.setTimeout(poll, 2000)
 }

@@ -76,12 +76,17 @@ def test_runs_whose_worker_went_silent_are_marked_failed(run):
     assert run.status == TaskRun.Status.FAILED and fresh.status == TaskRun.Status.RUNNING
 
 
-def test_job_page_refreshes_until_done(run, client_for):
+def test_job_page_polls_its_state_until_done_without_a_meta_refresh(run, client_for):
+    """No meta refresh (it moves the page under the reader): a live region that script polls, and a plain
+    refresh link that works without script."""
     client = client_for(run.created_by)
-    assert b'http-equiv="refresh"' in client.get(f"/jobs/{run.pk}/").content
+    page = client.get(f"/jobs/{run.pk}/").content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert f'data-poll-url="/api/v1/jobs/{run.pk}/"' in page and 'aria-live="polite"' in page
+    assert "Refresh the page" in page
     TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.FAILED, error="Broken")
-    page = client.get(f"/jobs/{run.pk}/").content
-    assert b'http-equiv="refresh"' not in page and b"The job did not finish" in page
+    page = client.get(f"/jobs/{run.pk}/").content.decode()
+    assert "data-poll-url" not in page and "The job did not finish" in page
 
 
 def test_a_run_is_abandoned_when_nothing_will_finish_it(run, settings):
