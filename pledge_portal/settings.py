@@ -155,8 +155,11 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "London Pledge portal: "
 ACCOUNT_PRESERVE_USERNAME_CASING = False
-# Failed sign-ins are limited per address and per account; allauth keeps the counters in the cache,
-# which is Redis (shared by every web process) whenever REDIS_URL is set.
+# Failed sign-ins are limited per address (ip) and per address and account (key: see
+# pledge_portal.accounts.adapters), never per account alone, which would let anyone lock its owner out;
+# SIGN_IN_FAILURES_ALERT failures in an hour, from anywhere, email the owner instead. allauth keeps the
+# counters in the cache, which is Redis (shared by every web process) whenever REDIS_URL is set.
+SIGN_IN_FAILURES_ALERT = env.int("SIGN_IN_FAILURES_ALERT", default=10)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/5m/key"),
     "login": "30/m/ip",
@@ -318,6 +321,14 @@ MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-
 
 # --- Security ---------------------------------------------------------------------------------------
 
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+# How many proxies in front of the portal append to X-Forwarded-For (one, with BEHIND_TLS_PROXY). The client's
+# address is the one the outermost of them saw; anything a client writes there itself is ignored. One setting
+# for every limit keyed by address: sign-in (pledge_portal/core/client.py) and the API's throttles.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -329,11 +340,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    if env.bool("BEHIND_TLS_PROXY", default=False):
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-        # Every request arrives from the proxy: take the client's address from X-Forwarded-For instead, so
-        # sign-in limits count per person, not for everyone at once.
-        ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer probes over plain HTTP
 
 LOGGING = {

@@ -3,6 +3,8 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from pledge_portal.core.client import client_address
+
 from .models import AuditEvent
 
 
@@ -38,4 +40,4 @@ def record(
 def _client_ip(request) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request) or None

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from pledge_portal.accounts.roles import Role
+from pledge_portal.audit.models import AuditEvent
 from tests.factories import PASSWORD, AgencyFactory, BoroughFactory, RegionFactory, totp_secret, user_with_role
 
 
@@ -19,8 +20,13 @@ def clear_rate_limits():
     cache.clear()
 
 
-def _sign_in(client, email, password=PASSWORD):
-    return client.post(reverse("account_login"), {"login": email, "password": password})
+def _sign_in(client, email, password=PASSWORD, *, address="127.0.0.1", forwarded_for=None):
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
+    return client.post(reverse("account_login"), {"login": email, "password": password}, REMOTE_ADDR=address, **headers)
+
+
+def _signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
 
 
 def test_borough_lead_signs_in_with_email_and_password(client_for, db):
@@ -68,15 +74,78 @@ def test_other_roles_may_use_the_portal_without_two_factor(client_for, db):
     assert client_for(user).get(reverse("home")).status_code == 200
 
 
-def test_repeated_failed_sign_ins_are_refused_even_with_the_right_password(client_for, db):
+def test_repeated_failed_sign_ins_from_one_address_are_refused_there_even_with_the_right_password(client_for, db):
     user = user_with_role(Role.AGENCY_USER, AgencyFactory().organisation)
     client = client_for(None)
     for _ in range(5):
         assert _sign_in(client, user.email, "wrong-password").status_code == 200
     blocked = _sign_in(client, user.email)
     assert blocked.status_code in (200, 429)
-    assert "_auth_user_id" not in client.session
+    assert not _signed_in(client)
     assert "Too many failed login attempts" in blocked.content.decode()
+
+
+def test_an_attackers_failures_do_not_stop_the_owner_signing_in_from_another_address(client_for, db):
+    """Five failures used to lock the account for everyone: anyone who knew an address could keep its owner
+    out on deadline day."""
+    user = user_with_role(Role.AGENCY_USER, AgencyFactory().organisation)
+    attacker = client_for(None)
+    for _ in range(6):
+        _sign_in(attacker, user.email, "guess", address="203.0.113.66")
+    _sign_in(attacker, user.email, address="203.0.113.66")
+    assert not _signed_in(attacker)  # stopped at the attacker's address, right password or not
+    owner = client_for(None)
+    assert _sign_in(owner, user.email, address="198.51.100.7").status_code == 302
+    assert _signed_in(owner)
+
+
+def test_repeated_failures_from_anywhere_are_emailed_to_the_owner_once(client_for, db, mailoutbox, settings):
+    settings.SIGN_IN_FAILURES_ALERT = 10
+    user = user_with_role(Role.AGENCY_USER, AgencyFactory().organisation)
+    for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+        for _ in range(4):
+            _sign_in(client_for(None), user.email, "guess", address=address)
+    told = [m for m in mailoutbox if m.to == [user.email]]
+    assert len(told) == 1
+    assert "wrong password 10 times" in told[0].body and "not locked" in told[0].body
+    assert AuditEvent.objects.filter(action="account.failed_sign_ins", target_id=str(user.pk)).exists()
+    _sign_in(client_for(None), user.email, "guess", address="203.0.113.9")
+    assert len([m for m in mailoutbox if m.to == [user.email]]) == 1  # once an hour, not once a failure
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_a_forged_forwarded_for_does_not_reset_the_sign_in_limit(proxies, client_for, db, settings):
+    """Behind ``TRUSTED_PROXY_COUNT`` proxies, the client's address is the one the outermost trusted proxy saw;
+    what the client writes in X-Forwarded-For itself changes nothing."""
+    settings.TRUSTED_PROXY_COUNT = settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
+    user = user_with_role(Role.AGENCY_USER, AgencyFactory().organisation)
+    proxy = "10.0.0.2"
+
+    def attempt(password, seen_as, forged):
+        client = client_for(None)
+        if proxies:
+            _sign_in(client, user.email, password, address=proxy, forwarded_for=f"{forged}, {seen_as}")
+        else:
+            _sign_in(client, user.email, password, address=seen_as, forwarded_for=forged)
+        return _signed_in(client)
+
+    for n in range(5):
+        assert not attempt("guess", "203.0.113.66", forged=f"192.0.2.{n}")
+    assert not attempt(PASSWORD, "203.0.113.66", forged="192.0.2.200")
+    assert attempt(PASSWORD, "198.51.100.7", forged="203.0.113.66")
+
+
+def test_a_forged_forwarded_for_does_not_reset_the_rate_check_throttle(client_for, db, settings):
+    assert settings.REST_FRAMEWORK["NUM_PROXIES"] == settings.TRUSTED_PROXY_COUNT == 0
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "rates_anon": "3/min"},
+    }
+    client = client_for(None)
+    statuses = [
+        client.post(reverse("api-rates-check"), {}, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code for n in range(4)
+    ]
+    assert statuses[-1] == 429 and 429 not in statuses[:-1]
 
 
 def test_wrong_password_shows_an_error_summary(client_for, db):
