@@ -121,6 +121,23 @@ def test_production_settings_pass_the_deployment_checklist():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.parametrize("https,secure", [(None, "True True"), ("false", "False False")])
+def test_production_cookies_are_secure_unless_served_over_plain_http(https, secure):
+    """docker-compose's http://localhost shape (HTTPS=false) must be able to sign in: browsers do not send
+    Secure cookies back over plain HTTP."""
+    env = {
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "localhost",
+        "SECRET_KEY": "x" * 60,
+        "TWO_FACTOR_ENCRYPTION_KEYS": "hGtC2rYJ6ZpKXc6pQm1nq5Qk3oAa9cG3hZ0nV8l5x7M=",
+    }
+    if https is not None:
+        env["HTTPS"] = https
+    code = "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+    result = _manage("shell", "-c", code, **env)
+    assert result.stdout.strip().splitlines()[-1] == secure, result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     env = {"DEBUG": "false", "ALLOWED_HOSTS": "pledge.example.org", "SECRET_KEY": ""}
     result = _manage("check", **env)
