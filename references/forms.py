@@ -219,3 +219,18 @@ class QuestionForm(forms.Form):
 
 
 QuestionFormSet = forms.formset_factory(QuestionForm, extra=2, can_delete=True, max_num=200, absolute_max=200)
+
+
+class CoolOffCheckForm(BoroughChoiceMixin, forms.Form):
+    registration_number = RegistrationNumberField(error_messages={"required": "Enter the registration number"})
+    borough = BoroughChoice(
+        label="Borough you would propose them to",
+        queryset=None,
+        empty_label="Choose a borough",
+        error_messages={"required": "Choose the borough"},
+    )
+    start = GovukDateField(
+        label="Date they would start",
+        help_text=DATE_HELP,
+        error_messages={"required": "Enter the date they would start"},
+    )

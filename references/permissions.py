@@ -98,4 +98,9 @@ declare(
         grants=(grant(ANALYST, ALL), ADMIN_EVERYWHERE),
         refusal="Only regional analysts can change the reference template.",
     ),
+    Action(
+        "cool_off.check",
+        "An agency checks whether a candidate's cool-off lets them start in a borough on a date, before proposing.",
+        grants=(grant(AGENCY, ALL), ADMIN_EVERYWHERE),
+    ),
 )

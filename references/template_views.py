@@ -1,5 +1,6 @@
-"""Versions of the shared reference template: every published version for anyone signed in, and for regional
-analysts the next version's draft, its preview as referees will see it, and publishing it."""
+"""Versions of the shared reference template (every published version for anyone signed in; for regional
+analysts the next version's draft, its preview and publishing it), and an agency's check of a candidate's
+cool-off before proposing them."""
 
 from functools import cached_property
 
@@ -7,11 +8,13 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
+from pledge_portal import access
 from pledge_portal.access.views import ActionRequiredMixin
+from pledge_portal.audit import services as audit
 
 from . import selectors, services
 from .answers import AnswersInvalid, questions_of
-from .forms import QuestionFormSet, ReferenceAnswersForm, TemplateDetailsForm
+from .forms import CoolOffCheckForm, QuestionFormSet, ReferenceAnswersForm, TemplateDetailsForm
 
 
 class TemplateListView(ActionRequiredMixin, View):
@@ -99,3 +102,32 @@ class TemplatePublishView(TemplateMixin, View):
         else:
             messages.success(request, f"Version {published.version} is published: referees now write on it.")
         return redirect("references:template-detail", version=version)
+
+
+class CoolOffCheckView(ActionRequiredMixin, View):
+    """Before proposing a candidate, an agency checks their cool-off, as it checks a rate: sent by GET (a
+    check changes nothing), and every look-up of a registration number is audited."""
+
+    action_required = "cool_off.check"
+
+    def get(self, request):
+        from boroughs.selectors import borough_directory
+        from returns.selectors import cool_off_answer
+
+        form = CoolOffCheckForm(request.GET or None, boroughs=borough_directory())
+        answer = None
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            answer = cool_off_answer(
+                registration_number=data["registration_number"], borough=data["borough"], start=data["start"]
+            )
+            audit.record(
+                request.user,
+                "cool_off.checked",
+                data["borough"],
+                organisation=access.acting_for(request.user, self.action_required),
+                detail={"registration_number": data["registration_number"], "start": data["start"].isoformat()},
+                request=request,
+            )
+        status = 400 if form.is_bound and form.errors else 200
+        return render(request, "references/cool_off_check.html", {"form": form, "answer": answer}, status=status)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("requests/<int:pk>/cancel/", views.RequestCancelView.as_view(), name="request-cancel"),
     path("proposals/", views.ProposalListView.as_view(), name="proposals"),
     path("proposals/new/", views.ProposalCreateView.as_view(), name="proposal-create"),
+    path("cool-off/", template_views.CoolOffCheckView.as_view(), name="cool-off-check"),
     path("templates/", template_views.TemplateListView.as_view(), name="templates"),
     path("templates/new/", template_views.TemplateDraftView.as_view(), name="template-draft"),
     path("templates/<int:version>/", template_views.TemplateDetailView.as_view(), name="template-detail"),

@@ -288,3 +288,44 @@ def unmatched_rows_like(user, *, names_read: int = 5000) -> int:
         if closest is not None and closest.organisation_id in own:
             total += line["n"]
     return total
+
+
+@dataclass(frozen=True)
+class CoolOffAnswer:
+    known: bool  # whether the portal knows of the worker leaving a permanent post in the region
+    earliest: date | None = None  # the first day they may start an agency assignment in the borough
+    months: int = 0
+    rule: str = ""  # whose cool-off decides: "the London Pledge's" or "the DfE's"
+
+    @property
+    def clear(self) -> bool:
+        return self.earliest is None
+
+
+def cool_off_answer(*, registration_number: str, borough, start: date) -> CoolOffAnswer:
+    """Whether a worker may start an agency assignment in ``borough`` on ``start``, as far as the portal knows:
+    from the latest leaving date of a permanent post in the region that any borough has reported for them.
+    The borough they left is not told (DESIGN.md: the region sees it, an agency and a hiring borough do not).
+    Two queries."""
+    from .rules import add_months
+
+    left = (
+        Assignment.objects.filter(
+            registration_number=registration_number,
+            left_previous_on__isnull=False,
+            previous_employer__region_id=borough.region_id,
+        )
+        .order_by("-left_previous_on")
+        .values_list("previous_employer_id", "left_previous_on")
+        .first()
+    )
+    if left is None:
+        return CoolOffAnswer(known=False)
+    period = ReportingPeriod.objects.filter(region_id=borough.region_id, starts_on__lte=start).first()
+    pledge, dfe = (period.cool_off_months, period.dfe_cool_off_months) if period else (6, 3)
+    employer, left_on = left
+    months, rule = (dfe, "the DfE's") if employer == borough.pk else (max(pledge, dfe), "the London Pledge's")
+    earliest = add_months(left_on, months)
+    if start >= earliest:
+        return CoolOffAnswer(known=True, months=months, rule=rule)
+    return CoolOffAnswer(known=True, earliest=earliest, months=months, rule=rule)

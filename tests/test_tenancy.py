@@ -233,6 +233,7 @@ TABLE: dict[str, Access] = {
     ),
     "references:proposals": Access("proposal.read", REFERENCE_PARTIES),
     "references:proposal-create": Access("proposal.make", AGENCY_ROLES),
+    "references:cool-off-check": Access("cool_off.check", AGENCY_ROLES | {Role.PLATFORM_ADMIN}),
     # The shared reference template: published versions for all; the draft for regional analysts only.
     "references:templates": Access("reference_template.read", SIGNED_IN),
     "references:template-detail": Access(

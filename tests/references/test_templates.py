@@ -81,3 +81,31 @@ def test_an_analyst_drafts_previews_and_publishes_the_next_version(world, client
     assert analyst.get(edit).status_code == 302  # published: never edited again
     with pytest.raises(services.ReferenceError, match="regional analysts"):
         services.draft_template(by=world.own.users[Role.BOROUGH_APPROVER])
+
+
+def test_an_agency_checks_a_candidates_cool_off_before_proposing_them(world, client_for):
+    from datetime import date
+
+    from pledge_portal.audit.models import AuditEvent
+    from tests.returns.helpers import add_row, draft_return
+
+    own = world.own
+    ret = draft_return(own)
+    # A borough reported that this worker left a permanent post with the MSP's borough on 1 March 2026.
+    add_row(ret, own, registration_number="SW777", previous_employer=own.msp_borough, left_previous_on=date(2026, 3, 1))
+    agency = client_for(own.users[Role.AGENCY_USER])
+    url = reverse("references:cool-off-check")
+
+    def ask(borough, start: str) -> str:
+        response = agency.get(url, {"registration_number": "sw 777", "borough": borough.pk, "start": start})
+        assert response.status_code == 200
+        return response.content.decode()
+
+    assert "they may start there from 1 September 2026" in ask(own.borough, "01/07/2026")  # Pledge: 6 months
+    assert "Clear on that date" in ask(own.borough, "01/09/2026")
+    assert "from 1 June 2026" in ask(own.msp_borough, "01/05/2026")  # the borough they left: the DfE's 3 months
+    warning = ask(own.borough, "01/07/2026").split("govuk-warning-text__text")[1].split("</strong>")[0]
+    assert own.msp_borough.name not in warning  # which borough they left is not told
+    assert "No borough has reported" in ask(world.other.borough, "01/07/2026")  # another region
+    assert AuditEvent.objects.filter(action="cool_off.checked", detail__registration_number="SW777").count() == 5
+    assert client_for(own.users[Role.BOROUGH_SUBMITTER]).get(url).status_code == 403
