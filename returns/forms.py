@@ -244,6 +244,33 @@ class ExceptionForm(RowBreachForm):
     )
 
 
+class ReturnFilterForm(forms.Form):
+    """Narrow the returns list by quarter, status and unit, from the choices the user may see."""
+
+    period = forms.ModelChoiceField(queryset=None, required=False, empty_label="All quarters", label="Quarter")
+    status = forms.ChoiceField(required=False, label="Status")
+    unit = forms.ModelChoiceField(queryset=None, required=False, empty_label="All units", label="Reporting unit")
+
+    def __init__(self, *args, periods, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].queryset = periods
+        self.fields["period"].label_from_instance = lambda p: f"{p.label} ({p.region})"
+        self.fields["status"].choices = [("", "All statuses"), *Return.Status.choices]
+        self.fields["unit"].queryset = units
+
+    def apply(self, returns):
+        if not self.is_valid():
+            return returns
+        data = self.cleaned_data
+        if data.get("period"):
+            returns = returns.filter(period=data["period"])
+        if data.get("status"):
+            returns = returns.filter(status=data["status"])
+        if data.get("unit"):
+            returns = returns.filter(unit=data["unit"])
+        return returns
+
+
 class PeriodForm(forms.Form):
     """Open a quarter in one of the regions the user runs (chosen only when they run several)."""
 

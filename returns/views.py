@@ -37,6 +37,7 @@ from .forms import (
     ExtendPeriodForm,
     OptionalCommentForm,
     PeriodForm,
+    ReturnFilterForm,
     RevisionForm,
     RowBreachForm,
     UploadForm,
@@ -55,9 +56,15 @@ class ReturnListView(ActionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user, today = self.request.user, timezone.localdate()
-        returns = selectors.returns_visible_to(user).order_by("-period__starts_on", "unit__name")
+        visible = selectors.returns_visible_to(user).order_by("-period__starts_on", "unit__name")
+        filters = ReturnFilterForm(
+            self.request.GET or None,
+            periods=selectors.periods_visible_to(user),
+            units=selectors.units_visible_to(user).order_by("name"),
+        )
+        returns = filters.apply(visible) if filters.is_bound else visible
         units = list(selectors.units_made_by(user))
-        started = set(returns.values_list("unit_id", "period_id"))
+        started = set(visible.values_list("unit_id", "period_id"))
         startable = [
             (unit, period)
             for period in selectors.periods_visible_to(user)
@@ -66,9 +73,13 @@ class ReturnListView(ActionRequiredMixin, TemplateView):
             if unit.region_id == period.region_id and (unit.pk, period.pk) not in started
         ]
         page = Paginator(returns, 50).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
         return super().get_context_data(
             page_obj=page,
             returns=page.object_list,
+            filters=filters,
+            query=query.urlencode(),
             startable=startable,
             periods=selectors.periods_read_by(user)[:12],
             today=today,
@@ -390,7 +401,9 @@ class UploadView(ReturnMixin, View):
                     expected_revision=form.cleaned_data["revision"],
                 )
             except spreadsheets.UploadRejected as exc:
-                listed = upload_problems.keep(user=request.user, upload=self.problems_key, problems=exc.problems, more=exc.more)
+                listed = upload_problems.keep(
+                    user=request.user, upload=self.problems_key, problems=exc.problems, more=exc.more
+                )
                 found = len(exc.problems) + exc.more
                 form.add_error(
                     "workbook",

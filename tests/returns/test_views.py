@@ -365,3 +365,18 @@ def test_an_agency_lists_its_own_flagged_placements_in_submitted_returns(world, 
     other_agency = client_for(world.other.users[Role.AGENCY_USER])
     assert "SW100200" not in other_agency.get(url).content.decode()
     assert client_for(world.own.users[Role.BOROUGH_SUBMITTER]).get(url).status_code == 403
+
+
+def test_analysts_filter_returns_by_quarter_status_and_unit_and_links_name_the_quarter(world, client_for):
+    ret = draft_return(world.own)
+    other_ret = draft_return(world.other)
+    analyst = client_for(world.own.users[Role.REGIONAL_ANALYST])
+    url = reverse("returns:list")
+    page = analyst.get(url).content.decode()
+    assert f"{ret.unit}<span class=\"govuk-visually-hidden\">, {ret.period.label}</span>" in page
+    assert "Reporting unit" in page and "All statuses" in page
+    assert str(ret.unit) not in analyst.get(url, {"status": "submitted"}).content.decode().split("<tbody")[1]
+    assert str(ret.unit) in analyst.get(url, {"status": "draft", "period": ret.period_id}).content.decode()
+    # Another region's quarter is not a choice: the filter says so and the list is not narrowed by it.
+    forged = analyst.get(url, {"period": other_ret.period_id}).content.decode()
+    assert "Select a valid choice" in forged and str(ret.unit) in forged.split("<tbody")[1]
