@@ -13,7 +13,7 @@ RUN set -eux; \
     mkdir -p static/vendor/govuk/assets && cp -r "$govuk/assets/images" static/vendor/govuk/assets/images; \
     npx --no-install sass --no-source-map --style=compressed --load-path=node_modules --quiet-deps \
         --silence-deprecation=import static/src/portal.scss static/build/portal.css; \
-    cp static/src/portal.js static/build/portal.js
+    cp static/src/portal.js static/src/js-enabled.js static/src/api-docs.css static/build/
 
 # --- Stage 2: the application ----------------------------------------------------------------------
 FROM python:3.11-slim-bookworm

@@ -37,7 +37,7 @@ assets: node_modules/.package-lock.json
 	cp -r $(GOVUK)/assets/images static/vendor/govuk/assets/images  # not fonts: GDS Transport is GOV.UK's own
 	npx --no-install sass --no-source-map --style=compressed --load-path=node_modules --quiet-deps \
 		--silence-deprecation=import static/src/portal.scss static/build/portal.css
-	cp static/src/portal.js static/build/portal.js
+	cp static/src/portal.js static/src/js-enabled.js static/src/api-docs.css static/build/
 
 migrate: install
 	$(BIN)/python manage.py migrate --no-input

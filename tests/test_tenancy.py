@@ -552,6 +552,28 @@ def _check(response, expected, url: str, role: str) -> None:
         assert response.status_code == expected, f"{role} {url}: expected {expected}, got {response.status_code}"
 
 
+# What a page or API answer may be; anything else is a file, which must come as an attachment.
+NOT_FILES = ("text/html", "application/json", "application/vnd.oai.openapi")
+
+
+def _check_headers(response, url: str, role: str, *, private: bool) -> None:
+    """Every answer has the strict Content-Security-Policy; a signed-in user's answers are never stored;
+    every file is an attachment; no page has inline script or style (the policy would refuse it)."""
+    from tests.pledge_portal.test_headers import assert_no_inline_code, assert_strict_policy
+
+    assert_strict_policy(response)
+    if response.status_code != 200:
+        return
+    if role != ANONYMOUS and private:
+        assert "no-store" in response.get("Cache-Control", ""), f"{role} {url}: {response.get('Cache-Control')}"
+    content_type = response.get("Content-Type", "")
+    if not content_type.startswith(NOT_FILES):
+        assert response.get("Content-Disposition", "").startswith("attachment"), f"{url}: {content_type}"
+        assert "no-store" in response.get("Cache-Control", ""), f"{url}: a file that may be stored"
+    elif content_type.startswith("text/html") and not response.streaming:
+        assert_no_inline_code(response.content.decode())
+
+
 def _client(world: World, role: str, client_for):
     return client_for(None if role == ANONYMOUS else world.user(role))
 
@@ -565,6 +587,8 @@ def test_portal_url_as_every_role(name, walk_world, client_for):
         url = reverse(name, kwargs=access.kwargs(walk_world.own, own_role) if access.kwargs else None)
         response = client.get(url)
         _check(response, access.expected(role), url, role)
+        # The public API answers everyone alike (it does not even read the session), so it may be cached.
+        _check_headers(response, url, role, private=not (access.roles == PUBLIC and url.startswith("/api/v1/")))
         textual = response.get("Content-Type", "").startswith(("text/", "application/json"))
         if response.status_code == 200 and textual and role not in (Role.PLATFORM_ADMIN, ANONYMOUS):
             body = (b"".join(response.streaming_content) if response.streaming else response.content).decode()

@@ -120,7 +120,7 @@ def _open(chart_id: str, title: str, desc: str, width: int, height: float) -> li
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{cid}-title {cid}-desc" '
         f'viewBox="0 0 {width} {height:.0f}" width="{width}" height="{height:.0f}" '
-        f'style="max-width:100%;height:auto" {FONT}>',
+        f'class="pledge-chart" {FONT}>',
         f'<title id="{cid}-title">{_e(title)}</title>',
         f'<desc id="{cid}-desc">{_e(desc)}</desc>',
     ]
