@@ -380,3 +380,52 @@ def test_analysts_filter_returns_by_quarter_status_and_unit_and_links_name_the_q
     # Another region's quarter is not a choice: the filter says so and the list is not narrowed by it.
     forged = analyst.get(url, {"period": other_ret.period_id}).content.decode()
     assert "Select a valid choice" in forged and str(ret.unit) in forged.split("<tbody")[1]
+
+
+def _accepted(world) -> Return:
+    side = world.own
+    ret = checked(draft_return(side))
+    services.submit_return(ret=ret, by=side.users[Role.BOROUGH_SUBMITTER])
+    services.sign_off_return(ret=ret, by=side.users[Role.BOROUGH_APPROVER])
+    return services.accept_return(ret=ret, by=side.users[Role.REGIONAL_ANALYST])
+
+
+@pytest.mark.parametrize(
+    "step,role",
+    [
+        ("reopen", Role.BOROUGH_SUBMITTER),
+        ("reopen", Role.BOROUGH_APPROVER),
+        ("reopen", Role.STEERING_MEMBER),
+        ("accept", Role.STEERING_MEMBER),
+        ("send-back", Role.MSP_USER),
+    ],
+)
+def test_a_step_the_role_may_not_take_is_refused_with_a_message_not_redirected(step, role, world, client_for):
+    """A refusal must look like one: 403 with the reason (or 404 for a return out of reach), never a 302 back
+    to the return that reads like success."""
+    ret = _accepted(world)
+    response = client_for(world.own.users[role]).post(
+        reverse("returns:workflow", args=[ret.pk, step]), {"comment": "Please correct the rates"}
+    )
+    assert response.status_code in (403, 404), response.status_code
+    if response.status_code == 403:
+        assert "does not let you do this" in response.content.decode()
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.ACCEPTED
+
+
+@pytest.mark.parametrize("role", [Role.STEERING_MEMBER, Role.AGENCY_USER])
+def test_a_check_by_a_role_that_may_not_is_refused_on_the_page_and_the_api(role, world, client_for):
+    from pledge_portal.accounts import services as account_services
+
+    ret = draft_return(world.own)
+    user = world.own.users[role]
+    page = client_for(user).post(reverse("returns:check", args=[ret.pk]))
+    assert page.status_code == 403 and "Your role does not give you access" in page.content.decode()
+    key = account_services.create_api_token(user=user)
+    for name in ("api-return-validate", "api-return-submit"):
+        api = client_for(None).post(reverse(name, args=[ret.pk]), HTTP_AUTHORIZATION=f"Token {key}")
+        assert api.status_code in (403, 404) and api.json()["detail"], name
+    assert not ret.validation_runs.exists()
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.DRAFT
