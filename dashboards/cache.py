@@ -20,6 +20,7 @@ from django.db.models import Count, Max
 from returns.models import Return, ValidationRun
 
 _version: ContextVar[str | None] = ContextVar("figures_data_version", default=None)
+_this_request: ContextVar[dict | None] = ContextVar("figures_this_request", default=None)
 
 
 def data_version() -> str:
@@ -40,16 +41,31 @@ def data_version() -> str:
 @contextmanager
 def one_version():
     """Read the data version at most once within the block (one request)."""
-    token = _version.set(None)
+    token, memo = _version.set(None), _this_request.set({})
     try:
         yield
     finally:
         _version.reset(token)
+        _this_request.reset(memo)
+
+
+def once(function, *args):
+    """``function(*args)`` computed once within a ``one_version`` block (several panels of one page read the
+    same coverage), and every time outside one."""
+    memo = _this_request.get()
+    if memo is None:
+        return function(*args)
+    key = (function, *args)
+    if key not in memo:
+        memo[key] = function(*args)
+    return memo[key]
 
 
 def _part(value) -> str:
     if value is None:
         return "-"
+    if isinstance(value, frozenset):
+        return ",".join(map(str, sorted(value)))
     return str(getattr(value, "pk", value))
 
 
@@ -62,7 +78,16 @@ def figure(function, scope, *args):
     if version is None:
         version = data_version()
         _version.set(version)
-    fields = (scope.start, scope.end, scope.region, scope.sub_region, scope.borough, scope.agency, scope.role)
+    fields = (
+        scope.start,
+        scope.end,
+        scope.region,
+        scope.sub_region,
+        scope.borough,
+        scope.agency,
+        scope.role,
+        scope.units,
+    )
     key = ":".join(["figures", version, function.__name__, *map(_part, fields), *map(_part, args)])
     value = cache.get(key)
     if value is None:

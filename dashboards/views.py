@@ -6,7 +6,7 @@ from ``dashboards.figures``; which region, borough or agency a user may open is 
 selectors, so another tenant's dashboard answers 404.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
 
@@ -29,7 +29,7 @@ from rates.models import RoleCategory
 from returns.models import ReportingPeriod
 
 from . import figures
-from .cache import figure, one_version
+from .cache import figure, once, one_version
 from .selectors import agencies_with_dashboards, regions_visible_to
 
 DEFAULT_QUARTERS = 4
@@ -62,6 +62,7 @@ class Panel:
     chart: str = ""
     orders: list[tuple[str, str, bool]] = field(default_factory=list)  # (label, query string, current)
     csv_url: str = ""
+    empty: str = ""  # said instead of the table when it has no rows
 
 
 class Filters:
@@ -155,13 +156,31 @@ def _region_quarters(region: Region) -> list[date]:
 # --- Panels shared by the pages ------------------------------------------------------------------------
 
 
+def _coverage(scope: figures.Scope) -> tuple[dict[str, figures.Coverage], str]:
+    """Each quarter's coverage by its label, and the note naming those below full coverage."""
+    lines = once(figures.coverage_by_quarter, scope)
+    return {c.label: c for c in lines}, figures.partial_note(lines)
+
+
+def _coverage_text(coverage: dict[str, figures.Coverage], label: str) -> str:
+    return coverage[label].text if label in coverage else ""
+
+
+def coverage_panel(scope: figures.Scope) -> Panel:
+    """How many of the expected reporting units each quarter's figures are built from."""
+    lines = once(figures.coverage_by_quarter, scope)
+    return Panel("coverage", "Coverage: who the figures are built from", figures.coverage_table(lines))
+
+
 def share_over_time_panel(scope: figures.Scope, slug: str = "share-over-time") -> Panel:
     lines = figure(figures.agency_share_over_time, scope)
+    coverage, note = _coverage(scope)
     chart = charts.line_chart(
         chart_id=slug,
         title="Agency share of the workforce by quarter",
-        desc="Agency FTE as a percentage of agency and permanent FTE, per quarter. The table below gives the figures.",
-        x_labels=[line.label for line in lines],
+        desc="Agency FTE as a percentage of agency and permanent FTE, per quarter. The table below gives the figures. "
+        + (note or "Every quarter is built from all the units expected to report."),
+        x_labels=[figures.marked(line.label, coverage.get(line.label)) for line in lines],
         series=[charts.Series("Agency share", [line.share for line in lines])],
         y_suffix="%",
     )
@@ -170,8 +189,12 @@ def share_over_time_panel(scope: figures.Scope, slug: str = "share-over-time") -
         "Agency share of the workforce over time",
         Table(
             "Agency and permanent FTE per quarter",
-            [Column("Quarter"), *SHARE_COLUMNS],
-            [[line.label, line.agency_fte, line.permanent_fte, line.share] for line in lines],
+            [Column("Quarter"), *SHARE_COLUMNS, Column("Coverage")],
+            [
+                [line.label, line.agency_fte, line.permanent_fte, line.share, _coverage_text(coverage, line.label)]
+                for line in lines
+            ],
+            note=note,
         ),
         chart,
     )
@@ -224,11 +247,13 @@ def pay_panel(scope: figures.Scope) -> Panel:
 
 def breaches_over_time_panel(scope: figures.Scope) -> Panel:
     lines = figure(figures.breaches_over_time, scope)
+    coverage, note = _coverage(scope)
     chart = charts.line_chart(
         chart_id="breaches-over-time",
         title="Rows over the cap by quarter",
-        desc="Rows over the cap with and without a breach sign-off, per quarter.",
-        x_labels=[line.label for line in lines],
+        desc="Rows over the cap with and without a breach sign-off, per quarter. "
+        + (note or "Every quarter is built from all the units expected to report."),
+        x_labels=[figures.marked(line.label, coverage.get(line.label)) for line in lines],
         series=[
             charts.Series("Signed off", [line.signed_off for line in lines]),
             charts.Series("Not signed off", [line.without_sign_off for line in lines]),
@@ -239,8 +264,19 @@ def breaches_over_time_panel(scope: figures.Scope) -> Panel:
         "Breaches over time",
         Table(
             "Rows over the cap per quarter",
-            [Column("Quarter"), *BREACH_COLUMNS],
-            [[line.label, line.rows, line.breaches, line.signed_off, line.without_sign_off] for line in lines],
+            [Column("Quarter"), *BREACH_COLUMNS, Column("Coverage")],
+            [
+                [
+                    line.label,
+                    line.rows,
+                    line.breaches,
+                    line.signed_off,
+                    line.without_sign_off,
+                    _coverage_text(coverage, line.label),
+                ]
+                for line in lines
+            ],
+            note=note,
         ),
         chart,
     )
@@ -248,11 +284,14 @@ def breaches_over_time_panel(scope: figures.Scope) -> Panel:
 
 def spend_panel(scope: figures.Scope) -> Panel:
     lines = figure(figures.monthly_spend, scope)
+    coverage, note = _coverage(scope)
+    quarter_of = {line.label: figures.quarter_label(figures.quarter_start(line.month)) for line in lines}
     chart = charts.line_chart(
         chart_id="spend",
         title="Agency spend by month",
-        desc="Agency spend reported in accepted returns, per month, in pounds.",
-        x_labels=[line.label for line in lines],
+        desc="Agency spend reported in accepted returns, per month, in pounds. "
+        + (note.replace("Quarters marked", "Months of quarters marked") if note else ""),
+        x_labels=[figures.marked(line.label, coverage.get(quarter_of[line.label])) for line in lines],
         series=[charts.Series("Spend", [line.spend for line in lines])],
         y_prefix="£",
     )
@@ -261,10 +300,28 @@ def spend_panel(scope: figures.Scope) -> Panel:
         "Agency spend",
         Table(
             "Agency spend per month (£), from accepted returns (spend is not reported by role)",
-            [Column("Month"), Column("Spend (£)", "money"), Column("Returns reporting", "count")],
-            [[line.label, line.spend, line.returns] for line in lines],
+            [Column("Month"), Column("Spend (£)", "money"), Column("Returns reporting", "count"), Column("Coverage")],
+            [
+                [line.label, line.spend, line.returns, _coverage_text(coverage, quarter_of[line.label])]
+                for line in lines
+            ],
+            note=note,
         ),
         chart,
+    )
+
+
+def comparison_panel(scope: figures.Scope) -> Panel:
+    """The last quarter chosen against the one before, on the units with an accepted return for both."""
+    latest = replace(scope, start=scope.end)
+    comparison = figure(figures.compare_quarters, latest, figures.previous_quarter(scope.end))
+    return Panel(
+        "quarter-comparison",
+        "Against the previous quarter",
+        figures.comparison_table(
+            comparison, title=f"{comparison.current.label} against {comparison.other.label}, on the same units"
+        ),
+        empty=comparison.basis,
     )
 
 
@@ -300,7 +357,9 @@ class RegionDashboardView(DashboardView):
         wanted = self.panels_wanted(request)
         visible = set(boroughs_visible_to(request.user).filter(region=region).values_list("pk", flat=True))
         builders = {
+            "coverage": lambda: coverage_panel(scope),
             "completeness": lambda: self.completeness_panel(region, filters, visible),
+            "quarter-comparison": lambda: comparison_panel(scope),
             "share": lambda: self.share_panel(scope, visible),
             "share-over-time": lambda: share_over_time_panel(scope),
             "pay": lambda: pay_panel(scope),
@@ -476,6 +535,8 @@ class BoroughDashboardView(DashboardView):
         own = figures.Scope(filters.start, filters.end, region=borough.region, borough=borough, role=filters.role)
         wanted = self.panels_wanted(request)
         builders = {
+            "coverage": lambda: coverage_panel(own),
+            "quarter-comparison": lambda: comparison_panel(own),
             "comparison": lambda: self.comparison_panel(region_scope, borough),
             "share-over-time": lambda: share_over_time_panel(own),
             "pay": lambda: pay_panel(own),
@@ -523,6 +584,7 @@ class AgencyDashboardView(DashboardView):
         scope = figures.Scope(filters.start, filters.end, agency=agency, role=filters.role)
         wanted = self.panels_wanted(request)
         builders = {
+            "coverage": lambda: coverage_panel(scope),
             "boroughs": lambda: self.boroughs_panel(scope),
             "breaches-over-time": lambda: breaches_over_time_panel(scope),
             "references": lambda: self.references_panel(scope),

@@ -25,6 +25,9 @@ Counting conventions, so a reader can check any number by hand:
   the cool-off months of the period, CROSS-001 other boroughs' rows), and recomputing them here would be a
   second, drifting copy of the rules. A row counts once per flag, however many findings it has.
 
+Coverage: every trend carries how many of the reporting units expected to report (a Pledge signatory's)
+each quarter is built from (``coverage``), and two quarters are compared on the units present in both.
+
 The figures live in modules by subject (``scope``: what a scope selects and the caps; ``workforce``;
 ``compliance``; ``comparison``; ``registers``, for the compliance pack) and are all importable from here.
 """
@@ -49,6 +52,21 @@ from .compliance import (  # noqa: F401
     flags_over_time,
     reference_requests,
     reference_turnaround,
+)
+from .coverage import (  # noqa: F401
+    HEADLINE_MEASURES,
+    Coverage,
+    Headline,
+    QuarterComparison,
+    compare_quarters,
+    comparison_table,
+    coverage_by_quarter,
+    coverage_table,
+    headlines,
+    marked,
+    partial_note,
+    previous_quarter,
+    year_before,
 )
 from .registers import (  # noqa: F401
     BoroughScorecard,

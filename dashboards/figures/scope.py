@@ -51,6 +51,7 @@ class Scope:
     borough: Borough | None = None
     agency: object | None = None  # agencies.Agency
     role: RoleCategory | None = None
+    units: frozenset[int] | None = None  # only these reporting units (a comparison on common units)
 
 
 def suppressed(count: int | None) -> str:
@@ -74,6 +75,8 @@ def accepted_returns(scope: Scope) -> QuerySet[Return]:
         qs = qs.filter(period__region=scope.region)
     if scope.sub_region is not None or scope.borough is not None:
         qs = qs.filter(unit__in=_units(scope))
+    if scope.units is not None:
+        qs = qs.filter(unit_id__in=scope.units)
     return qs
 
 
@@ -103,6 +106,8 @@ def accepted_rows(scope: Scope) -> QuerySet[Assignment]:
         qs = qs.filter(agency=scope.agency)
     if scope.role is not None:
         qs = qs.filter(core_role=scope.role.pk)
+    if scope.units is not None:
+        qs = qs.filter(ret__unit_id__in=scope.units)
     return qs
 
 
