@@ -3,6 +3,8 @@
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from pledge_portal.core.text import quote
+
 PENNY = Decimal("0.01")
 MAX_HOURLY_RATE = Decimal("500.00")
 
@@ -41,7 +43,7 @@ def parse_money(
     elif _THOUSANDS.match(text):
         text = text.replace(",", "")
     elif not _PLAIN.match(text):
-        raise MoneyError(f"“{value}” is not an amount of money. Enter {what} in pounds, like 38.50.")
+        raise MoneyError(f"“{quote(value)}” is not an amount of money. Enter {what} in pounds, like 38.50.")
     try:
         amount = Decimal(text)
     except InvalidOperation as exc:
@@ -51,7 +53,7 @@ def parse_money(
     if amount <= 0:
         raise MoneyError(f"{what[0].upper()}{what[1:]} must be more than £0.")
     if amount > maximum:
-        raise MoneyError(f"£{amount:,.2f}{per} is more than £{maximum:,.0f}. Check {what}.")
+        raise MoneyError(f"£{quote(f'{amount:,.2f}')}{per} is more than £{maximum:,.0f}. Check {what}.")
     return amount.quantize(PENNY)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from boroughs.models import Region
 from pledge_portal import access
+from pledge_portal.core.text import quote
 
 from .models import (
     INCLUSIVE_ENGAGEMENTS,
@@ -136,7 +137,7 @@ def check_rate(
     if core is None:
         local = table.local_by_key.get((region.pk, role))
         if local is None:
-            raise RateCheckError(f"“{role}” is not a role on {region.name}'s rate cards.", field="role")
+            raise RateCheckError(f"“{quote(role)}” is not a role on {region.name}'s rate cards.", field="role")
         core = local.core
     entry = table.card_on(region.pk, on)
     if entry is None:

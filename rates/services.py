@@ -11,6 +11,7 @@ from boroughs.models import Borough, Region
 from pledge_portal import access
 from pledge_portal.audit import services as audit
 from pledge_portal.core.identity import RegistrationNumberError, parse_registration_number
+from pledge_portal.core.text import quote
 
 from .models import BreachSignOff, LocalRole, RateCard, RateCardLine, RoleCategory
 from .selectors import RateCheck, check_rate
@@ -32,9 +33,9 @@ def create_local_role(*, region: Region, by, code: str, name: str, core_code: st
     acting = access.require(by, "region.draft_rate_card", region, error=RateCardError)
     core = RoleCategory.objects.filter(code=core_code).first()
     if core is None:
-        raise RateCardError(f"“{core_code}” is not one of the core roles.")
+        raise RateCardError(f"“{quote(core_code)}” is not one of the core roles.")
     if RoleCategory.objects.filter(code=code).exists() or LocalRole.objects.filter(region=region, code=code).exists():
-        raise RateCardError(f"There is already a role with the code “{code}”.")
+        raise RateCardError(f"There is already a role with the code “{quote(code)}”.")
     role = LocalRole.objects.create(region=region, code=code, name=name, core=core)
     audit.record(by, "local_role.created", role, organisation=acting, detail={"code": code, "core": core_code})
     return role
@@ -105,7 +106,7 @@ def update_draft(*, card: RateCard, by, lines: dict[str, tuple[Decimal, Decimal]
     new_lines = []
     for code, (inclusive, paye) in lines.items():
         if code not in core and code not in local:
-            raise RateCardError(f"“{code}” is not a role on {card.region.name}'s rate cards.")
+            raise RateCardError(f"“{quote(code)}” is not a role on {card.region.name}'s rate cards.")
         if paye > inclusive:
             raise RateCardError(
                 f"The PAYE cap for {code} (£{paye}) is more than its limited company and "

@@ -23,8 +23,10 @@ from pledge_portal.core.excel import (
     cell_text,
     merged_ranges,
     read_workbook_safely,
+    sheet_rows,
     write_workbook,
 )
+from pledge_portal.core.text import quote
 
 from . import services
 from .models import LocalRole, RateCard, RoleCategory
@@ -32,6 +34,7 @@ from .money import MoneyError, parse_money
 
 MAX_BYTES = 1024 * 1024
 MAX_ROWS = 500
+MAX_COLUMNS = 20  # columns read from each row: the card's five, and room for notes of the analyst's own
 
 CAPS_SHEET = "Caps"
 ROLE_CODE = "Role code"
@@ -128,7 +131,7 @@ def parse_rate_card(uploaded_file, *, region: Region) -> ParsedCard:
     sheet or column, formulas or merged cells, amounts that are not money, unknown or repeated roles, PAYE
     caps above their limited company and umbrella caps, and core roles with no row."""
     try:
-        workbook = read_workbook_safely(uploaded_file, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+        workbook = read_workbook_safely(uploaded_file, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
     except SpreadsheetError as exc:
         raise RateCardImportError([exc.message]) from exc
     try:
@@ -159,15 +162,17 @@ class _CapsReader:
             f"Cells {ref} on the {CAPS_SHEET} sheet are merged. Unmerge them so that each cell holds one value."
             for ref in merged_ranges(ws)
         ]
-        rows = ws.iter_rows()
-        self._read_header(next(rows, ()))
-        if self.errors and not self.columns:
-            raise RateCardImportError(self.errors)
-
+        rows = sheet_rows(ws, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
         parsed = ParsedCard()
         seen: dict[str, int] = {}
-        for number, cells in enumerate(rows, start=2):
-            self._read_row(number, cells, parsed, seen)
+        try:
+            self._read_header(next(rows, (1, ()))[1])
+            if self.errors and not self.columns:
+                raise RateCardImportError(self.errors)
+            for number, cells in rows:
+                self._read_row(number, cells, parsed, seen)
+        except SpreadsheetError as exc:
+            raise RateCardImportError([exc.message]) from exc
         missing = [f"{r.name} ({r.code})" for key, r in self.core.items() if key not in seen]
         if missing:
             self.errors.append(
@@ -214,7 +219,7 @@ class _CapsReader:
         key = code.lower()
         if key in seen:
             self.errors.append(
-                f"{self._where(number, ROLE_CODE)}: {code} is also on row {seen[key]}. Give each role one row."
+                f"{self._where(number, ROLE_CODE)}: {quote(code)} is also on row {seen[key]}. Give each role one row."
             )
             return
         seen[key] = number
@@ -240,7 +245,7 @@ class _CapsReader:
                 self.errors.append(
                     f"{self._where(number, CORE_CODE)}: {local.code} belongs to {local.core.name} "
                     f"({local.core.code}). Put {local.core.code} here, or give the role under "
-                    f"{given_core} a new role code."
+                    f"{quote(given_core)} a new role code."
                 )
                 return None
             return local.code
@@ -254,7 +259,7 @@ class _CapsReader:
                 else f"add “{ROLE_NAME}” and “{CORE_CODE}” columns and fill them in"
             )
             self.errors.append(
-                f"{self._where(number, ROLE_CODE)}: “{key}” is not a role on {self.region.name}'s rate cards. "
+                f"{self._where(number, ROLE_CODE)}: “{quote(key)}” is not a role on {self.region.name}'s rate cards. "
                 f"Check the role code, or to add it as a local role, {how}."
             )
             return None
@@ -265,14 +270,14 @@ class _CapsReader:
                 raise ValidationError("too long")
         except ValidationError:
             problems.append(
-                f"{self._where(number, ROLE_CODE)}: “{key}” cannot be a role code. Use up to 60 lower-case "
+                f"{self._where(number, ROLE_CODE)}: “{quote(key)}” cannot be a role code. Use up to 60 lower-case "
                 "letters, numbers and hyphens, like principal-social-worker."
             )
         if len(name) > LocalRole._meta.get_field("name").max_length:
             problems.append(f"{self._where(number, ROLE_NAME)}: the role name must be 120 characters or fewer.")
         if given_core not in self.core:
             problems.append(
-                f"{self._where(number, CORE_CODE)}: “{given_core}” is not a core role code. Use one of "
+                f"{self._where(number, CORE_CODE)}: “{quote(given_core)}” is not a core role code. Use one of "
                 f"{', '.join(r.code for r in self.core.values())}."
             )
         if problems:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("cards/", views.RateCardListView.as_view(), name="cards"),
     path("cards/new/", views.RateCardCreateView.as_view(), name="card-create"),
     path("cards/import/", views.RateCardImportView.as_view(), name="card-import"),
+    path("cards/import/problems.csv", views.RateCardImportProblemsView.as_view(), name="card-import-problems"),
     path("cards/<int:pk>/", views.RateCardDetailView.as_view(), name="card-detail"),
     path("cards/<int:pk>/export.xlsx", views.RateCardExportView.as_view(), name="card-export"),
     path("cards/<int:pk>/edit/", views.RateCardEditView.as_view(), name="card-edit"),

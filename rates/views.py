@@ -13,6 +13,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from boroughs.models import Borough
 from pledge_portal import access
 from pledge_portal.access.views import ActionRequiredMixin, ScopedObjectMixin, get_visible_or_404
+from pledge_portal.core import problems as upload_problems
 from pledge_portal.core.uploads import explain_refused_uploads
 
 from . import selectors, services, spreadsheets
@@ -197,6 +198,9 @@ class RateCardDeleteView(DraftMixin, View):
         return redirect("rates:cards")
 
 
+PROBLEMS_KEY = "rate-card-import"
+
+
 class RateCardImportView(ActionRequiredMixin, View):
     action_required = "region.draft_rate_card"
     template_name = "rates/card_import.html"
@@ -209,7 +213,7 @@ class RateCardImportView(ActionRequiredMixin, View):
 
     def post(self, request):
         form = RateCardImportForm(request.POST, request.FILES, regions=self.regions())
-        errors = []
+        listed = {}
         valid = form.is_valid()
         explain_refused_uploads(request, form)
         if valid:
@@ -217,11 +221,21 @@ class RateCardImportView(ActionRequiredMixin, View):
             try:
                 card = spreadsheets.import_draft(by=request.user, uploaded_file=form.cleaned_data["workbook"], **data)
             except spreadsheets.RateCardImportError as exc:
-                errors = exc.errors
+                listed = upload_problems.keep(user=request.user, upload=PROBLEMS_KEY, problems=exc.errors)
             else:
                 messages.success(request, f"Draft {card} created from the workbook. Check it before publishing.")
                 return redirect("rates:card-detail", pk=card.pk)
-        return render(request, self.template_name, {"form": form, "import_errors": errors}, status=400)
+        context = {"form": form, "import_errors": listed.get("problems", []), "more": listed.get("more", 0)}
+        return render(request, self.template_name, context, status=400)
+
+
+class RateCardImportProblemsView(ActionRequiredMixin, View):
+    """The whole list of problems of the user's last refused rate card upload, as a CSV."""
+
+    action_required = "region.draft_rate_card"
+
+    def get(self, request):
+        return upload_problems.download(user=request.user, upload=PROBLEMS_KEY, filename="rate-card-problems.csv")
 
 
 class BreachSignOffListView(ActionRequiredMixin, ListView):

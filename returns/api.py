@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from boroughs.models import Borough
 from pledge_portal.core.serializers import RegistrationNumberField
+from pledge_portal.core.text import quote
 from rates.models import EngagementType, LocalRole, RoleCategory
 from rates.money import MoneyError, parse_money
 
@@ -88,7 +89,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         local = LocalRole.objects.filter(region=region, code=value).select_related("core").first()
         if local:
             return (local.core, local)
-        raise ValidationError(f"“{value}” is not a role code of {region.name}.")
+        raise ValidationError(f"“{quote(value)}” is not a role code of {region.name}.")
 
     def to_values(self, data: dict) -> dict:
         role, local = data.pop("role", (None, None))

@@ -26,9 +26,12 @@ from pledge_portal.core.excel import (
     cell_text,
     merged_ranges,
     read_workbook_safely,
+    sheet_rows,
     write_workbook,
 )
 from pledge_portal.core.identity import RegistrationNumberError, parse_registration_number
+from pledge_portal.core.problems import MAX_KEPT
+from pledge_portal.core.text import quote, quoted_list
 from rates.models import BreachSignOff, EngagementType, LocalRole, RoleCategory
 from rates.money import MoneyError, parse_money
 
@@ -39,6 +42,8 @@ SHEET = "Assignments"
 LISTS_SHEET = "Lists"
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
+# Columns read from each row: the template's, and room for columns of the borough's own, which are ignored.
+MAX_COLUMNS = 40
 DATE_EXAMPLE = "27/03/2026"
 
 
@@ -167,9 +172,10 @@ class UploadRejected(Exception):
     """An upload that loaded nothing. ``problems`` lists every problem found, each naming its cell
     (``Assignments!F12``) or the part of the workbook at fault, and saying what to change."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], *, more: int = 0):
         super().__init__("; ".join(problems[:5]))
         self.problems = problems
+        self.more = more  # problems found beyond ``problems.MAX_KEPT``: counted, not listed
 
 
 # Template
@@ -322,7 +328,7 @@ def _guidance_notes() -> list:
         "If any cell cannot be read, nothing is loaded and every problem is listed by its cell (for example "
         "Assignments!G12), so you can correct them all and upload the workbook again.",
         f"The file must be an Excel workbook (.xlsx) smaller than {MAX_BYTES // (1024 * 1024)} MB, with at most "
-        f"{MAX_ROWS:,} rows.",
+        f"{MAX_ROWS:,} rows. Columns after {get_column_letter(MAX_COLUMNS)} are not read.",
     ]
 
 
@@ -366,7 +372,7 @@ def read_rows(ret: Return, uploaded_file) -> list[dict]:
     registration number that is not SW and digits, a role or borough that is not on the lists) and the same
     assignment on two rows."""
     try:
-        workbook = read_workbook_safely(uploaded_file, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+        workbook = read_workbook_safely(uploaded_file, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
     except SpreadsheetError as exc:
         raise UploadRejected([exc.message]) from exc
     try:
@@ -394,6 +400,7 @@ class _AssignmentsReader:
         self.ret = ret
         self.workbook = workbook
         self.problems: list[str] = []
+        self.more = 0
         self.columns: dict[str, int] = {}
         region = ret.unit.region
         self.boroughs = list(ret.unit.boroughs.all())
@@ -447,21 +454,31 @@ class _AssignmentsReader:
             f"Cells {ref} on the {SHEET} sheet are merged. Unmerge them so that each cell holds one value."
             for ref in merged_ranges(ws)
         ]
-        rows = ws.iter_rows()
-        self._read_header(next(rows, ()))
-        if not self.columns:
-            raise UploadRejected(self.problems)
-        read = []
-        for number, cells in enumerate(rows, start=2):
-            values = self._read_row(number, cells)
-            if values is not None:
-                read.append((number, values))
+        rows = sheet_rows(ws, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+        try:
+            self._read_header(next(rows, (1, ()))[1])
+            if not self.columns:
+                raise UploadRejected(self.problems)
+            read = self._read_rows(rows)
+        except SpreadsheetError as exc:
+            raise UploadRejected([exc.message]) from exc
         self._refuse_repeats(read)
         if self.problems:
-            raise UploadRejected(self.problems)
+            raise UploadRejected(self.problems, more=self.more)
         rows = [values for _number, values in read]
         self._link_sign_offs(rows)
         return rows
+
+    def _read_rows(self, rows) -> list[tuple[int, dict]]:
+        read = []
+        for number, cells in rows:
+            values = self._read_row(number, cells)
+            if values is not None:
+                read.append((number, values))
+            if len(self.problems) > MAX_KEPT:  # a file wrong in every cell: count the rest, keep memory flat
+                self.more += len(self.problems) - MAX_KEPT
+                del self.problems[MAX_KEPT:]
+        return read
 
     def _read_header(self, cells) -> None:
         problems_before = len(self.problems)
@@ -470,7 +487,7 @@ class _AssignmentsReader:
             title = _key(cell_text(cell.value))
             if title in found:
                 self.problems.append(
-                    f"{SHEET}!{get_column_letter(index + 1)}1: the heading “{cell_text(cell.value)}” is also in "
+                    f"{SHEET}!{get_column_letter(index + 1)}1: the heading “{quote(cell_text(cell.value))}” is also in "
                     f"column {get_column_letter(found[title] + 1)}. Keep one column of each."
                 )
             elif title:
@@ -484,7 +501,7 @@ class _AssignmentsReader:
             self.problems.append(
                 f"The {SHEET} sheet is missing the column{s} {', '.join(f'“{m}”' for m in missing)}. Row 1 must "
                 f"have the headings of the downloaded template: {', '.join(HEADERS)}."
-                + (f" Headings not recognised: {', '.join(f'“{u}”' for u in unknown)}." if unknown else "")
+                + (f" Headings not recognised: {quoted_list(unknown)}." if unknown else "")
             )
         elif len(self.problems) == problems_before:
             self.columns = columns
@@ -600,7 +617,7 @@ class _AssignmentsReader:
                 return self.boroughs[0]
             raise _Unreadable(f"choose which borough of {self.ret.unit} the assignment is with: {names}.")
         if _key(text) not in self.unit_boroughs:
-            raise _Unreadable(f"‘{text}’ is not a borough of {self.ret.unit}. Choose {names}.")
+            raise _Unreadable(f"‘{quote(text)}’ is not a borough of {self.ret.unit}. Choose {names}.")
         return self.unit_boroughs[_key(text)]
 
     def _registration_number(self, value) -> str:
@@ -621,7 +638,7 @@ class _AssignmentsReader:
         role = self.core_roles.get(text) or self.local_roles.get(text)
         if role is None:
             codes = ", ".join(dict.fromkeys(r.code for r in self.core_roles.values()))
-            raise _Unreadable(f"‘{cell_text(value)}’ is not a role. Choose one from the list, like {codes}.")
+            raise _Unreadable(f"‘{quote(cell_text(value))}’ is not a role. Choose one from the list, like {codes}.")
         return role
 
     def _local_role(self, value) -> LocalRole | None:
@@ -630,7 +647,7 @@ class _AssignmentsReader:
             return None
         if text not in self.local_roles:
             raise _Unreadable(
-                f"‘{cell_text(value)}’ is not a local role of {self.region_name}. Choose one from the list, or "
+                f"‘{quote(cell_text(value))}’ is not a local role of {self.region_name}. Choose one from the list, or "
                 "leave it blank."
             )
         return self.local_roles[text]
@@ -645,7 +662,7 @@ class _AssignmentsReader:
         text = _key(cell_text(value))
         if text and text not in self.engagements:
             raise _Unreadable(
-                f"‘{cell_text(value)}’ is not an engagement type. Choose paye, umbrella or limited-company."
+                f"‘{quote(cell_text(value))}’ is not an engagement type. Choose paye, umbrella or limited-company."
             )
         return self.engagements.get(text, "")
 
@@ -665,8 +682,8 @@ class _AssignmentsReader:
             try:
                 return date(*(int(p) for p in parts))
             except ValueError:
-                raise _Unreadable(f"‘{text}’ is not a real date. Type it as {DATE_EXAMPLE}.") from None
-        raise _Unreadable(f"‘{text}’ is not a date; type it as {DATE_EXAMPLE}.")
+                raise _Unreadable(f"‘{quote(text)}’ is not a real date. Type it as {DATE_EXAMPLE}.") from None
+        raise _Unreadable(f"‘{quote(text)}’ is not a date; type it as {DATE_EXAMPLE}.")
 
     def _money(self, value, what: str) -> Decimal | None:
         if cell_text(value) == "":
@@ -694,7 +711,7 @@ class _AssignmentsReader:
         if text in _YES or text in _NO:
             return text in _YES
         blank = ", or leave it blank if not known" if blank_ok else ""
-        raise _Unreadable(f"‘{cell_text(value)}’ is not Yes or No. Choose Yes or No from the list{blank}.")
+        raise _Unreadable(f"‘{quote(cell_text(value))}’ is not Yes or No. Choose Yes or No from the list{blank}.")
 
     def _years(self, value) -> Decimal | None:
         text = cell_text(value)
@@ -709,10 +726,10 @@ class _AssignmentsReader:
                 else Decimal(text)
             )
         except InvalidOperation:
-            raise _Unreadable(f"‘{text}’ is not a number of years. Type it like 3.5.") from None
+            raise _Unreadable(f"‘{quote(text)}’ is not a number of years. Type it like 3.5.") from None
         if not years.is_finite() or years < 0 or years >= 100 or years != years.quantize(Decimal("0.1")):
             raise _Unreadable(
-                f"‘{text}’ is not a number of years. Type years from 0 to 99.9, with at most one decimal place, "
+                f"‘{quote(text)}’ is not a number of years. Type years from 0 to 99.9, with at most one decimal place, "
                 "like 3.5."
             )
         return years.quantize(Decimal("0.1"))
@@ -724,10 +741,11 @@ class _AssignmentsReader:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not (isinstance(value, int) or text.isdigit()):
-            raise _Unreadable(f"‘{text}’ is not a whole number of weeks. Type it like 4.")
-        weeks = int(text) if not isinstance(value, int) else value
+            raise _Unreadable(f"‘{quote(text)}’ is not a whole number of weeks. Type it like 4.")
+        # A digit string too long for int() is out of range anyway; never convert one without a bound.
+        weeks = value if isinstance(value, int) else (int(text) if len(text) <= 9 else 10**9)
         if not 0 <= weeks <= 52:
-            raise _Unreadable(f"{weeks} weeks is not a notice period. Type a whole number of weeks from 0 to 52.")
+            raise _Unreadable(f"{quote(text)} weeks is not a notice period. Type a whole number of weeks from 0 to 52.")
         return weeks
 
     def _previous_employer(self, value) -> Borough | None:
@@ -736,6 +754,6 @@ class _AssignmentsReader:
             return None
         if _key(text) not in self.region_boroughs:
             raise _Unreadable(
-                f"‘{text}’ is not a borough of {self.region_name}. Choose one from the list, or leave it blank."
+                f"‘{quote(text)}’ is not a borough of {self.region_name}. Choose one from the list, or leave it blank."
             )
         return self.region_boroughs[_key(text)]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/workforce/", views.WorkforceView.as_view(), name="workforce"),
     path("<int:pk>/template.xlsx", views.TemplateDownloadView.as_view(), name="template"),
     path("<int:pk>/upload/", views.UploadView.as_view(), name="upload"),
+    path("<int:pk>/upload/problems.csv", views.UploadProblemsView.as_view(), name="upload-problems"),
     path("<int:pk>/dfe/<int:borough>.csv", views.DfeExportView.as_view(), name="dfe-export"),
     path("<int:pk>/check/", views.CheckView.as_view(), name="check"),
     path("<int:pk>/findings/", views.FindingsView.as_view(), name="findings"),

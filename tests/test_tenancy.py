@@ -193,6 +193,8 @@ TABLE: dict[str, Access] = {
     "rates:cards": Access("rates.read", PUBLIC),
     "rates:card-create": Access("region.draft_rate_card", ANALYSTS_AND_ADMINS),
     "rates:card-import": Access("region.draft_rate_card", ANALYSTS_AND_ADMINS),
+    # The list of the user's last refused upload: none is kept in the test world, so a 404.
+    "rates:card-import-problems": Access("region.draft_rate_card", ANALYSTS_AND_ADMINS, ok=404),
     "rates:card-detail": Access("rates.read", PUBLIC, anon=404, kwargs=_draft, per_role_ok=NOT_ANALYSTS_404),
     "rates:card-export": Access("rates.read", PUBLIC, anon=404, kwargs=_draft, per_role_ok=NOT_ANALYSTS_404),
     "rates:card-edit": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
@@ -290,6 +292,7 @@ TABLE: dict[str, Access] = {
     "returns:workforce": Access("return.edit", RETURN_MAKERS, kwargs=_ret),
     "returns:template": Access("return.read", RETURN_READERS, kwargs=_ret),
     "returns:upload": Access("return.edit", RETURN_MAKERS, kwargs=_ret),
+    "returns:upload-problems": Access("return.edit", RETURN_MAKERS, ok=404, kwargs=_ret),
     "returns:dfe-export": Access(
         "return.read", RETURN_READERS, kwargs=lambda s, r: {**_ret(s, r), "borough": _ret_borough(s, r)}
     ),

@@ -12,12 +12,14 @@ Excel last calculated.
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree
 from xml.etree.ElementTree import iterparse
 
 from django.utils import timezone
@@ -26,9 +28,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.constants import REL_NS, SHEET_MAIN_NS
 
 from .exports import FORMULA_PREFIXES, neutralise
+from .text import quote
 
 if TYPE_CHECKING:
     from .tables import Table
@@ -45,6 +48,11 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls files, and password
 # XML in a real workbook packs about 5 to 20 times smaller; a file that unpacks to far more than that is a
 # "zip bomb" meant to exhaust memory or time, or is not a spreadsheet at all.
 UNPACKED_RATIO = 40
+UNPACKED_FLOOR = 1024 * 1024  # a small workbook's fixed parts (styles, theme) pack less well
+# Elements a cell of a real sheet needs, counted generously: the cell, its value or formula, an inline
+# string's two, and its share of rows, shared strings and styles.
+ELEMENTS_PER_CELL = 4
+ELEMENTS_SLACK = 100_000  # the parts every workbook has, whatever its size: styles, theme, properties
 MAX_CELL_TEXT = 32_767 - 1  # room for the apostrophe neutralise may add
 _BAD_TITLE_CHARACTERS = re.compile(r"[\\/*?:\[\]]")
 
@@ -171,13 +179,19 @@ NOT_EXCEL = "The file is not an Excel workbook (.xlsx). Save it as an Excel work
 DAMAGED = "The file is damaged and cannot be opened. Save it again as an Excel workbook (.xlsx) and upload it again."
 
 
-def read_workbook_safely(uploaded_file, *, max_bytes: int, max_rows: int) -> Workbook:
+def read_workbook_safely(uploaded_file, *, max_bytes: int, max_rows: int, max_columns: int = 64) -> Workbook:
     """Open an uploaded .xlsx read-only, with formulas kept as formulas (cell ``data_type == "f"``).
 
     Raises ``SpreadsheetError`` for a file that is empty or larger than ``max_bytes``, is not an .xlsx by its
     content (whatever its name), is damaged, unpacks to far more than a spreadsheet would, or has a sheet
     with more than ``max_rows`` rows holding data. Every sheet's stated size is discarded, so iterating it
-    reaches every row in the file, not only those the file claims to have."""
+    reaches every row in the file, not only those the file claims to have.
+
+    The work is bounded by what the caller reads, ``max_rows`` rows of ``max_columns`` columns, not by what
+    the file claims, and a file that cannot fit is refused before openpyxl parses any of it: the package's
+    raw XML is counted first (every part's elements, so also the shared strings openpyxl loads up front,
+    and each part's rows and cells, stopping as soon as a count passes its limit), then each sheet's stated
+    size (its ``<dimension>``). Read the rows with ``sheet_rows``, which never reads past ``max_columns``."""
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > max_bytes:
         raise SpreadsheetError(_too_large(max_bytes))
@@ -198,16 +212,18 @@ def read_workbook_safely(uploaded_file, *, max_bytes: int, max_rows: int) -> Wor
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > max_bytes * UNPACKED_RATIO:
+            # Measured against the file's own size (with a floor for small files), so a small file cannot make
+            # the portal unpack hundreds of megabytes before saying no.
+            allowed = UNPACKED_RATIO * min(max_bytes, max(len(data), UNPACKED_FLOOR))
+            if sum(info.file_size for info in archive.infolist()) > allowed:
                 raise SpreadsheetError(
                     "The file is too large to open once unpacked. Remove rows, sheets or pictures you do not "
                     "need, save it as an Excel workbook (.xlsx) and upload it again."
                 )
-            if archive.testzip() is not None:
-                raise SpreadsheetError(DAMAGED)
+            _count_package(archive, max_rows=max_rows, max_columns=max_columns)
     except SpreadsheetError:
         raise
-    except Exception as exc:  # BadZipFile, zlib.error, EOFError, unsupported compression...
+    except Exception as exc:  # BadZipFile (a part's checksum), zlib.error, EOFError, unsupported compression...
         raise SpreadsheetError(DAMAGED) from exc
 
     try:
@@ -217,12 +233,8 @@ def read_workbook_safely(uploaded_file, *, max_bytes: int, max_rows: int) -> Wor
 
     try:
         for ws in workbook.worksheets:
+            _refuse_stated_size(ws, max_rows=max_rows, max_columns=max_columns)
             ws.reset_dimensions()
-            if _rows_in(ws) > max_rows:
-                raise SpreadsheetError(
-                    f"The “{ws.title}” sheet has more than {max_rows:,} rows. "
-                    "Remove the rows you do not need and upload it again."
-                )
     except SpreadsheetError:
         workbook.close()
         raise
@@ -232,21 +244,150 @@ def read_workbook_safely(uploaded_file, *, max_bytes: int, max_rows: int) -> Wor
     return workbook
 
 
-# A row element, with or without a namespace prefix; not <rowBreaks> and the like.
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+def sheet_rows(worksheet, *, max_rows: int, max_columns: int = 64) -> Iterator[tuple[int, tuple]]:
+    """``(row number, cells)`` for each row of a sheet opened by ``read_workbook_safely``, from row 1, each
+    with exactly ``max_columns`` cells (empty ones too): columns after them are never read, whatever a row
+    holds. A row numbered past ``max_rows`` (a file numbers its rows as it likes, and openpyxl fills the gap
+    with empty rows) and a cell that cannot be read are refused with ``SpreadsheetError``."""
+    rows = worksheet.iter_rows(max_col=max_columns, max_row=max_rows + 1)
+    number = 0
+    try:
+        for number, cells in enumerate(rows, start=1):
+            if number > max_rows:
+                raise SpreadsheetError(_too_many_rows(worksheet.title, max_rows))
+            yield number, cells
+    except SpreadsheetError:
+        raise
+    except Exception as exc:  # a cell openpyxl cannot convert (a number of 5,000 digits), or broken XML
+        raise SpreadsheetError(f"Row {number + 1} of the “{quote(worksheet.title, 31)}” sheet: {DAMAGED}") from exc
 
 
-def _rows_in(worksheet) -> int:
-    """How many rows a sheet's XML holds, whatever its <dimension> claims, counted in the raw XML (a tenth
-    of the time of parsing it; the reader parses it once afterwards anyway). Empty rows count too, which
-    only makes the limit stricter."""
-    count, tail = 0, b""
-    with worksheet._get_source() as source:
-        while chunk := source.read(1 << 20):
-            data = tail + chunk
-            count += sum(1 for match in _ROW_TAG.finditer(data) if match.end() > len(tail))
-            tail = data[-64:]
-    return count
+def _too_many_rows(title: str | None, max_rows: int) -> str:
+    sheet = f"The “{quote(title, 31)}” sheet" if title else "A sheet of the workbook"
+    return f"{sheet} has more than {max_rows:,} rows. Remove the rows you do not need and upload it again."
+
+
+def _too_many_cells(title: str | None, max_rows: int, max_columns: int, last_column: int | None = None) -> str:
+    sheet = f"The “{quote(title, 31)}” sheet" if title else "A sheet of the workbook"
+    reach = f" (it reaches column {get_column_letter(last_column)})" if last_column else ""
+    return (
+        f"{sheet} has more cells than fit in {max_rows:,} rows of {max_columns} columns{reach}: only columns A to "
+        f"{get_column_letter(max_columns)} are read. Delete the columns and rows you do not need (select them and "
+        "delete them, not only their contents) and upload it again."
+    )
+
+
+def _refuse_stated_size(worksheet, *, max_rows: int, max_columns: int) -> None:
+    """Refuse a sheet whose ``<dimension>`` (read by openpyxl when it opened the sheet, before any row) says
+    it is bigger than ``max_rows`` rows or ``max_rows`` × ``max_columns`` cells."""
+    if worksheet.max_row is None or worksheet.max_column is None:  # the sheet does not say
+        return
+    rows = worksheet.max_row - (worksheet.min_row or 1) + 1
+    columns = worksheet.max_column - (worksheet.min_column or 1) + 1
+    if rows > max_rows:
+        raise SpreadsheetError(_too_many_rows(worksheet.title, max_rows))
+    if rows * columns > max_rows * max_columns:
+        last = min(worksheet.max_column, 16_384)
+        raise SpreadsheetError(_too_many_cells(worksheet.title, max_rows, max_columns, last))
+
+
+def _count_package(archive: zipfile.ZipFile, *, max_rows: int, max_columns: int) -> None:
+    """Count the package's raw XML before openpyxl parses it (it would parse a whole sheet just to learn its
+    size when the sheet does not state one, and load every shared string). Refuses, naming the sheet where it
+    can, a part with more than ``max_rows`` rows or ``max_rows`` × ``max_columns`` cells, and a package with
+    more elements than ``ELEMENTS_PER_CELL`` for each of those cells. Each count stops as soon as it passes
+    its limit, so refusing costs little; a part read through also has its checksum checked."""
+    max_cells = max_rows * max_columns
+    elements_left = ELEMENTS_PER_CELL * max_cells + ELEMENTS_SLACK
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        with archive.open(info) as part:
+            counts = _count_part(part, max_rows=max_rows, max_columns=max_columns, max_elements=elements_left)
+        if counts.rows > max_rows:
+            raise SpreadsheetError(_too_many_rows(_sheet_titles(archive).get(info.filename), max_rows))
+        if counts.cells > max_cells or counts.widest > max_columns:
+            raise SpreadsheetError(_too_many_cells(_sheet_titles(archive).get(info.filename), max_rows, max_columns))
+        elements_left -= counts.elements
+        if elements_left < 0:
+            raise SpreadsheetError(
+                f"The file holds far more than a workbook of {max_rows:,} rows and {max_columns} columns could. "
+                "Remove rows, columns or sheets you do not need, save it as an Excel workbook (.xlsx) and "
+                "upload it again."
+            )
+
+
+# A row or cell element, with or without a namespace prefix; not <rowBreaks>, <col> and the like.
+_ROW_OR_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
+
+
+def _count_part(source, *, max_rows: int, max_columns: int, max_elements: int) -> _Counts:
+    """Rows, cells, the most cells in one row, and elements (start tags) in a part's raw XML, read in 1 MB
+    chunks; counting stops once any count passes its limit (cells: ``max_rows`` × ``max_columns``). Parts
+    that are not XML (pictures) count what looks like a tag, which only makes the limits stricter."""
+    counts = _Counts()
+    max_cells = max_rows * max_columns
+    in_row = 0
+    tail = b""
+    while chunk := source.read(1 << 20):
+        counts.elements += chunk.count(b"<") - chunk.count(b"</") - chunk.count(b"<?") - chunk.count(b"<!")
+        data = tail + chunk
+        for match in _ROW_OR_CELL_TAG.finditer(data):
+            if match.end() <= len(tail):  # counted with the previous chunk
+                continue
+            if match.group(1) == b"row":
+                counts.rows += 1
+                in_row = 0
+            else:
+                counts.cells += 1
+                in_row += 1
+                counts.widest = max(counts.widest, in_row)
+        if counts.rows > max_rows or counts.cells > max_cells or counts.widest > max_columns:
+            break
+        if counts.elements > max_elements:
+            break
+        tail = data[-64:]
+    return counts
+
+
+@dataclass
+class _Counts:
+    rows: int = 0
+    cells: int = 0
+    widest: int = 0  # the most cells in one row
+    elements: int = 0
+
+
+def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet titles by the name of their part in the package, for a message; {} when the list of sheets is
+    missing, unreadable or implausibly large (openpyxl then refuses the file, or the message names no sheet)."""
+    try:
+        if max(archive.getinfo(name).file_size for name in (_WORKBOOK, _WORKBOOK_RELS)) > 1024 * 1024:
+            return {}
+        relationships = ElementTree.fromstring(archive.read(_WORKBOOK_RELS))
+        workbook = ElementTree.fromstring(archive.read(_WORKBOOK))
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    parts = {rel.get("Id"): _part_name(rel.get("Target", "")) for rel in relationships}
+    id_attribute = f"{{{REL_NS}}}id"
+    return {
+        parts[sheet.get(id_attribute)]: sheet.get("name", "")
+        for sheet in workbook.iter(f"{{{SHEET_MAIN_NS}}}sheet")
+        if sheet.get(id_attribute) in parts
+    }
+
+
+_WORKBOOK, _WORKBOOK_RELS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
+
+
+def _part_name(target: str) -> str:
+    """A relationship's target (relative to the workbook's folder, or absolute) as a name in the ZIP."""
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+
+
+def _rows_in(source) -> int:
+    """How many rows a sheet's raw XML holds (``source``: a binary stream), whatever its <dimension> says."""
+    return _count_part(source, max_rows=2**62, max_columns=2**62, max_elements=2**62).rows
 
 
 def merged_ranges(worksheet) -> list[str]:

@@ -36,6 +36,14 @@ def test_check_understands_pounds_signs_and_decimal_commas(london, client_for):
     assert ask(client_for(None), hourly_rate="£31,85").json()["within_cap"] is True
 
 
+def test_a_huge_amount_is_not_echoed_back(london, client_for):
+    response = ask(client_for(None), hourly_rate="9x" * 50_000)
+    assert response.status_code == 400 and len(response.content) < 500
+    assert response.json()["hourly_rate"] == [
+        f"“{'9x' * 24}9…” is not an amount of money. Enter the hourly rate in pounds, like 38.50."
+    ]
+
+
 def test_bad_requests_get_a_message_per_field(london, client_for):
     response = ask(client_for(None), role="", engagement_type="freelance", date="31/02/2026", hourly_rate="abc")
     assert response.status_code == 400

@@ -15,6 +15,7 @@ from pledge_portal.audit.models import AuditEvent
 from pledge_portal.core.excel import MONEY, PERCENT, Sheet, SpreadsheetError, read_workbook_safely, write_workbook
 from rates import services, spreadsheets
 from rates.models import LocalRole, RateCard, RoleCategory
+from tests import raw_workbooks
 
 from .helpers import CAPS, publish_card
 
@@ -341,6 +342,52 @@ def test_rows_beyond_the_stated_sheet_size_are_still_counted(world):
         read_workbook_safely(upload(buffer.getvalue()), max_bytes=spreadsheets.MAX_BYTES, max_rows=500)
 
 
+def test_values_quoted_in_messages_are_cut(world, analyst):
+    long = "x" * 5000
+    rows = caps_rows()
+    rows[0][3] = long
+    rows += [[long, None, None, 40, 30], ["new-role", "New role", long, 40, 30]]
+    with pytest.raises(spreadsheets.RateCardImportError) as refused:
+        import_draft(world.own.region, analyst, workbook_bytes(rows))
+    errors = refused.value.errors
+    assert len(errors) == 3 and all(len(error) < 400 for error in errors), errors
+    assert errors[0].startswith(f"Row 2, column D: “{'x' * 49}…” is not an amount of money.")
+    assert errors[1].startswith(f"Row 8, column A: “{'x' * 49}…” is not a role on Own region's rate cards.")
+    assert errors[2].startswith(f"Row 9, column C: “{'x' * 49}…” is not a core role code.")
+
+
+def test_a_caps_sheet_reaching_column_xfd_is_refused_before_a_cell_is_read(world, analyst, monkeypatch):
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    cells_read = []
+    original = WorkSheetParser.parse_cell
+    monkeypatch.setattr(WorkSheetParser, "parse_cell", lambda self, el: cells_read.append(1) or original(self, el))
+    content = workbook_bytes(change=lambda ws: ws.cell(row=1, column=16_384, value="a note far to the right"))
+    with pytest.raises(spreadsheets.RateCardImportError) as refused:
+        import_draft(world.own.region, analyst, content)
+    assert refused.value.errors == [
+        "The “Caps” sheet has more cells than fit in 500 rows of 20 columns (it reaches column XFD): only columns A "
+        "to T are read. Delete the columns and rows you do not need (select them and delete them, not only their "
+        "contents) and upload it again."
+    ]
+    assert cells_read == []
+
+
+def test_shared_strings_beyond_what_the_card_could_use_are_refused_before_the_workbook_is_opened(
+    world, analyst, monkeypatch
+):
+    from pledge_portal.core import excel
+
+    monkeypatch.setattr(excel, "load_workbook", lambda *a, **k: pytest.fail("opened a file to refuse"))
+    content = raw_workbooks.workbook(
+        {"Caps": raw_workbooks.sheet(raw_workbooks.header_row(spreadsheets.HEADER))},
+        shared_strings=b"<si><t>a</t></si>" * 100_000,
+    )
+    with pytest.raises(spreadsheets.RateCardImportError) as refused:
+        import_draft(world.own.region, analyst, content)
+    assert refused.value.errors[0].startswith("The file holds far more than a workbook of 500 rows and 20 columns")
+
+
 # Through the pages
 
 
@@ -367,6 +414,26 @@ def test_upload_page_lists_every_problem_and_creates_nothing(world, analyst, cli
     card = RateCard.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("rates:card-detail", args=[card.pk])
     assert card.is_draft and card.region == world.own.region and len(lines_of(card)) == 6
+
+
+def test_upload_page_lists_the_first_100_problems_and_the_rest_as_a_download(world, analyst, client_for):
+    rows = [*caps_rows(), *([f"unknown-{n}", None, None, 40, 30] for n in range(150))]
+    form = {"title": "Caps 2027", "effective_from": "01/04/2027", "evidence_note": "Agreed"}
+    client = client_for(analyst)
+    response = client.post(reverse("rates:card-import"), {**form, "workbook": upload(workbook_bytes(rows))})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert html.count("is not a role on Own region") == 100 and "and 50 more, in <a href" in html
+    listed = client.get(reverse("rates:card-import-problems"))
+    lines = listed.content.decode("utf-8-sig").splitlines()
+    assert (
+        listed.status_code == 200
+        and len(lines) == 151
+        and lines[-1].startswith('150,"Row 157, column A: “unknown-149”')
+    )
+    assert (
+        client_for(world.own.users[Role.STEERING_MEMBER]).get(reverse("rates:card-import-problems")).status_code == 403
+    )
 
 
 # The shared writer

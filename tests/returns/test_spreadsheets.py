@@ -15,6 +15,7 @@ from pledge_portal.core.excel import DATE, MONEY
 from rates.models import LocalRole, RoleCategory
 from returns import services, spreadsheets
 from returns.models import Assignment, ReportingUnit, Return
+from tests import raw_workbooks
 from tests.factories import BoroughFactory
 
 from .helpers import add_row, draft_return, good_row
@@ -680,3 +681,143 @@ def test_the_template_downloads_and_a_refused_upload_lists_its_problems_on_the_p
     )
     assert page.status_code == 302
     assert ret.assignments.get().hourly_pay_rate == Decimal("30.00")
+
+
+# Bounded cost: what a hostile or careless file can make the portal do
+
+
+def _raw_upload(rows: bytes, *, dimension: str | None = None, shared_strings: bytes | None = None) -> bytes:
+    """An Assignments sheet written as raw XML: the template's headings in row 1, then ``rows``."""
+    sheet = raw_workbooks.sheet(raw_workbooks.header_row(HEADER) + rows, dimension=dimension)
+    return raw_workbooks.workbook({"Assignments": sheet}, shared_strings=shared_strings)
+
+
+def _long_value_everywhere(rows: int) -> bytes:
+    """Every cell of ``rows`` rows holds one 32,767-character text: about 13 KB on disk."""
+    cells = "".join(f'<c r="{letter}{{n}}" t="s"><v>0</v></c>' for letter in "ABCDEFGHIJKLMNOP")
+    body = "".join(f'<row r="{n}">{cells.format(n=n)}</row>' for n in range(2, rows + 2)).encode()
+    return _raw_upload(body, shared_strings=b"<si><t>" + b"x" * 32_767 + b"</t></si>")
+
+
+def test_an_upload_repeating_a_long_value_gets_a_small_page_and_the_whole_list_as_a_download(
+    world, ret, submitter, client_for
+):
+    content = _long_value_everywhere(300)
+    assert len(content) < 20_000
+    client = client_for(submitter)
+    page = client.post(
+        reverse("returns:upload", args=[ret.pk]),
+        {"revision": ret.revision, "mode": "merge", "workbook": upload(content)},
+    )
+    assert page.status_code == 400
+    assert len(page.content) < 200_000  # a 100 MB page before messages were cut and the list capped
+    html = page.content.decode()
+    assert "x" * 50 not in html and f"Assignments!C2: ‘{'x' * 49}…’ is not a role." in html
+    assert html.count("<li>Assignments!") == 100 and "more, in <a href" in html
+    assert not ret.assignments.exists()
+
+    listed = client.get(reverse("returns:upload-problems", args=[ret.pk]))
+    assert listed.status_code == 200 and listed["Content-Disposition"].startswith("attachment;")
+    lines = listed.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Number,Problem" and len(lines) > 300 * 10
+    assert max(len(line) for line in lines) < 400 and len(listed.content) < 2_000_000
+    # Kept for the person who uploaded, for this return only.
+    assert client_for(world.own.users[Role.BOROUGH_APPROVER]).get(listed.wsgi_request.path).status_code == 404
+    other = draft_return(world.other)
+    assert client.get(reverse("returns:upload-problems", args=[other.pk])).status_code == 404
+
+
+def _count_calls(monkeypatch, owner, name: str) -> list:
+    """Record each call of ``owner.name`` (its result), calling through."""
+    calls = []
+    original = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        result = original(*args, **kwargs)
+        calls.append(result)
+        return result
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def test_a_sheet_stating_16384_columns_is_refused_before_a_cell_is_read(ret, submitter, monkeypatch):
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    cells_read = _count_calls(monkeypatch, WorkSheetParser, "parse_cell")
+    rows = b"".join(
+        f'<row r="{n}"><c r="A{n}"><v>1</v></c><c r="XFD{n}"><v>1</v></c></row>'.encode() for n in range(2, 302)
+    )
+    with pytest.raises(spreadsheets.UploadRejected) as refused:
+        import_upload(ret, submitter, _raw_upload(rows, dimension="A1:XFD301"))
+    assert refused.value.problems == [
+        "The “Assignments” sheet has more cells than fit in 20,000 rows of 40 columns (it reaches column XFD): only "
+        "columns A to AN are read. Delete the columns and rows you do not need (select them and delete them, not "
+        "only their contents) and upload it again."
+    ]
+    assert cells_read == []
+
+
+def test_rows_of_thousands_of_cells_are_refused_before_the_workbook_is_opened(ret, submitter, monkeypatch):
+    from pledge_portal.core import excel
+
+    def never(*args, **kwargs):
+        raise AssertionError("openpyxl opened a file that should have been refused")
+
+    monkeypatch.setattr(excel, "load_workbook", never)
+    wide_row = b"<row>" + b"<c><v>1</v></c>" * 16_384 + b"</row>"
+    for rows in (wide_row, wide_row * 50):  # no <dimension>: nothing states the size
+        with pytest.raises(spreadsheets.UploadRejected) as refused:
+            import_upload(ret, submitter, _raw_upload(rows))
+        assert refused.value.problems[0].startswith("The “Assignments” sheet has more cells than fit in 20,000 rows")
+
+
+def test_cells_past_the_columns_read_are_ignored_whatever_the_sheet_claims(world, ret, submitter, monkeypatch):
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    widths = _count_calls(monkeypatch, ReadOnlyWorksheet, "_get_row")
+    rows = b"".join(
+        f'<row r="{n}">'.encode()
+        + raw_workbooks.inline(f"A{n}", "Own Borough")
+        + raw_workbooks.inline(f"B{n}", f"SW{n}")
+        + f'<c r="XFD{n}"><v>1</v></c></row>'.encode()
+        for n in range(2, 52)
+    )
+    for dimension in (None, "A1:B2"):  # missing, and a lie
+        counts = import_upload(ret, submitter, _raw_upload(rows, dimension=dimension), mode="replace")
+        assert counts["added"] == 50
+    assert {len(row) for row in widths} == {spreadsheets.MAX_COLUMNS}
+
+
+def test_rows_numbered_past_the_ceiling_are_refused_without_reading_the_gap(ret, submitter, monkeypatch):
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 100)
+    rows_read = _count_calls(monkeypatch, spreadsheets._AssignmentsReader, "_read_row")
+    before = state_of(ret)
+    with pytest.raises(spreadsheets.UploadRejected) as refused:
+        import_upload(ret, submitter, _raw_upload(b'<row r="1048576"><c r="A1048576"><v>1</v></c></row>'))
+    assert refused.value.problems == [
+        "The “Assignments” sheet has more than 100 rows. Remove the rows you do not need and upload it again."
+    ]
+    assert len(rows_read) < 100 and state_of(ret) == before
+
+
+def test_a_number_too_long_to_read_is_refused_not_an_error(ret, submitter):
+    rows = b'<row r="2"><c r="B2"><v>' + b"1" * 5000 + b"</v></c></row>"
+    with pytest.raises(spreadsheets.UploadRejected) as refused:
+        import_upload(ret, submitter, _raw_upload(rows))
+    assert refused.value.problems == [
+        "Row 2 of the “Assignments” sheet: The file is damaged and cannot be opened. Save it again as an Excel "
+        "workbook (.xlsx) and upload it again."
+    ]
+
+
+def test_shared_strings_beyond_what_the_rows_could_use_are_refused_before_the_workbook_is_opened(
+    ret, submitter, monkeypatch
+):
+    from pledge_portal.core import excel
+
+    monkeypatch.setattr(excel, "load_workbook", lambda *a, **k: pytest.fail("opened a file to refuse"))
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 1000)  # a smaller budget keeps the file small
+    with pytest.raises(spreadsheets.UploadRejected) as refused:
+        import_upload(ret, submitter, _raw_upload(b"", shared_strings=b"<si><t>a</t></si>" * 200_000))
+    assert refused.value.problems[0].startswith("The file holds far more than a workbook of 1,000 rows and 40 columns")
