@@ -55,6 +55,7 @@ JOURNEYS: tuple[Journey, ...] = (
         "rates:check",
         "rates.read",
         "Is an hourly rate within the cap for a role, engagement type and date? Get the answer at once.",
+        in_navigation=False,  # reached from its home-page card (the menu stays on one line)
     ),
     Journey(
         "Rate cards",
@@ -67,6 +68,7 @@ JOURNEYS: tuple[Journey, ...] = (
         "rates:sign-offs",
         "sign_off.read",
         "Approvers' sign-offs of pay above the cap, reported in returns and compliance packs.",
+        in_navigation=False,  # reached from its home-page card (the menu stays on one line)
     ),
     Journey(
         "References",
@@ -93,6 +95,7 @@ JOURNEYS: tuple[Journey, ...] = (
         "accounts:organisations",
         "organisation.manage_members",
         "Invite colleagues to the portal with the right role, and remove people who have left.",
+        in_navigation=False,  # reached from its home-page card (the menu stays on one line)
     ),
     Journey(
         "Authorities",
@@ -106,6 +109,7 @@ JOURNEYS: tuple[Journey, ...] = (
         "agencies:list",
         "agency.register",
         "Agencies and managed service providers registered on the portal.",
+        in_navigation=False,  # reached from its home-page card (the menu stays on one line)
     ),
     Journey(
         "Audit log",
@@ -132,6 +136,7 @@ JOURNEYS: tuple[Journey, ...] = (
         "admin:index",
         "admin.use",
         "Organisations, users, memberships and reference data.",
+        in_navigation=False,  # reached from its home-page card (the menu stays on one line)
     ),
 )
 

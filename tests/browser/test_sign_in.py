@@ -81,7 +81,8 @@ def assert_styled(page: Page, base_url: str) -> None:
     font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
     assert "system-ui" in font, f"The page looks unstyled: the heading's font is {font!r}"
     width = page.evaluate("document.querySelector('.govuk-width-container').getBoundingClientRect().width")
-    assert width <= 1020, f"The width container is {width}px wide, so GOV.UK's layout CSS did not apply"
+    # The portal's page width is 1140px (static/src/portal.scss); unstyled, the container would fill the window.
+    assert width <= 1140, f"The width container is {width}px wide, so GOV.UK's layout CSS did not apply"
 
 
 def test_borough_workforce_lead_signs_in_and_sees_their_borough(page: Page, live_server, tenants):
@@ -99,7 +100,9 @@ def test_borough_workforce_lead_signs_in_and_sees_their_borough(page: Page, live
     expect(page.locator("body")).not_to_contain_text("Hackney")
     expect(page.locator("body")).not_to_contain_text("Northgate Social Care Ltd")
     expect(page.get_by_role("banner")).to_contain_text("Bea Lead")
-    assert_navigation(page, lead, shows={"Check a rate"}, hides={"Audit log", "Agencies", "Your team", "Authorities"})
+    assert_navigation(
+        page, lead, shows={"Caps", "Returns"}, hides={"Audit log", "Agencies", "Your team", "Authorities"}
+    )
     expect(page.get_by_role("link", name="Audit log")).to_have_count(0)
     assert_styled(page, live_server.url)
     page.screenshot(path=str(artifact_path("home-borough-workforce-lead")), full_page=True)
@@ -120,7 +123,7 @@ def test_agency_user_signs_in_and_sees_their_agency(page: Page, live_server, ten
     expect(page.locator("body")).not_to_contain_text("Riverside Locums Ltd")
     expect(page.locator("body")).not_to_contain_text("Camden")
     assert_navigation(
-        page, agent, shows={"Caps", "Check a rate"}, hides={"Audit log", "Agencies", "Your team", "Authorities"}
+        page, agent, shows={"Caps", "References"}, hides={"Audit log", "Agencies", "Your team", "Authorities"}
     )
     expect(page.get_by_role("link", name="Audit log")).to_have_count(0)
     expect(page.get_by_role("link", name="Agencies", exact=True)).to_have_count(0)
@@ -156,7 +159,7 @@ def test_regional_analyst_signs_in_with_a_two_factor_code(page: Page, live_serve
     main = page.get_by_role("main")
     expect(main.get_by_text("Regional analyst, London Pledge programme team")).to_be_visible()
     expect(main.get_by_role("heading", name="London", exact=True)).to_be_visible()
-    assert_navigation(page, analyst, shows={"Your team", "Agencies", "Audit log"}, hides={"Authorities"})
+    assert_navigation(page, analyst, shows={"Rate cards", "Audit log"}, hides={"Authorities"})
     assert_styled(page, live_server.url)
     page.screenshot(path=str(artifact_path("home-regional-analyst")), full_page=True)
 
