@@ -37,8 +37,9 @@ def test_the_analyst_builds_and_downloads_the_regional_pack(page: Page, live_ser
     expect(page.get_by_role("button", name="Build the pack")).to_be_focused()
     page.keyboard.press("Enter")
 
-    # Tasks run in process here, so the pack is ready when the page comes back.
-    expect(page.get_by_text("Version 1 is built and ready to download.")).to_be_visible()
+    # Tasks run in process here, so the pack is ready when the page comes back (WeasyPrint takes a few
+    # seconds, more on a busy machine).
+    expect(page.get_by_text("Version 1 is built and ready to download.")).to_be_visible(timeout=60_000)
     regional = page.get_by_role("table", name="Regional pack")
     expect(regional).to_contain_text("Ready")
     expect(regional).to_contain_text("SHA-256")

@@ -183,3 +183,9 @@ def test_openapi_schema_is_valid_and_complete(tmp_path, db):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     paths = yaml.safe_load(out.read_text())["paths"]
     assert {"/api/v1/rates/check/", "/api/v1/rates/current/", "/api/v1/rates/cards/"} <= set(paths)
+
+
+def test_one_menu_item_is_current_the_most_specific(world, client_for):
+    page = client_for(world.own.users[Role.REGIONAL_ANALYST]).get(reverse("packs:index"))
+    current = [item["title"] for item in page.context["navigation"] if item["current"]]
+    assert current == ["Compliance packs"]  # under /returns/packs/, not also Returns
