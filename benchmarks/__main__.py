@@ -45,12 +45,14 @@ def main() -> int:
     from .packs import bench_compliance_pack
     from .rates import bench_rate_check_throughput
     from .returns import bench_returns_validation
+    from .uploads import bench_hostile_uploads
 
     with throwaway_database():
         for bench in (
             bench_home_pages,
             bench_rate_check_throughput,
             bench_returns_validation,
+            bench_hostile_uploads,
             bench_dashboards,
             bench_compliance_pack,
         ):
