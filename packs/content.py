@@ -52,12 +52,35 @@ class Pack:
     generated_at: datetime
     data_version: str
     sections: list[Section]
+    coverage: figures.Coverage | None = None  # of the pack's own quarter
+    provisional: bool = False  # built before the period locked
+    summary: dict = field(default_factory=dict)  # the figures stored with the pack (``CompliancePack.summary``)
+
+    @property
+    def coverage_text(self) -> str:
+        """The pack's coverage in a sentence, for its cover, summary, README and email."""
+        return coverage_sentence(self.coverage, self.quarter)
+
+    @property
+    def provisional_text(self) -> str:
+        return PROVISIONAL if self.provisional else ""
 
     def tables(self) -> list[tuple[Section, Table]]:
         return [(section, table) for section in self.sections for table in section.tables]
 
 
 Progress = Callable[[int, str], None]
+
+PROVISIONAL = "Provisional: built before the period locked, so returns may still change"
+
+
+def coverage_sentence(coverage: figures.Coverage | None, quarter: str) -> str:
+    if coverage is None:
+        return f"No reporting period for {quarter}."
+    text = f"Coverage: built from {coverage.text} expected to report for {quarter} (accepted returns)."
+    if not coverage.full:
+        text += " Not every expected unit is in: a change between quarters may be a change in who reported."
+    return text
 
 
 def _quiet(percent: int, message: str) -> None:
@@ -67,8 +90,13 @@ def _quiet(percent: int, message: str) -> None:
 # --- Sections shared by both packs ----------------------------------------------------------------------
 
 
-def _trend(scope: figures.Scope, *, chart_prefix: str) -> tuple[list[Table], list[SafeString]]:
-    """The pack's quarter and the four before it: workforce and spend, then rows, breaches and flags."""
+def _trend(
+    scope: figures.Scope, coverage: list[figures.Coverage], *, chart_prefix: str
+) -> tuple[list[Table], list[SafeString]]:
+    """The pack's quarter and the four before it: workforce and spend, then rows, breaches and flags, each
+    quarter with its coverage."""
+    covered = {c.label: c for c in coverage}
+    note = figures.partial_note(coverage)
     share = {line.label: line for line in figures.agency_share_over_time(scope)}
     breaches = {line.label: line for line in figures.breaches_over_time(scope)}
     flags = {line.label: line for line in figures.flags_over_time(scope)}
@@ -89,6 +117,7 @@ def _trend(scope: figures.Scope, *, chart_prefix: str) -> tuple[list[Table], lis
             Column("Permanent FTE", "fte"),
             Column("Agency share", "percent"),
             Column("Agency spend", "money"),
+            Column("Coverage"),
         ],
         [
             [
@@ -97,10 +126,11 @@ def _trend(scope: figures.Scope, *, chart_prefix: str) -> tuple[list[Table], lis
                 share[q].permanent_fte if q in share else None,
                 share[q].share if q in share else None,
                 spend.get(q),
+                covered[q].text if q in covered else "no period",
             ]
             for q in quarters
         ],
-        note="From accepted returns. Agency share is agency FTE over agency and permanent FTE.",
+        note=f"From accepted returns. Agency share is agency FTE over agency and permanent FTE. {note}".strip(),
         sheet="Summary",
     )
     empty_flags = figures.FlagLine("")
@@ -116,6 +146,7 @@ def _trend(scope: figures.Scope, *, chart_prefix: str) -> tuple[list[Table], lis
             Column("Cool-off flags", "count"),
             Column("PQE under 3 years", "count"),
             Column("Overlapping", "count"),
+            Column("Coverage"),
         ],
         [
             [
@@ -128,19 +159,20 @@ def _trend(scope: figures.Scope, *, chart_prefix: str) -> tuple[list[Table], lis
                 f.cool_off,
                 f.low_pqe,
                 f.overlap,
+                covered[q].text if q in covered else "no period",
             ]
             for q in quarters
             for b in [breaches.get(q, figures.BreachLine(q, 0, 0, 0))]
             for f in [flags.get(q, empty_flags)]
         ],
-        note="A row is one assignment active in the quarter. Flags are rows flagged by the latest check.",
+        note="A row is one assignment active in the quarter. Flags are rows flagged by the latest check. " + note,
         sheet="Summary compliance",
     )
     share_chart = charts.line_chart(
         chart_id=f"{chart_prefix}-share",
         title="Agency share of the workforce by quarter",
         desc="Agency FTE as a percentage of agency and permanent FTE, per quarter. The table gives the figures.",
-        x_labels=quarters,
+        x_labels=[figures.marked(q, covered.get(q)) for q in quarters],
         series=[charts.Series("Agency share", [row[3] for row in workforce.rows])],
         y_suffix="%",
         height=240,
@@ -150,7 +182,7 @@ def _trend(scope: figures.Scope, *, chart_prefix: str) -> tuple[list[Table], lis
         chart_id=f"{chart_prefix}-breaches",
         title="Rows over the cap by quarter",
         desc="Rows over the cap with and without a breach sign-off, per quarter. The table gives the figures.",
-        x_labels=quarters,
+        x_labels=[figures.marked(q, covered.get(q)) for q in quarters],
         series=[
             charts.Series("Signed off", [row[4] for row in compliance.rows]),
             charts.Series("Not signed off", [row[5] for row in compliance.rows]),
@@ -358,6 +390,12 @@ def _method(period: ReportingPeriod, data_version: str, *, borough: Borough | No
         f"({period.deadline:%-d %B %Y}); a return sent back and submitted again keeps its first date.",
         "Reference turnaround is the median number of working days (England bank holidays excluded) from a "
         "request made in the quarter to its completion.",
+        "Coverage: a reporting unit is expected to report when one of its boroughs signed the Pledge (the City of "
+        "London may report, but need not). Each quarter says how many expected units its figures are built from "
+        "(those with an accepted return); quarters below full coverage are marked * on the charts. Quarters are "
+        "compared on the units with an accepted return for both.",
+        "A pack built before the period locks is provisional, and says so on every page: returns can still be "
+        f"sent back and changed until {period.locks_on:%-d %B %Y} (or until an analyst locks the period).",
         "The dashboards and their CSV downloads use the same figures, so they agree with this pack.",
         f"Data version {data_version}: a pack asked for again is rebuilt only when this changes.",
     ]
@@ -387,13 +425,27 @@ def _headline(lines: list[figures.SubmissionLine]) -> str:
 # --- The packs ------------------------------------------------------------------------------------------
 
 
-def _summary(trend_scope: figures.Scope, submissions: list[figures.SubmissionLine], quarter: str) -> Section:
-    tables, trend_charts = _trend(trend_scope, chart_prefix="chart-summary")
+def _summary(
+    trend_scope: figures.Scope,
+    coverage: list[figures.Coverage],
+    submissions: list[figures.SubmissionLine],
+    quarter: str,
+    provisional: bool,
+) -> Section:
+    tables, trend_charts = _trend(trend_scope, coverage, chart_prefix="chart-summary")
+    own = next((c for c in coverage if c.quarter == trend_scope.end), None)
+    paragraphs = [coverage_sentence(own, quarter), _headline(submissions)]
+    if provisional:
+        paragraphs.insert(0, PROVISIONAL + ".")
+    paragraphs.append(
+        f"The last row of each table is {quarter}; the rows above are the quarters before. A quarter's figures "
+        "are read from the units that reported for it: see each row's coverage."
+    )
     return Section(
         "summary",
         "Summary",
-        [_headline(submissions), f"The last row of each table is {quarter}; the rows above are the quarters before."],
-        tables,
+        paragraphs,
+        [*tables, figures.coverage_table(coverage)],
         trend_charts,
     )
 
@@ -416,7 +468,10 @@ def _pack(
     quarter = figures.quarter_label(period.starts_on)
     progress(5, "Summary and trend")
     submissions = [s for s in figures.submission_timeliness(period) if borough is None or borough.pk in s.borough_ids]
-    summary = _summary(trend, submissions, quarter)
+    coverage = figures.coverage_by_quarter(trend)
+    own = next((c for c in coverage if c.quarter == period.starts_on), None)
+    provisional = not period.is_locked(timezone.localdate())
+    summary = _summary(trend, coverage, submissions, quarter, provisional)
     progress(20, "Scorecards")
     cards = scorecards(scope, quarter)
     progress(35, "Agency scorecards")
@@ -435,6 +490,17 @@ def _pack(
         generated_at=timezone.localtime(),
         data_version=data_version,
         sections=[summary, cards, agencies, breaches, cool_off, _method(period, data_version, borough=borough)],
+        coverage=own,
+        provisional=provisional,
+        summary={
+            "coverage": {
+                "text": own.text if own else "",
+                "built_from": own.built_from if own else 0,
+                "expected": len(own.expected) if own else 0,
+                "full": own.full if own else False,
+            },
+            "provisional": provisional,
+        },
     )
 
 

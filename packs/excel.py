@@ -18,6 +18,11 @@ def _readme(pack: Pack) -> Sheet:
         ("Covers", pack.subject),
         ("Generated", pack.generated_at.replace(tzinfo=None)),
         ("Data version", pack.data_version),
+        ("Coverage", pack.coverage_text),
+        (
+            "Status",
+            f"PROVISIONAL. {pack.provisional_text}." if pack.provisional else "Final: built after the period locked",
+        ),
         "",
         "Sheets",
     ]

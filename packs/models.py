@@ -53,6 +53,15 @@ class CompliancePack(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     ready_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    provisional = models.BooleanField(
+        default=False, help_text="Built before the period locked: its returns may still change."
+    )
+    summary = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The figures the pack stated (coverage, headline figures, each borough's measures), kept so "
+        "the next version can say what changed.",
+    )
 
     class Meta:
         ordering = ["period", "borough__name", "-version"]
@@ -97,3 +106,8 @@ class CompliancePack(models.Model):
     @property
     def is_regional(self) -> bool:
         return self.borough_id is None
+
+    @property
+    def coverage(self) -> str:
+        """The pack's coverage as it stated it: “12 of 32 units”."""
+        return (self.summary or {}).get("coverage", {}).get("text", "")

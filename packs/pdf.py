@@ -54,6 +54,7 @@ def pack_pdf(pack: Pack) -> tuple[bytes, int]:
         "top_left": css_string(f"{pack.subject} compliance pack · {pack.quarter}"),
         "top_right": css_string(f"Generated {pack.generated_at:%-d %B %Y, %H:%M}"),
         "bottom_left": css_string(f"Data version {pack.data_version}"),
+        "provisional": css_string("PROVISIONAL: built before the period locked") if pack.provisional else None,
     }
     context = {"pack": pack, "sections": sections, "margins": margins}
     return render_pdf_with_pages("packs/pack.html", context, pdf_tags=True)

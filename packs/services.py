@@ -32,7 +32,7 @@ from .models import CompliancePack
 log = logging.getLogger(__name__)
 
 # Goes up when the pack's contents or layout change, so a pack built by older code is not reused.
-PACK_FORMAT = "1"
+PACK_FORMAT = "2"
 
 
 class PackError(ReturnError):
@@ -47,7 +47,8 @@ def data_version(period: ReportingPeriod) -> str:
     returns = Return.objects.filter(
         period__region=period.region_id, period__starts_on__gte=start, period__starts_on__lte=period.starts_on
     )
-    parts: list = [PACK_FORMAT, period.pk, period.deadline]
+    # Locking makes the provisional pack final: the same data after the lock is a new version.
+    parts: list = [PACK_FORMAT, period.pk, period.deadline, period.is_locked(timezone.localdate())]
     parts.append(list(returns.order_by("pk").values_list("pk", "status", "revision", "accepted_at", "submitted_at")))
     parts.append(
         ValidationRun.objects.filter(ret__in=returns, finished_at__isnull=False).aggregate(
@@ -201,6 +202,8 @@ def build_pack(*, pack: CompliancePack, progress=None) -> CompliancePack:
                 pdf_size=len(pdf),
                 xlsx_size=len(xlsx),
                 pages=pages,
+                provisional=content.provisional,
+                summary=content.summary,
                 ready_at=timezone.now(),
                 error="",
             )

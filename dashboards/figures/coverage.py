@@ -226,7 +226,7 @@ def coverage_table(lines: list[Coverage], *, title: str = "Reporting units each 
         note="Expected: units with at least one borough that signed the Pledge. Built from: those with an accepted "
         "return for the quarter. Below full coverage, a change between quarters may be a change in who reported.",
         empty="No reporting period in the quarters chosen.",
-        sheet="Coverage",
+        sheet="Coverage by quarter",
     )
 
 
