@@ -283,48 +283,59 @@ def _agencies(scope: figures.Scope, *, chart_id: str) -> Section:
 def _breach_register(scope: figures.Scope) -> Section:
     entries = figures.breach_register(scope)
     table = Table(
-        "Rows over the cap, with their sign-offs",
+        "Rows that break a rule, with who agreed, when and why",
         [
             Column("Borough"),
             Column("Row", "count"),
             Column("Registration number"),
-            Column("Role"),
             Column("Agency"),
-            Column("Engagement"),
             Column("Start date", "date"),
+            Column("Rule broken"),
             Column("Hourly pay", "rate"),
             Column("Cap", "rate"),
             Column("Over by", "rate"),
-            Column("Signed off on", "date"),
-            Column("Signed off by"),
+            Column("Over by (%)", "percent"),
+            Column("Agreed by (DCS)"),
+            Column("Job title"),
+            Column("Chief Executive"),
+            Column("Agreed on", "date"),
+            Column("Reason"),
         ],
         [
             [
                 e.borough,
                 e.row,
                 e.registration_number,
-                e.role,
                 e.agency,
-                e.engagement_type,
                 e.start_date,
-                e.hourly_pay_rate,
+                e.rule if e.rule_code == "RATE-001" else f"{e.rule}: {e.breach}",
+                e.hourly_pay_rate if e.rule_code == "RATE-001" else None,
                 e.cap,
                 e.excess,
+                e.excess_percent,
+                e.signed_off_by or "Not agreed",
+                e.signed_off_by_title,
+                e.chief_executive,
                 e.signed_off_on,
-                e.signed_off_by,
+                e.reason,
             ]
             for e in entries
         ],
-        empty="No row in an accepted return is over the cap.",
+        empty="No row in an accepted return breaks the cap or the PQE rule.",
         sheet="Breach register",
     )
-    unsigned = sum(1 for e in entries if e.signed_off_on is None)
+    over = [e for e in entries if e.rule_code == "RATE-001"]
+    unsigned = sum(1 for e in over if e.signed_off_on is None)
+    pqe = len(entries) - len(over)
     return Section(
         "breaches",
         "Breach register",
         [
-            f"{len(entries)} row{'s' if len(entries) != 1 else ''} over the cap, {unsigned} without a sign-off. "
-            "The cap is the one in force on the row's start date for its role and engagement type."
+            f"{len(over)} row{'s' if len(over) != 1 else ''} over the cap (RATE-001), {unsigned} without a sign-off; "
+            f"{pqe} locum{'s' if pqe != 1 else ''} under 3 years' post-qualifying experience engaged with the "
+            "agreement of the Director of Children's Services and the Chief Executive (PQE-002). The cap is the one "
+            "in force on the row's start date for its role and engagement type. Each row names who agreed (the "
+            "DCS by name and job title, and the Chief Executive), when they agreed and the reason they gave."
         ],
         [table],
         wide=True,
@@ -334,7 +345,7 @@ def _breach_register(scope: figures.Scope) -> Section:
 def _cool_off_register(scope: figures.Scope) -> Section:
     entries = figures.cool_off_register(scope)
     table = Table(
-        "Rows flagged for the cool-off",
+        "Rows flagged for the cool-off, with the borough's explanation",
         [
             Column("Borough"),
             Column("Row", "count"),
@@ -344,7 +355,7 @@ def _cool_off_register(scope: figures.Scope) -> Section:
             Column("Previous employer"),
             Column("Left on", "date"),
             Column("Check"),
-            Column("Finding"),
+            Column("Borough's explanation"),
         ],
         [
             [
@@ -355,8 +366,8 @@ def _cool_off_register(scope: figures.Scope) -> Section:
                 e.start_date,
                 e.previous_employer,
                 e.left_previous_on,
-                e.rule_code,
-                e.finding,
+                f"{e.rule_code} {figures.COOL_OFF_RULES.get(e.rule_code, '')}".strip(),
+                e.explanation or "No explanation given",
             ]
             for e in entries
         ],
@@ -367,8 +378,10 @@ def _cool_off_register(scope: figures.Scope) -> Section:
         "cool-off",
         "Cool-off register",
         [
-            "Agency starts within the Pledge's cool-off after leaving a permanent post (COOL-001), and rows whose "
-            "leaving date is missing (COOL-002), from the latest check of each accepted return."
+            "Agency starts within the Pledge's cool-off after leaving a permanent post with another borough of the "
+            "region, or within the DfE's (COOL-001); rows whose leaving date is missing (COOL-002); and starts within "
+            "the DfE's cool-off after leaving the same borough (COOL-003), from the latest check of each accepted "
+            "return, each with the explanation the borough gave when it submitted."
         ],
         [table],
         wide=True,

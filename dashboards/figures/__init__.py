@@ -69,6 +69,8 @@ from .coverage import (  # noqa: F401
     year_before,
 )
 from .registers import (  # noqa: F401
+    COOL_OFF_RULES,
+    RULES,
     BoroughScorecard,
     BreachEntry,
     CoolOffEntry,

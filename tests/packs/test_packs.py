@@ -76,8 +76,13 @@ def test_the_workbook_holds_the_dashboards_figures(data, django_capture_on_commi
     register = figures.breach_register(figures.Scope(Q2, Q2, region=data.region))
     assert len(rows) == len(register) == 3
     assert [Decimal(str(r[header.index("Hourly pay")])) for r in rows] == [e.hourly_pay_rate for e in register]
+    signed = next(r for r in rows if r[header.index("Agreed on")] is not None)
+    assert (signed[header.index("Job title")], signed[header.index("Chief Executive")]) == ("Director", "A Chief")
+    assert signed[header.index("Reason")] == "Hard to fill"
+    assert signed[header.index("Rule broken")] == "RATE-001 Pay above the cap"
     header, rows = table(wb["Cool-off register"])
-    assert sorted(r[header.index("Check")] for r in rows) == ["COOL-001", "COOL-002"]
+    assert sorted(r[header.index("Check")].split()[0] for r in rows) == ["COOL-001", "COOL-002"]
+    assert {r[header.index("Borough's explanation")] for r in rows} == {"No explanation given"}
 
     header, rows = table(wb["Agency scorecards"])
     ranked = figures.agencies_ranked(figures.Scope(Q2, Q2, region=data.region))
