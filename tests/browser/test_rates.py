@@ -27,7 +27,8 @@ def agency_user():
 
 def test_agency_user_checks_a_rate_and_reads_the_answer(page, live_server, agency_user):
     sign_in(page, live_server.url, agency_user.email)
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Check a rate").click()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Caps").click()
+    page.get_by_role("main").get_by_role("link", name="Check a rate").click()  # from the caps page
     expect(page.get_by_role("heading", level=1)).to_have_text("Check a rate against the cap")
 
     page.get_by_label("Role").select_option(label="Team manager")
