@@ -319,7 +319,7 @@ def comparison_panel(scope: figures.Scope) -> Panel:
         "quarter-comparison",
         "Against the previous quarter",
         figures.comparison_table(
-            comparison, title=f"{comparison.current.label} against {comparison.other.label}, on the same units"
+            [comparison], title=f"{comparison.current.label} against {comparison.other.label}, on the same units"
         ),
         empty=comparison.basis,
     )

@@ -40,6 +40,7 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     charts: list[SafeString] = field(default_factory=list)
     wide: bool = False  # printed on landscape pages
+    compact: bool = False  # set small, to fit one page
 
 
 @dataclass
@@ -435,6 +436,120 @@ def _headline(lines: list[figures.SubmissionLine]) -> str:
     return text + (f" ({undated} with no submission date recorded)." if undated else ".")
 
 
+# --- Key messages: the page a steering group reads first ----------------------------------------------
+
+
+def _stored(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _stored_summary(own, provisional: bool, now: figures.Headline, rag: list[figures.RagLine]) -> dict:
+    """What the pack keeps (``CompliancePack.summary``), so the next version can say what changed."""
+    return {
+        "coverage": {
+            "text": own.text if own else "",
+            "built_from": own.built_from if own else 0,
+            "expected": len(own.expected) if own else 0,
+            "full": own.full if own else False,
+        },
+        "provisional": provisional,
+        "headline": {attr: _stored(getattr(now, attr)) for attr, _, _ in figures.HEADLINE_MEASURES},
+        "rag": {line.borough: line.overall for line in rag},
+    }
+
+
+def _changes(summary: dict, previous: tuple[int, dict] | None) -> list[str]:
+    """What changed since the last pack of the period, from the figures each kept."""
+    if previous is None:
+        return ["This is the first pack for this period."]
+    version, before = previous
+    if not before.get("headline"):
+        return [
+            f"Version {version} of this pack kept no figures to compare with; from this version on, each says "
+            "what changed since the one before."
+        ]
+    changes = []
+    old, new = before.get("coverage", {}), summary["coverage"]
+    if old.get("text") != new["text"]:
+        changes.append(f"Coverage: {old.get('text') or 'none'} in version {version}, now {new['text']}.")
+    if before.get("provisional") and not summary["provisional"]:
+        changes.append("The period has locked: this version is final.")
+    for attr, label, _ in figures.HEADLINE_MEASURES:
+        then, now = before["headline"].get(attr), summary["headline"][attr]
+        if then != now:
+            changes.append(f"{label}: {then or 'no figure'} in version {version}, now {now or 'no figure'}.")
+    for borough, grade in summary["rag"].items():
+        was = before.get("rag", {}).get(borough)
+        if was is not None and was != grade:
+            changes.append(f"{borough}: {was} in version {version}, now {grade}.")
+    return changes or [f"No figure has changed since version {version}."]
+
+
+def _rag_table(lines: list[figures.RagLine], thresholds: list[figures.Threshold]) -> Table:
+    def cell(line, t) -> str:
+        value = line.values[t.measure]
+        grade = line.grades[t.measure]
+        return grade if value is None else f"{grade} ({value}{'%' if t.measure in PERCENT_MEASURES else ''})"
+
+    ordered = sorted(lines, key=lambda line: (figures.rag.ORDER[line.overall], line.borough))
+    return Table(
+        "Red, amber and green by borough on the Pledge's measures (worst first)",
+        [Column("Borough"), Column("Overall"), *[Column(t.label) for t in thresholds]],
+        [[line.borough, line.overall, *[cell(line, t) for t in thresholds]] for line in ordered],
+        note="Each borough's worst measure gives its overall grade. The thresholds are in the method note.",
+        sheet="RAG by borough",
+    )
+
+
+PERCENT_MEASURES = {"breach_rate", "agency_share"}
+
+
+def _key_messages(
+    period: ReportingPeriod,
+    scope: figures.Scope,
+    *,
+    own,
+    provisional: bool,
+    rag: list[figures.RagLine],
+    thresholds: list[figures.Threshold],
+    summary: dict,
+    previous: tuple[int, dict] | None,
+) -> Section:
+    quarter = figures.quarter_label(period.starts_on)
+    comparisons = [
+        figures.compare_quarters(scope, figures.previous_quarter(period.starts_on)),
+        figures.compare_quarters(scope, figures.year_before(period.starts_on)),
+    ]
+    paragraphs = [coverage_sentence(own, quarter)]
+    if provisional:
+        paragraphs.insert(0, PROVISIONAL + ".")
+    reds = [line.borough for line in rag if line.overall == figures.rag.RED]
+    ambers = [line.borough for line in rag if line.overall == figures.rag.AMBER]
+    if len(rag) > 1:
+        paragraphs.append(
+            f"{len(reds)} borough{'s' if len(reds) != 1 else ''} red"
+            + (f" ({', '.join(reds)})" if reds else "")
+            + f", {len(ambers)} amber, {sum(1 for line in rag if line.overall == figures.rag.GREEN)} green and "
+            f"{sum(1 for line in rag if line.overall == figures.rag.NONE)} with no accepted return."
+        )
+    changes = _changes(summary, previous)
+    paragraphs.append("Since the last pack: " + " ".join(changes))
+    return Section(
+        "key-messages",
+        "Key messages",
+        paragraphs,
+        [
+            figures.comparison_table(
+                comparisons,
+                title=f"{quarter} against the previous quarter and the same quarter last year, on the same units",
+                sheet="Key messages",
+            ),
+            _rag_table(rag, thresholds),
+        ],
+        compact=True,
+    )
+
+
 # --- The packs ------------------------------------------------------------------------------------------
 
 
@@ -470,6 +585,7 @@ def _pack(
     data_version: str,
     progress: Progress,
     scorecards: Callable[[figures.Scope, str], Section],
+    previous: tuple[int, dict] | None = None,
 ) -> Pack:
     """The sections every pack has, around its scorecards: summary first; agencies, the registers and the
     method note after."""
@@ -493,6 +609,31 @@ def _pack(
     breaches = _breach_register(scope)
     progress(60, "Cool-off register")
     cool_off = _cool_off_register(scope)
+    progress(65, "Key messages")
+    thresholds = figures.thresholds_for(region)
+    rag = [
+        line for line in figures.rag_by_borough(period, thresholds) if borough is None or line.borough_id == borough.pk
+    ]
+    now = figures.headlines(scope).get(period.starts_on, figures.Headline())
+    stored = _stored_summary(own, provisional, now, rag)
+    key = _key_messages(
+        period,
+        scope,
+        own=own,
+        provisional=provisional,
+        rag=rag,
+        thresholds=thresholds,
+        summary=stored,
+        previous=previous,
+    )
+    method = _method(period, data_version, borough=borough)
+    method.paragraphs.insert(
+        -2,
+        "Red, amber and green (key messages): each borough's figure for the quarter on each measure is red at or "
+        "above the red threshold, amber at or above the amber one, and green below it; a borough's overall grade "
+        "is its worst. The region sets the thresholds (in the portal's admin); where it has set none, the "
+        "portal's default applies. " + "; ".join(t.text for t in thresholds) + ".",
+    )
     subject = borough.name if borough else region.name
     return Pack(
         title=f"{subject} compliance pack, {quarter}",
@@ -502,22 +643,20 @@ def _pack(
         period_label=period.label,
         generated_at=timezone.localtime(),
         data_version=data_version,
-        sections=[summary, cards, agencies, breaches, cool_off, _method(period, data_version, borough=borough)],
+        sections=[key, summary, cards, agencies, breaches, cool_off, method],
         coverage=own,
         provisional=provisional,
-        summary={
-            "coverage": {
-                "text": own.text if own else "",
-                "built_from": own.built_from if own else 0,
-                "expected": len(own.expected) if own else 0,
-                "full": own.full if own else False,
-            },
-            "provisional": provisional,
-        },
+        summary=stored,
     )
 
 
-def regional_pack(period: ReportingPeriod, *, data_version: str, progress: Progress = _quiet) -> Pack:
+def regional_pack(
+    period: ReportingPeriod,
+    *,
+    data_version: str,
+    progress: Progress = _quiet,
+    previous: tuple[int, dict] | None = None,
+) -> Pack:
     """The steering group's pack: every borough's scorecard in full."""
 
     def scorecards(scope: figures.Scope, quarter: str) -> Section:
@@ -542,14 +681,23 @@ def regional_pack(period: ReportingPeriod, *, data_version: str, progress: Progr
             wide=True,
         )
 
-    return _pack(period, borough=None, data_version=data_version, progress=progress, scorecards=scorecards)
+    return _pack(
+        period, borough=None, data_version=data_version, progress=progress, scorecards=scorecards, previous=previous
+    )
 
 
 def _rows(cards: list[figures.BoroughScorecard]) -> list[list]:
     return [_scorecard_row(card) for card in cards]
 
 
-def borough_pack(period: ReportingPeriod, borough: Borough, *, data_version: str, progress: Progress = _quiet) -> Pack:
+def borough_pack(
+    period: ReportingPeriod,
+    borough: Borough,
+    *,
+    data_version: str,
+    progress: Progress = _quiet,
+    previous: tuple[int, dict] | None = None,
+) -> Pack:
     """One borough's pack: its own scorecard, and the other boroughs only as medians."""
 
     def scorecards(scope: figures.Scope, quarter: str) -> Section:
@@ -576,4 +724,6 @@ def borough_pack(period: ReportingPeriod, borough: Borough, *, data_version: str
             wide=True,
         )
 
-    return _pack(period, borough=borough, data_version=data_version, progress=progress, scorecards=scorecards)
+    return _pack(
+        period, borough=borough, data_version=data_version, progress=progress, scorecards=scorecards, previous=previous
+    )

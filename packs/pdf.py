@@ -47,6 +47,7 @@ def pack_pdf(pack: Pack) -> tuple[bytes, int]:
             "charts": [{"svg": sized(chart), "caption": caption(chart)} for chart in s.charts],
             "tables": s.tables,
             "wide": s.wide,
+            "compact": s.compact,
         }
         for s in pack.sections
     ]

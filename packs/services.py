@@ -178,10 +178,18 @@ def build_pack(*, pack: CompliancePack, progress=None) -> CompliancePack:
         except IntegrityError as exc:
             raise PackError("Another pack of the same data was asked for meanwhile; use that one.") from exc
         pack.data_version = current
+    last = (
+        CompliancePack.objects.filter(
+            period=pack.period, borough=pack.borough, status=CompliancePack.Status.READY, version__lt=pack.version
+        )
+        .order_by("-version")
+        .values_list("version", "summary")
+        .first()
+    )  # what the last pack of the period said, so this one can say what changed
     if pack.borough_id is None:
-        content = regional_pack(pack.period, data_version=current, progress=progress)
+        content = regional_pack(pack.period, data_version=current, progress=progress, previous=last)
     else:
-        content = borough_pack(pack.period, pack.borough, data_version=current, progress=progress)
+        content = borough_pack(pack.period, pack.borough, data_version=current, progress=progress, previous=last)
     from .excel import pack_workbook
     from .pdf import pack_pdf
 

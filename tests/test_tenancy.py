@@ -445,8 +445,11 @@ def _fill_walk_world(world: World) -> None:
     """The two-tenant world plus one of everything a URL can name: invitations, jobs with files, events,
     a published and a draft rate card per region, a breach sign-off per borough, per side an open
     reference request, a completed reference, returns and a compliance pack."""
+    from dashboards.models import RagThreshold
+
     for side in (world.own, world.other):
         analyst = side.users[Role.REGIONAL_ANALYST]
+        RagThreshold.objects.create(region=side.region, measure="cool_off", amber_at=1, red_at=3)
         published = publish_card(side.region, analyst)
         side.draft_card = rate_services.create_draft(
             region=side.region,

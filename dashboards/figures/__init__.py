@@ -68,6 +68,12 @@ from .coverage import (  # noqa: F401
     previous_quarter,
     year_before,
 )
+from .rag import (  # noqa: F401
+    RagLine,
+    Threshold,
+    rag_by_borough,
+    thresholds_for,
+)
 from .registers import (  # noqa: F401
     COOL_OFF_RULES,
     RULES,

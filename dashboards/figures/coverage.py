@@ -230,22 +230,25 @@ def coverage_table(lines: list[Coverage], *, title: str = "Reporting units each 
     )
 
 
-def comparison_table(comparison: QuarterComparison, *, title: str) -> Table:
-    """One quarter against another on the units present in both, with how the comparison was made. Each row
-    holds its own kind of figure (a count, a percentage, money), so the cells are written as text."""
+def comparison_table(comparisons: list[QuarterComparison], *, title: str, sheet: str = "") -> Table:
+    """One quarter against others (the previous quarter, the same quarter a year before), each on the units
+    present in both, with how each comparison was made. Each row holds its own kind of figure (a count, a
+    percentage, money), so the cells are written as text."""
+    compared = [c for c in comparisons if c.common]
+    columns = [Column("Measure")]
+    for c in compared:
+        columns += [Column(c.other.label), Column(f"{c.current.label} (same units)"), Column("Change")]
     rows = []
-    if comparison.common:
+    if compared:
         for attr, label, kind in HEADLINE_MEASURES:
-            then, now = getattr(comparison.then, attr), getattr(comparison.now, attr)
-            change = None if now is None or then is None else now - then
-            rows.append([label, _display(kind, then), _display(kind, now), _display(kind, change, change=True)])
-    return Table(
-        title,
-        [Column("Measure"), Column(comparison.other.label), Column(comparison.current.label), Column("Change")],
-        rows,
-        note=comparison.basis,
-        empty=comparison.basis,
-    )
+            row = [label]
+            for c in compared:
+                then, now = getattr(c.then, attr), getattr(c.now, attr)
+                change = None if now is None or then is None else now - then
+                row += [_display(kind, then), _display(kind, now), _display(kind, change, change=True)]
+            rows.append(row)
+    basis = " ".join(c.basis for c in comparisons)
+    return Table(title, columns, rows, note=basis, empty=basis, sheet=sheet)
 
 
 def _display(kind: str, value, *, change: bool = False) -> str:

@@ -58,7 +58,7 @@ def test_quarters_are_compared_on_the_units_present_in_both(world):
         "Compared on the 1 unit with an accepted return for both 2026-27 Q1 (3 of 3 units) and 2026-27 Q2 "
         "(1 of 3 units); units that reported in only one are left out of both."
     )
-    table = figures.comparison_table(comparison, title="Q2 against Q1")
+    table = figures.comparison_table([comparison], title="Q2 against Q1")
     rows = {row[0]: row[1:] for row in table.rows}
     assert rows["Assignments (rows)"] == ["2", "1", "−1"]
     assert rows["Agency share of the workforce"] == ["10.0%", "20.0%", "+10.0 points"]
@@ -71,7 +71,7 @@ def test_no_common_unit_says_the_quarters_are_not_compared(world):
     comparison = figures.compare_quarters(Scope(Q2, Q2, region=side.region), Q1)
     assert not comparison.common
     assert "are not compared" in comparison.basis
-    assert figures.comparison_table(comparison, title="x").rows == []
+    assert figures.comparison_table([comparison], title="x").rows == []
 
 
 def test_the_page_and_csv_mark_the_partial_quarter(world, client_for):

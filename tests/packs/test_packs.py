@@ -27,7 +27,15 @@ from returns.models import Return
 from tests.dashboards.dashboard_data import Q2, unit
 from tests.packs.pack_data import build, stored_files, table, workbook
 
-SECTIONS = ["Summary", "Borough scorecards", "Agency scorecards", "Breach register", "Cool-off register", "Method note"]
+SECTIONS = [
+    "Key messages",
+    "Summary",
+    "Borough scorecards",
+    "Agency scorecards",
+    "Breach register",
+    "Cool-off register",
+    "Method note",
+]
 
 
 @pytest.fixture(autouse=True)

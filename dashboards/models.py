@@ -1,0 +1,38 @@
+"""Settings of the dashboards that a region decides, not the code: the red, amber and green thresholds of the
+Pledge's measures, read by the compliance pack's key messages (``figures.rag``)."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class RagThreshold(models.Model):
+    """Where a borough's figure on one of the Pledge's measures turns amber and red, for one region. A value
+    at or above ``red_at`` is red, at or above ``amber_at`` amber, below it green. A region that sets none
+    gets the defaults in ``figures.rag.DEFAULTS``, and the pack's method note says which applied."""
+
+    class Measure(models.TextChoices):
+        UNSIGNED = "unsigned_breaches", "Rows over the cap without sign-off"
+        BREACH_RATE = "breach_rate", "Rows over the cap, as a percentage of rows"
+        COOL_OFF = "cool_off", "Rows flagged for the cool-off"
+        LOW_PQE = "low_pqe", "Locums under 3 years' post-qualifying experience"
+        AGENCY_SHARE = "agency_share", "Agency share of the workforce (%)"
+
+    region = models.ForeignKey("boroughs.Region", on_delete=models.CASCADE, related_name="rag_thresholds")
+    measure = models.CharField(max_length=30, choices=Measure.choices)
+    amber_at = models.DecimalField(max_digits=7, decimal_places=2, help_text="Amber at or above this value.")
+    red_at = models.DecimalField(max_digits=7, decimal_places=2, help_text="Red at or above this value.")
+
+    class Meta:
+        ordering = ["region", "measure"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "measure"], name="one_rag_threshold_per_region_measure"),
+            models.CheckConstraint(condition=models.Q(red_at__gte=models.F("amber_at")), name="red_at_or_above_amber"),
+        ]
+        verbose_name = "red, amber and green threshold"
+
+    def __str__(self) -> str:
+        return f"{self.region}: {self.get_measure_display()} amber at {self.amber_at}, red at {self.red_at}"
+
+    def clean(self):
+        if self.amber_at is not None and self.red_at is not None and self.red_at < self.amber_at:
+            raise ValidationError({"red_at": "Enter a red threshold at or above the amber one."})
