@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views import View
 
 from agencies.models import Agency
@@ -106,6 +107,26 @@ class Filters:
             params["rank"] = self.rank
         return urlencode({**params, **extra})
 
+    def file_name(self, panel: str, subject: str) -> str:
+        """A CSV's name: the panel, the scope and the period, like
+        ``breaches-over-time_camden_2026-27-q1-to-2026-27-q2.csv``."""
+        parts = [panel, slugify(subject)]
+        if self.sub_region:
+            parts.append(slugify(self.sub_region.name))
+        if self.role:
+            parts.append(self.role.code)
+        start, end = (slugify(figures.quarter_label(q)) for q in (self.start, self.end))
+        parts.append(start if start == end else f"{start}-to-{end}")
+        return "_".join(parts) + ".csv"
+
+    @property
+    def drill_query(self) -> str:
+        """The filters a borough's page keeps when reached from the region's: its quarters and role."""
+        params = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.role:
+            params["role"] = self.role.code
+        return urlencode(params)
+
     @property
     def description(self) -> str:
         text = f"Accepted returns from {figures.quarter_label(self.start)} to {figures.quarter_label(self.end)}"
@@ -123,7 +144,9 @@ class DashboardView(ActionRequiredMixin, View):
         with one_version():
             return super().dispatch(request, *args, **kwargs)
 
-    def respond(self, request, *, title: str, caption: str, filters: Filters, panels: list[Panel], back: str = ""):
+    def respond(
+        self, request, *, title: str, caption: str, filters: Filters, panels: list[Panel], back: str = "", subject: str
+    ):
         for panel in panels:
             panel.csv_url = "?" + filters.query(download=panel.slug)
         wanted = request.GET.get("download")
@@ -132,7 +155,7 @@ class DashboardView(ActionRequiredMixin, View):
             if panel is None:
                 raise Http404("There is no such download.")
             response = HttpResponse(table_csv(panel.table), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="{panel.slug}.csv"'
+            response["Content-Disposition"] = f'attachment; filename="{filters.file_name(panel.slug, subject)}"'
             return response
         context = {"title": title, "caption": caption, "filters": filters, "panels": panels, "back": back}
         return render(request, self.template_name, context)
@@ -143,9 +166,11 @@ class DashboardView(ActionRequiredMixin, View):
         return {wanted} if wanted else None
 
 
-def _borough_link(borough_ids: list[int] | None, visible: set[int]) -> str | None:
+def _borough_link(borough_ids: list[int] | None, visible: set[int], query: str = "") -> str | None:
+    """The borough's dashboard, with the quarters and role chosen on the region's (``Filters.drill_query``)."""
     if borough_ids and len(borough_ids) == 1 and borough_ids[0] in visible:
-        return reverse("dashboards:borough", kwargs={"pk": borough_ids[0]})
+        url = reverse("dashboards:borough", kwargs={"pk": borough_ids[0]})
+        return f"{url}?{query}" if query else url
     return None
 
 
@@ -212,6 +237,7 @@ def pay_panel(scope: figures.Scope) -> Panel:
             )
             for line in lines
         ],
+        x_prefix="£",
     )
     on = f"{scope.end:%-d %B %Y}"
     return Panel(
@@ -356,6 +382,7 @@ class RegionDashboardView(DashboardView):
         )
         wanted = self.panels_wanted(request)
         visible = set(boroughs_visible_to(request.user).filter(region=region).values_list("pk", flat=True))
+        self.drill = filters.drill_query
         builders = {
             "coverage": lambda: coverage_panel(scope),
             "completeness": lambda: self.completeness_panel(region, filters, visible),
@@ -371,7 +398,12 @@ class RegionDashboardView(DashboardView):
         }
         panels = [build() for slug, build in builders.items() if wanted is None or slug in wanted]
         return self.respond(
-            request, title=f"{region.name} dashboard", caption=region.name, filters=filters, panels=panels
+            request,
+            title=f"{region.name} dashboard",
+            caption=region.name,
+            filters=filters,
+            panels=panels,
+            subject=region.name,
         )
 
     def completeness_panel(self, region, filters: Filters, visible: set[int]) -> Panel:
@@ -395,7 +427,7 @@ class RegionDashboardView(DashboardView):
                 f"Each reporting unit's return for {period.label} (every status, not only accepted)",
                 [Column("Reporting unit"), Column("Status"), Column("Late", "yesno")],
                 [[line.unit, line.status, line.late] for line in lines],
-                links=[_borough_link(line.borough_ids, visible) for line in lines],
+                links=[_borough_link(line.borough_ids, visible, self.drill) for line in lines],
             ),
             chart,
         )
@@ -417,7 +449,7 @@ class RegionDashboardView(DashboardView):
                 "Agency and permanent FTE by reporting unit, summed over the quarters chosen",
                 [Column("Reporting unit"), *SHARE_COLUMNS],
                 [[line.label, line.agency_fte, line.permanent_fte, line.share] for line in lines],
-                links=[_borough_link(line.borough_ids, visible) for line in lines],
+                links=[_borough_link(line.borough_ids, visible, self.drill) for line in lines],
             ),
             chart,
         )
@@ -440,7 +472,7 @@ class RegionDashboardView(DashboardView):
                 "Rows over the cap by borough",
                 [Column("Borough"), *BREACH_COLUMNS],
                 [[line.label, line.rows, line.breaches, line.signed_off, line.without_sign_off] for line in lines],
-                links=[_borough_link([line.borough_id], visible) for line in lines],
+                links=[_borough_link([line.borough_id], visible, self.drill) for line in lines],
             ),
             chart,
         )
@@ -468,7 +500,7 @@ class RegionDashboardView(DashboardView):
                     Column("Overlapping", "count"),
                 ],
                 [[line.label, line.cool_off, line.low_pqe, line.overlap] for line in lines],
-                links=[_borough_link([line.borough_id], visible) for line in lines],
+                links=[_borough_link([line.borough_id], visible, self.drill) for line in lines],
             ),
             chart,
         )
@@ -546,7 +578,7 @@ class BoroughDashboardView(DashboardView):
         panels = [build() for slug, build in builders.items() if wanted is None or slug in wanted]
         back = ""
         if access.can(request.user, "dashboard.region", borough.region):
-            back = reverse("dashboards:region", kwargs={"pk": borough.region_id})
+            back = reverse("dashboards:region", kwargs={"pk": borough.region_id}) + "?" + filters.drill_query
         return self.respond(
             request,
             title=f"{borough.name} dashboard",
@@ -554,6 +586,7 @@ class BoroughDashboardView(DashboardView):
             filters=filters,
             panels=panels,
             back=back,
+            subject=borough.name,
         )
 
     def comparison_panel(self, scope, borough) -> Panel:
@@ -590,7 +623,14 @@ class AgencyDashboardView(DashboardView):
             "references": lambda: self.references_panel(scope),
         }
         panels = [build() for slug, build in builders.items() if wanted is None or slug in wanted]
-        return self.respond(request, title=f"{agency.name} dashboard", caption="Agency", filters=filters, panels=panels)
+        return self.respond(
+            request,
+            title=f"{agency.name} dashboard",
+            caption="Agency",
+            filters=filters,
+            panels=panels,
+            subject=agency.name,
+        )
 
     def boroughs_panel(self, scope) -> Panel:
         lines = figure(figures.agency_by_borough, scope)

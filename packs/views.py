@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views import View
 
 from pledge_portal import access
@@ -26,8 +27,11 @@ class PackIndexView(ActionRequiredMixin, View):
     def get(self, request):
         visible = selectors.packs_visible_to(request.user).values("pk")
         ready = Q(compliance_packs__status=CompliancePack.Status.READY, compliance_packs__in=visible)
-        periods = returns_selectors.periods_visible_to(request.user).annotate(
-            ready=Count("compliance_packs", filter=ready)
+        # Newest first; distinct, since the scoping joins can repeat a pack.
+        periods = (
+            returns_selectors.periods_visible_to(request.user)
+            .annotate(ready=Count("compliance_packs", filter=ready, distinct=True))
+            .order_by("-starts_on", "region__name")
         )
         return render(request, "packs/index.html", {"periods": periods})
 
@@ -54,8 +58,22 @@ class PeriodPacksView(ActionRequiredMixin, View):
             "boroughs": [p for p in packs if not p.is_regional],
             "building": next((p for p in packs if p.status == CompliancePack.Status.BUILDING), None),
             "form": form if can_build else None,
+            "regional_empty": _regional_empty(period),
         }
         return render(request, "packs/period.html", context, status=status)
+
+
+def _regional_empty(period) -> str:
+    """When the regional pack will be built, and by whom, while there is none."""
+    if period.is_locked(timezone.localdate()):
+        return (
+            "No regional pack yet. The period has locked, so the portal asks for it within a day; the region's "
+            "analysts can build it now."
+        )
+    return (
+        f"No regional pack yet. The portal builds it when the period locks on {period.locks_on:%-d %B %Y}; the "
+        "region's analysts can build a provisional one before then."
+    )
 
 
 class PackBuildView(PeriodPacksView):

@@ -274,10 +274,18 @@ def _key(series: Sequence[Series], left: float, top: float, room: float) -> list
 
 
 def range_chart(
-    *, chart_id: str, title: str, desc: str, rows: Sequence[Spread], marker_name: str = "cap", width: int = WIDTH
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    rows: Sequence[Spread],
+    marker_name: str = "cap",
+    width: int = WIDTH,
+    x_prefix: str = "",
 ) -> SafeString:
     """Median and spread per row: a line from lower to upper quartile, a circle at the median, a dashed tick
-    at the reference value (the cap), and the figures in words at the right."""
+    at the reference value (the cap), the figures in words at the right, and an axis of round values below
+    (with light grid lines) so a dot's position can be read."""
     values = [float(v) for r in rows for v in (r.low, r.median, r.high, r.marker) if v is not None]
     if not values:
         return _empty(chart_id, title, desc, width)
@@ -288,9 +296,11 @@ def range_chart(
     label_width = _label_width([r.label for r in rows], width)
     labels = [wrap(r.label, label_width - 12) for r in rows]
     heights = [ROW_HEIGHT + 8 + (len(lines) - 1) * LINE_HEIGHT for lines in labels]
-    height = sum(heights) + 40
+    axis_height = 28
+    height = sum(heights) + 40 + axis_height
     parts = _open(chart_id, title, desc, width, height)
-    low, high = min(values) * 0.97, max(values) * 1.03 or 1.0
+    ticks = nice_ticks(min(values), max(values))
+    low, high = ticks[0], ticks[-1]
     room = width - label_width - max(text_width(t, 12) for t in texts) - 24
 
     def x_at(v: Number) -> float:
@@ -321,6 +331,15 @@ def range_chart(
             f'font-size="12">{_e(text)}</text>'
         )
         y += h
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    for tick in ticks:
+        tx = x_at(tick)
+        parts.append(f'<line x1="{tx:.1f}" y1="6" x2="{tx:.1f}" y2="{y + 4:.1f}" stroke="#b1b4b6" stroke-width="1"/>')
+        parts.append(
+            f'<text x="{tx:.1f}" y="{y + 20:.1f}" fill="{MID}" font-size="12" text-anchor="middle">'
+            f"{_e(tick_text(tick, step, x_prefix))}</text>"
+        )
+    parts.append(f'<line x1="{x_at(low):.1f}" y1="{y + 4:.1f}" x2="{x_at(high):.1f}" y2="{y + 4:.1f}" stroke="{INK}"/>')
     parts.append(
         f'<text x="{label_width:.1f}" y="{height - 12:.1f}" fill="{MID}" font-size="12">Key: line, lower to upper '
         f"quartile; circle, median; dashed tick, {_e(marker_name)}</text>"

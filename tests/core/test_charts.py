@@ -109,7 +109,7 @@ def test_a_chart_with_no_figures_says_so():
         assert "No figures to show" in _texts(_parse(svg))
 
 
-def test_a_range_chart_names_the_median_and_the_cap():
+def test_a_range_chart_names_the_median_and_the_cap_on_an_axis_of_round_values():
     root = _parse(
         charts.range_chart(
             chart_id="c",
@@ -118,7 +118,10 @@ def test_a_range_chart_names_the_median_and_the_cap():
             rows=[
                 charts.Spread("Social worker", Decimal("34.50"), Decimal("35.80"), Decimal("38.20"), Decimal("36.40"))
             ],
+            x_prefix="£",
         )
     )
     assert "median 35.80, cap 36.40" in _texts(root)
+    # Every value from £34.50 to £38.20 sits on the axis.
+    assert [t for t in _texts(root) if t.startswith("£")] == ["£34", "£35", "£36", "£37", "£38", "£39"]
     assert len(list(root.iter(f"{SVG}circle"))) == 1

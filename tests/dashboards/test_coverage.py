@@ -91,3 +91,18 @@ def test_the_page_and_csv_mark_the_partial_quarter(world, client_for):
         ["2026-27 Q1", "3", "3", "3 of 3 units", "Yes"],
         ["2026-27 Q2", "3", "1", "1 of 3 units", "No"],
     ]
+
+
+def test_the_page_has_contents_drill_down_keeps_filters_and_csv_names_say_what_they_hold(world, client_for):
+    side = _three_units(region_with_card(world.own))
+    client = client_for(side.users[Role.REGIONAL_ANALYST])
+    url = reverse("dashboards:region", kwargs={"pk": side.region.pk}) + f"?from={Q1}&to={Q2}&role=social-worker"
+    page = client.get(url).content.decode()
+    assert 'aria-labelledby="contents-title"' in page and 'href="#panel-breaches-over-time"' in page
+    borough = reverse("dashboards:borough", kwargs={"pk": side.borough.pk})
+    assert f'href="{borough}?from={Q1}&amp;to={Q2}&amp;role=social-worker"' in page
+    response = client.get(url + "&download=breaches-over-time")
+    region = side.region.name.lower().replace(" ", "-")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="breaches-over-time_{region}_social-worker_2026-27-q1-to-2026-27-q2.csv"'
+    )

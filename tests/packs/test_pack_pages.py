@@ -78,3 +78,31 @@ def test_a_borough_downloads_its_own_pack_only(data, world, client_for, django_c
     outsider = client_for(world.other.users[Role.STEERING_MEMBER])
     assert outsider.get(reverse("packs:download", args=[regional.pk, "pdf"])).status_code == 404
     assert outsider.get(reverse("packs:period", args=[data.period.pk])).status_code == 404
+
+
+def test_the_packs_page_lists_periods_newest_first_and_counts_ready_packs_once(
+    data, client_for, django_capture_on_commit_callbacks
+):
+    from tests.dashboards.dashboard_data import Q1, period
+
+    period(data, Q1)  # an older period of the region
+    build(data, django_capture_on_commit_callbacks)
+    body = client_for(data.users[Role.STEERING_MEMBER]).get(reverse("packs:index")).content.decode()
+    assert body.index("2026-27 Q2") < body.index("2026-27 Q1")
+    row = body[body.index("2026-27 Q2") :].split("</tr>")[0]
+    assert row.rstrip().endswith('govuk-table__cell--numeric">1</td>')
+
+
+def test_with_no_pack_the_period_page_says_when_it_will_be_built_and_by_whom(data, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = client_for(data.users[Role.STEERING_MEMBER])
+    locked = client.get(reverse("packs:period", args=[data.period.pk])).content.decode()
+    assert "The period has locked, so the portal asks for it within a day" in locked
+    data.period.locks_on = timezone.localdate() + timedelta(days=5)
+    data.period.save(update_fields=["locks_on"])
+    open_ = client.get(reverse("packs:period", args=[data.period.pk])).content.decode()
+    assert f"The portal builds it when the period locks on {data.period.locks_on:%-d %B %Y}" in open_
+    assert "analysts can build a provisional one before then" in open_
