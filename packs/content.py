@@ -489,12 +489,12 @@ def _rag_table(lines: list[figures.RagLine], thresholds: list[figures.Threshold]
     def cell(line, t) -> str:
         value = line.values[t.measure]
         grade = line.grades[t.measure]
-        return grade if value is None else f"{grade} ({value}{'%' if t.measure in PERCENT_MEASURES else ''})"
+        return grade if value is None else f"{grade} {value}{'%' if t.measure in PERCENT_MEASURES else ''}"
 
     ordered = sorted(lines, key=lambda line: (figures.rag.ORDER[line.overall], line.borough))
     return Table(
         "Red, amber and green by borough on the Pledge's measures (worst first)",
-        [Column("Borough"), Column("Overall"), *[Column(t.label) for t in thresholds]],
+        [Column("Borough"), Column("Overall"), *[Column(t.short) for t in thresholds]],
         [[line.borough, line.overall, *[cell(line, t) for t in thresholds]] for line in ordered],
         note="Each borough's worst measure gives its overall grade. The thresholds are in the method note.",
         sheet="RAG by borough",
@@ -502,6 +502,7 @@ def _rag_table(lines: list[figures.RagLine], thresholds: list[figures.Threshold]
 
 
 PERCENT_MEASURES = {"breach_rate", "agency_share"}
+NAMED = 6  # red boroughs named in the key messages' sentence; more are read from the table below it
 
 
 def _key_messages(
@@ -528,7 +529,7 @@ def _key_messages(
     if len(rag) > 1:
         paragraphs.append(
             f"{len(reds)} borough{'s' if len(reds) != 1 else ''} red"
-            + (f" ({', '.join(reds)})" if reds else "")
+            + (f" ({', '.join(reds)})" if 0 < len(reds) <= NAMED else "")
             + f", {len(ambers)} amber, {sum(1 for line in rag if line.overall == figures.rag.GREEN)} green and "
             f"{sum(1 for line in rag if line.overall == figures.rag.NONE)} with no accepted return."
         )

@@ -25,6 +25,16 @@ DEFAULTS = {
 }
 
 
+# Column titles short enough for one page of 33 boroughs; the method note uses the full names.
+SHORT = {
+    "unsigned_breaches": "Unsigned breaches",
+    "breach_rate": "Over the cap (% of rows)",
+    "cool_off": "Cool-off flags",
+    "low_pqe": "PQE under 3 years",
+    "agency_share": "Agency share (%)",
+}
+
+
 @dataclass(frozen=True)
 class Threshold:
     measure: str
@@ -32,6 +42,10 @@ class Threshold:
     amber_at: Decimal
     red_at: Decimal
     set_by_region: bool
+
+    @property
+    def short(self) -> str:
+        return SHORT.get(self.measure, self.label)
 
     def grade(self, value) -> str:
         if value is None:

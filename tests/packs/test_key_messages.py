@@ -79,3 +79,17 @@ def test_the_first_pack_says_so(data):
 def test_figures_rag_grades_at_the_thresholds():
     threshold = figures.Threshold("cool_off", "Cool-off", Decimal(1), Decimal(3), False)
     assert [threshold.grade(v) for v in (None, 0, 1, 2, 3, 7)] == ["No return", "Green", "Amber", "Amber", "Red", "Red"]
+
+
+def test_the_key_messages_of_33_boroughs_fit_one_page(data, django_capture_on_commit_callbacks):
+    from tests.dashboards.dashboard_data import Q2, Row, accepted_return, more_boroughs
+
+    for borough in more_boroughs(data, 31):
+        accepted_return(data, borough, Q2, [Row("40.00")], workforce={"social-worker": ("2", "8")})
+    pack, _ = build(data, django_capture_on_commit_callbacks)
+    with pack.pdf.open("rb") as f:
+        text = subprocess.run(["pdftotext", "-", "-"], input=f.read(), capture_output=True, check=True).stdout.decode()
+    pages = text.split("\f")
+    first = next(i for i, page in enumerate(pages) if "Key messages" in page and "Since the last pack" in page)
+    assert "Own MSP Borough" in pages[first]  # the last borough of the table, worst first then by name
+    assert "Summary" in pages[first + 1].split("Coverage")[0]
