@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
-from xml.etree import ElementTree
 from xml.etree.ElementTree import iterparse
 
+from defusedxml import DefusedXmlException, ElementTree
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -366,7 +366,7 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
             return {}
         relationships = ElementTree.fromstring(archive.read(_WORKBOOK_RELS))
         workbook = ElementTree.fromstring(archive.read(_WORKBOOK))
-    except (KeyError, ElementTree.ParseError):
+    except (KeyError, ElementTree.ParseError, DefusedXmlException):
         return {}
     parts = {rel.get("Id"): _part_name(rel.get("Target", "")) for rel in relationships}
     id_attribute = f"{{{REL_NS}}}id"
