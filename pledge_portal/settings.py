@@ -257,6 +257,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- API --------------------------------------------------------------------------------------------
 
+# The largest JSON body the API reads: room for the 20,000 rows a return's spreadsheet may hold.
+API_BODY_MAX_BYTES = env.int("API_BODY_MAX_BYTES", default=10 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: DRF answers a call without credentials with the first class's challenge (401 and
@@ -265,6 +267,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["pledge_portal.access.views.ActionPermission"],
+    # Bodies are read up to API_BODY_MAX_BYTES and 20 levels deep (core/parsers.py); every refusal is JSON
+    # with a message (core/api.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "pledge_portal.core.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "pledge_portal.core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
@@ -277,7 +287,10 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "London Pledge portal API",
     "DESCRIPTION": "Rate checks, returns and references for the London Pledge. "
-    "Authenticate with a session or with `Authorization: Token <key>`.",
+    "Authenticate with a session or with `Authorization: Token <key>`.\n\n"
+    "Limits: the same as the spreadsheet's, stated on each field (`maxLength`, `maxItems`). A JSON body may be "
+    f"up to {API_BODY_MAX_BYTES / 1024 / 1024:g} MB (413 above it) and nested at most 20 levels deep (400). Every "
+    "refusal is JSON with a `detail` message.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

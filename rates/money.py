@@ -48,13 +48,17 @@ def parse_money(
         amount = Decimal(text)
     except InvalidOperation as exc:
         raise MoneyError(f"Enter {what} in pounds, like 38.50.") from exc
-    if amount != amount.quantize(PENNY):
+    try:
+        pennies = amount.quantize(PENNY)
+    except InvalidOperation:  # more digits than Decimal keeps: far more than any amount here
+        pennies = None
+    if pennies is not None and amount != pennies:
         raise MoneyError(f"Enter {what} in pounds and pence, with no more than 2 decimal places.")
     if amount <= 0:
         raise MoneyError(f"{what[0].upper()}{what[1:]} must be more than £0.")
-    if amount > maximum:
+    if pennies is None or amount > maximum:
         raise MoneyError(f"£{quote(f'{amount:,.2f}')}{per} is more than £{maximum:,.0f}. Check {what}.")
-    return amount.quantize(PENNY)
+    return pennies
 
 
 def pounds(amount: Decimal) -> str:

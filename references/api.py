@@ -7,7 +7,7 @@ from rest_framework.generics import ListAPIView, ListCreateAPIView, RetrieveAPIV
 from rest_framework.response import Response
 
 from boroughs.models import Borough
-from pledge_portal.core.serializers import RegistrationNumberField
+from pledge_portal.core.serializers import GSS_CODE_ERRORS, RegistrationNumberField
 
 from . import selectors, services
 from .models import Reference, ReferenceRequest
@@ -15,7 +15,10 @@ from .models import Reference, ReferenceRequest
 
 class ReferenceRequestSerializer(serializers.ModelSerializer):
     borough = serializers.SlugRelatedField(
-        slug_field="gss_code", queryset=Borough.objects.all(), help_text="The borough's GSS code, e.g. E09000007"
+        slug_field="gss_code",
+        queryset=Borough.objects.all(),
+        help_text="The borough's GSS code, e.g. E09000007",
+        error_messages=GSS_CODE_ERRORS,
     )
     registration_number = RegistrationNumberField()
     agency = serializers.CharField(source="agency.name", read_only=True)

@@ -1,6 +1,7 @@
 """Returns API, mainly for managed service providers sending their boroughs' rows from their own systems.
 Same scoping and the same services as the pages: rows sent here get the same validation."""
 
+from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from boroughs.models import Borough
-from pledge_portal.core.serializers import RegistrationNumberField
+from pledge_portal.core.serializers import GSS_CODE_ERRORS, RegistrationNumberField
 from pledge_portal.core.text import quote
 from rates.models import EngagementType, LocalRole, RoleCategory
 from rates.money import MoneyError, parse_money
@@ -37,17 +38,39 @@ class MoneyString(serializers.Field):
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
-    borough = serializers.SlugRelatedField(slug_field="gss_code", queryset=Borough.objects.all())
+    """One row, with the limits of the spreadsheet's column for each field (text lengths, amounts, dates)."""
+
+    borough = serializers.SlugRelatedField(
+        slug_field="gss_code", queryset=Borough.objects.all(), error_messages=GSS_CODE_ERRORS
+    )
     registration_number = RegistrationNumberField(required=False, allow_blank=True)
     role = serializers.CharField(
-        required=False, allow_blank=True, help_text="A core role code (social-worker, ...) or a local role code"
+        required=False,
+        allow_blank=True,
+        max_length=LocalRole._meta.get_field("code").max_length,
+        help_text="A core role code (social-worker, ...) or a local role code",
     )
-    agency = serializers.CharField(source="agency_name", required=False, allow_blank=True)
-    engagement_type = serializers.ChoiceField(choices=EngagementType.choices, required=False, allow_blank=True)
+    agency = serializers.CharField(
+        source="agency_name",
+        required=False,
+        allow_blank=True,
+        max_length=Assignment._meta.get_field("agency_name").max_length,
+        help_text="The agency's name, as the borough reports it",
+    )
+    engagement_type = serializers.ChoiceField(
+        choices=EngagementType.choices,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid_choice": f"Choose one of {', '.join(EngagementType.values)}."},
+    )
     hourly_pay_rate = MoneyString(required=False, allow_null=True)
     hourly_charge_rate = MoneyString(required=False, allow_null=True)
     previous_employer = serializers.SlugRelatedField(
-        slug_field="gss_code", queryset=Borough.objects.all(), required=False, allow_null=True
+        slug_field="gss_code",
+        queryset=Borough.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages=GSS_CODE_ERRORS,
     )
     breach_sign_off = serializers.PrimaryKeyRelatedField(read_only=True)
 
@@ -187,15 +210,30 @@ class ReturnDetailApi(ReturnScoped, RetrieveAPIView):
 
 
 class LoadSerializer(serializers.Serializer):
+    """Rows to load, with the spreadsheet's limits: at most 20,000 rows, each assignment (registration
+    number and start date) on one row, and each field as long as its spreadsheet column allows."""
+
     revision = serializers.IntegerField(help_text="The return's revision you are changing (from GET)")
-    mode = serializers.ChoiceField(choices=["replace", "merge"])
-    rows = AssignmentSerializer(many=True)
+    mode = serializers.ChoiceField(
+        choices=["replace", "merge"], error_messages={"invalid_choice": "Choose replace or merge."}
+    )
+    rows = serializers.ListSerializer(
+        child=AssignmentSerializer(),
+        max_length=services.MAX_LOADED_ROWS,  # checked before any row is read
+        validators=[MaxLengthValidator(services.MAX_LOADED_ROWS)],  # what the description states as maxItems
+        help_text=f"At most {services.MAX_LOADED_ROWS:,} rows, as in the spreadsheet; two rows with the same "
+        "registration number and start date are refused.",
+    )
 
 
 class ReturnAssignmentsApi(ReturnScoped, APIView):
     """Send rows: ``replace`` makes the rows exactly these; ``merge`` updates rows with the same
     registration number and start date and adds the rest. All or nothing; 409 if the return changed since
-    the revision you name."""
+    the revision you name.
+
+    The limits are the spreadsheet's: at most 20,000 rows, one row per assignment, each field no longer than
+    its column allows (``maxLength``). The body may be up to ``API_BODY_MAX_BYTES`` (10 MB unless set
+    otherwise; 413 above it) and nested at most 20 deep."""
 
     action_required = "return.edit"
 
@@ -217,10 +255,25 @@ class ReturnAssignmentsApi(ReturnScoped, APIView):
             )
         except services.StaleRevision as exc:
             return Response({"detail": str(exc), "revision": exc.ret.revision}, status=status.HTTP_409_CONFLICT)
+        except services.RepeatedAssignments as exc:
+            raise ValidationError({"rows": _repeats_by_row(rows, exc.repeats)}) from exc
         except services.ReturnError as exc:
             raise ValidationError({"non_field_errors": [str(exc)]}) from exc
         ret.refresh_from_db()
         return Response({**ReturnSerializer(ret).data, **counts})
+
+
+def _repeats_by_row(rows: list[dict], repeats: list[tuple[int, int]]) -> dict:
+    """Each repeated row's error, keyed by its index in the request as field errors are."""
+    return {
+        str(index): {
+            "registration_number": [
+                f"{rows[index]['registration_number']} starting {rows[index]['start_date']:%Y-%m-%d} is also the "
+                f"row at index {first}. Give each assignment one row."
+            ]
+        }
+        for index, first in repeats
+    }
 
 
 class ReturnValidateApi(ReturnScoped, APIView):

@@ -462,13 +462,58 @@ def _merge_key(values: dict) -> tuple:
     return (_registration_number(values.get("registration_number") or ""), values.get("start_date"))
 
 
+# The most rows loaded at once, by any channel: the spreadsheet's row ceiling and the API's.
+MAX_LOADED_ROWS = 20_000
+
+
+class RepeatedAssignments(ReturnError):
+    """Rows that are the same assignment (``repeated_assignments``): ``repeats`` lists, for each row after
+    the first of its kind, ``(its index, the first one's index)`` in the rows given."""
+
+    def __init__(self, rows: list[dict], repeats: list[tuple[int, int]]):
+        index, first = repeats[0]
+        more = f" ({len(repeats) - 1:,} more like it)" if len(repeats) > 1 else ""
+        super().__init__(
+            f"Row {index + 1} is the same assignment as row {first + 1}: {_describe(rows[index])}{more}. "
+            "Give each assignment one row."
+        )
+        self.repeats = repeats
+
+
+def _describe(values: dict) -> str:
+    return f"{_registration_number(values['registration_number'])} starting {values['start_date']:%d/%m/%Y}"
+
+
+def repeated_assignments(rows: list[dict]) -> list[tuple[int, int]]:
+    """Rows for the same assignment (the same registration number and start date): for each row after
+    the first of its kind, ``(its index, the first one's index)``. Two such rows would overwrite each other
+    in a merge, so ``load_assignments`` refuses them whatever the channel; a channel may call this first
+    to name them its own way (the spreadsheet by cell)."""
+    first: dict[tuple, int] = {}
+    repeats = []
+    for index, values in enumerate(rows):
+        if not (values.get("registration_number") and values.get("start_date")):
+            continue
+        index_of_first = first.setdefault(_merge_key(values), index)
+        if index_of_first != index:
+            repeats.append((index, index_of_first))
+    return repeats
+
+
 @transaction.atomic
 def load_assignments(*, ret: Return, by, expected_revision: int, rows: list[dict], mode: str, source: str) -> dict:
     """Put many rows in at once (a spreadsheet or the API). ``mode`` "replace" makes the rows exactly
     ``rows``; "merge" updates the rows with the same registration number and start date and adds the
-    rest. All or nothing: any refusal leaves the draft as it was. Returns counts of what changed."""
+    rest. All or nothing: any refusal leaves the draft as it was. Returns counts of what changed.
+
+    Refuses (``ReturnError``) more than ``MAX_LOADED_ROWS`` rows, and two rows for one assignment
+    (``RepeatedAssignments``)."""
     if mode not in ("replace", "merge"):
         raise ReturnError("Choose whether to replace the rows or merge them.")
+    if len(rows) > MAX_LOADED_ROWS:
+        raise ReturnError(f"Send at most {MAX_LOADED_ROWS:,} rows at once; {len(rows):,} were sent.")
+    if repeats := repeated_assignments(rows):
+        raise RepeatedAssignments(rows, repeats)
     ret = _lock_for_change(ret, by, expected_revision)
     prepared = []
     agencies = _agencies_named(values.get("agency_name") or "" for values in rows)

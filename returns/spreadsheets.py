@@ -41,7 +41,7 @@ from .models import Assignment, Return
 SHEET = "Assignments"
 LISTS_SHEET = "Lists"
 MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000
+MAX_ROWS = services.MAX_LOADED_ROWS
 # Columns read from each row: the template's, and room for columns of the borough's own, which are ignored.
 MAX_COLUMNS = 40
 DATE_EXAMPLE = "27/03/2026"
@@ -564,19 +564,13 @@ class _AssignmentsReader:
         return problems
 
     def _refuse_repeats(self, read: list[tuple[int, dict]]) -> None:
-        """Two rows for one assignment would overwrite each other in a merge, so an upload gives each one row."""
-        seen: dict[tuple, int] = {}
-        for number, values in read:
-            if not (values["registration_number"] and values["start_date"]):
-                continue
-            key = (values["registration_number"], values["start_date"])
-            if key in seen:
-                self.problems.append(
-                    f"{self._ref('registration_number', number)}: {key[0]} starting {key[1]:%d/%m/%Y} is also on "
-                    f"row {seen[key]}. Give each assignment one row."
-                )
-            else:
-                seen[key] = number
+        """The service refuses two rows for one assignment; here each repeat is named by its cell."""
+        for index, first in services.repeated_assignments([values for _number, values in read]):
+            (number, values), (first_number, _values) = read[index], read[first]
+            self.problems.append(
+                f"{self._ref('registration_number', number)}: {values['registration_number']} starting "
+                f"{values['start_date']:%d/%m/%Y} is also on row {first_number}. Give each assignment one row."
+            )
 
     def _link_sign_offs(self, rows: list[dict]) -> None:
         """A row keeps a breach sign-off recorded for exactly its worker, role, engagement, start and rate."""

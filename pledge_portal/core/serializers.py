@@ -22,3 +22,10 @@ class RegistrationNumberField(serializers.CharField):
             return parse_registration_number(text).number
         except RegistrationNumberError as exc:
             raise serializers.ValidationError(str(exc), code="invalid") from exc
+
+
+# For a borough sent by its GSS code: DRF's own messages repeat the value sent, whatever its length.
+GSS_CODE_ERRORS = {
+    "does_not_exist": "No borough has that GSS code; send one like E09000007.",
+    "invalid": "Send a borough's GSS code, like E09000007.",
+}

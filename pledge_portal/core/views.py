@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -10,6 +11,7 @@ from django.views import View
 
 from pledge_portal.access.views import ActionRequiredMixin
 
+from . import api
 from .home import home_context
 from .journeys import journeys_for
 
@@ -66,19 +68,30 @@ def _check_queue() -> dict:
     return {"ok": True, "mode": "redis", "queued": queued}
 
 
+# Under /api/ every error Django answers itself is JSON with a message, as the API's own refusals are.
+
+
 def bad_request(request, exception=None):
+    if api.is_api(request):
+        return api.json_error(413) if isinstance(exception, RequestDataTooBig) else api.json_error(400)
     return render(request, "400.html", status=400)
 
 
 def permission_denied(request, exception=None):
+    if api.is_api(request):
+        return api.json_error(403, str(exception or ""))
     return render(request, "403.html", {"reason": str(exception or "")}, status=403)
 
 
 def page_not_found(request, exception=None):
+    if api.is_api(request):
+        return api.json_error(404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
+    if api.is_api(request):
+        return api.json_error(500)
     # No context processors: the failure may be in one of them.
     from django.http import HttpResponseServerError
     from django.template import loader
