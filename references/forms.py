@@ -169,7 +169,8 @@ class UploadDetailsForm(BoroughChoiceMixin, CandidateFields):
     )
     file = forms.FileField(
         label="The reference (PDF or Word)",
-        help_text="Up to 10 MB. The portal checks the file's content, not its name.",
+        help_text="A .pdf or .docx file of up to 10 MB, without macros. The portal checks its content, and that "
+        "its name says the same.",
         error_messages={"required": "Choose the file to upload"},
     )
     field_order = ["issuing_borough", "registration_number", "candidate_name", "file"]

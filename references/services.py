@@ -2,9 +2,11 @@
 
 import copy
 import io
+import re
 import zipfile
 from datetime import date, timedelta
 
+from defusedxml import DefusedXmlException, ElementTree
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -166,14 +168,49 @@ def propose_candidate(
     return proposal
 
 
+# What a reference may be, by kind: the name's ending and the types a browser may declare for it.
+DOCUMENT_KINDS = {
+    "pdf": (".pdf", {"application/pdf", "application/x-pdf", "application/acrobat"}, "a PDF (.pdf)"),
+    "docx": (
+        ".docx",
+        {"application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+        "a Word document (.docx)",
+    ),
+}
+# Types that say nothing of the content: a browser that does not know it, or a download saved as is.
+UNDECLARED_TYPES = {"", "application/octet-stream", "binary/octet-stream", "application/x-download"}
+# Macros and other active content in an Office file: its parts, content types and relationships.
+_ACTIVE_PART = re.compile(r"(?:^|/)(?:vbaproject\.bin|vbadata\.xml|activex/)", re.IGNORECASE)
+_ACTIVE_WORDS = ("macroenabled", "vbaproject", "vbadata", "activex")
+_LISTS_OF_PARTS_MAX_BYTES = 1024 * 1024
+
+
 def sniff_document(uploaded: UploadedFile) -> str:
-    """ "pdf" or "docx", judged by the file's content, never its name; ``ReferenceError`` otherwise."""
+    """ "pdf" or "docx", judged by the file's content, whatever its name; ``ReferenceError`` otherwise.
+
+    A Word file with macros or other active content (a VBA project, a macro-enabled content type, ActiveX
+    controls) is refused whatever it is called. The content decides the kind, and the file's name must end
+    as that kind does (.pdf, .docx) and its declared type must not say another kind: a PDF is accepted only
+    as a PDF."""
     limit = settings.REFERENCE_UPLOAD_MAX_BYTES
     if uploaded.size > limit:
         raise ReferenceError(f"The file is larger than {filesizeformat(limit)}. Upload a smaller copy.")
     uploaded.seek(0)
     data = uploaded.read(limit + 1)
     uploaded.seek(0)
+    kind = _kind_by_content(data)
+    ending, types, described = DOCUMENT_KINDS[kind]
+    name = (uploaded.name or "").strip().lower()
+    declared = (getattr(uploaded, "content_type", "") or "").split(";")[0].strip().lower()
+    if not name.endswith(ending) or declared not in types | UNDECLARED_TYPES:
+        raise ReferenceError(
+            f"The file is {described} by its content, but its name or type says otherwise. Save it as "
+            f"{described}, with a name ending {ending}, and upload it again."
+        )
+    return kind
+
+
+def _kind_by_content(data: bytes) -> str:
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
             raise ReferenceError("The PDF is damaged or incomplete. Save it again and upload the new copy.")
@@ -182,13 +219,37 @@ def sniff_document(uploaded: UploadedFile) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
-        except zipfile.BadZipFile as exc:
+                if "word/document.xml" in names and "[Content_Types].xml" in names:
+                    if _has_active_content(archive):
+                        raise ReferenceError(
+                            "The Word document contains macros or other active content, which a reference may "
+                            "not carry. Save it as a Word document (.docx) without macros, or as a PDF, and upload "
+                            "it again."
+                        )
+                    return "docx"
+        except (zipfile.BadZipFile, ElementTree.ParseError, DefusedXmlException) as exc:
             raise ReferenceError("The file is damaged. Save it again and upload the new copy.") from exc
-        if "word/document.xml" in names and "[Content_Types].xml" in names:
-            return "docx"
     raise ReferenceError(
         "The file must be a PDF or a Word document (.docx). Other files are not accepted, whatever their name."
     )
+
+
+def _has_active_content(archive: zipfile.ZipFile) -> bool:
+    """Whether an Office file carries macros or ActiveX controls: a part where Office keeps them (by its name),
+    or, whatever a part is called, a content type or relationship that says so (read as XML, so no spelling
+    of the XML hides it). Lists of parts too large to be real count as active."""
+    if any(_ACTIVE_PART.search(name) for name in archive.namelist()):
+        return True
+    for info in archive.infolist():
+        if info.filename != "[Content_Types].xml" and not info.filename.lower().endswith(".rels"):
+            continue
+        if info.file_size > _LISTS_OF_PARTS_MAX_BYTES:
+            return True
+        for element in ElementTree.fromstring(archive.read(info)).iter():
+            declared = f"{element.get('ContentType', '')} {element.get('Type', '')}".lower()
+            if any(word in declared for word in _ACTIVE_WORDS):
+                return True
+    return False
 
 
 @transaction.atomic

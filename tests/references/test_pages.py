@@ -204,7 +204,7 @@ def test_an_agency_uploads_a_reference_and_a_proposed_borough_reads_it(
         "issuing_borough": world.own.borough.pk,
         "registration_number": "SW777",
         "candidate_name": "Uma Uploaded",
-        "file": SimpleUploadedFile("anything.pdf", PDF),
+        "file": SimpleUploadedFile("anything.pdf", PDF, content_type="application/pdf"),
         **form_data(GOOD_ANSWERS),
     }
     response = agency_client.post(reverse("references:reference-upload"), data)

@@ -2,6 +2,7 @@
 uploads checked by content, and deletion after the retention period."""
 
 import io
+import re
 import zipfile
 from datetime import date, timedelta
 
@@ -207,36 +208,60 @@ def test_views_and_downloads_make_the_reference_history(world, request_made):
     ]
 
 
-def _docx() -> bytes:
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+CONTENT_TYPES = '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">{}</Types>'
+
+
+def _docx(content_types: str = "<Types/>", parts: dict[str, str] | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("[Content_Types].xml", content_types)
         archive.writestr("word/document.xml", "<w:document/>")
+        for name, text in (parts or {}).items():
+            archive.writestr(name, text)
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(
-    "name, content, kind",
-    [
-        ("reference.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n", "pdf"),
-        ("reference.docx", _docx(), "docx"),
-        ("reference.txt", _docx(), "docx"),  # judged by content, not by name
-    ],
-)
-def test_uploads_are_accepted_by_content(world, name, content, kind, settings, tmp_path, client_for):
-    settings.MEDIA_ROOT = tmp_path
-    reference = services.upload_reference(
+def _word_main(content_type: str) -> str:
+    return CONTENT_TYPES.format(f'<Override PartName="/word/document.xml" ContentType="{content_type}"/>')
+
+
+def _upload(world, name: str, content: bytes, declared: str = "") -> Reference:
+    """The own agency uploads ``content`` as a file called ``name``, its type declared as ``declared``."""
+    return services.upload_reference(
         agency=world.own.agency,
         issuing_borough=world.own.borough,
         by=world.own.users[Role.AGENCY_USER],
         registration_number="SW7",
         candidate_name="Casey",
-        uploaded=SimpleUploadedFile(name, content),
+        uploaded=SimpleUploadedFile(name, content, content_type=declared),
         answers=GOOD_ANSWERS,
     )
+
+
+@pytest.mark.parametrize(
+    "name, content, declared, kind",
+    [
+        ("reference.pdf", PDF, "application/pdf", "pdf"),
+        ("Reference.PDF", PDF, "application/octet-stream", "pdf"),  # a browser that does not know the type
+        ("reference.docx", _docx(), DOCX_TYPE, "docx"),
+        ("reference.docx", _docx(_word_main(WORD_MAIN)), "", "docx"),
+    ],
+)
+def test_uploads_are_accepted_by_content_named_as_it_is(
+    world, name, content, declared, kind, settings, tmp_path, client_for
+):
+    settings.MEDIA_ROOT = tmp_path
+    reference = _upload(world, name, content, declared)
     assert reference.file_type == kind and reference.file.read() == content
     # Stored privately: no URL of the portal serves the storage directly, not even to a platform admin.
     assert client_for(world.platform_admin).get("/" + reference.file.name).status_code == 404
+
+
+MACROS = "The Word document contains macros or other active content"
+VBA = "application/vnd.ms-office.vbaProject"
 
 
 @pytest.mark.parametrize(
@@ -246,21 +271,56 @@ def test_uploads_are_accepted_by_content(world, name, content, kind, settings, t
         ("reference.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntruncated", "damaged or incomplete"),
         ("reference.docx", b"PK\x03\x04 not really a zip", "damaged"),
         ("reference.docx", b"", "PDF or a Word document"),
+        # Macro-enabled Word files, whatever they are called
+        ("reference.docx", _docx(parts={"word/vbaProject.bin": "VBA"}), MACROS),
+        ("reference.docm", _docx(parts={"word/vbaData.xml": "<wne:vbaSuppData/>"}), MACROS),
+        ("reference.docx", _docx(_word_main("application/vnd.ms-word.document.macroEnabled.main+xml")), MACROS),
+        (  # the VBA part renamed, but declared for what it is
+            "reference.docx",
+            _docx(CONTENT_TYPES.format(f'<Override PartName="/word/notes.dat" ContentType="{VBA}"/>')),
+            MACROS,
+        ),
+        (  # or declared by a default for its extension, spelled with character references
+            "reference.docx",
+            _docx(
+                CONTENT_TYPES.format(
+                    '<Default Extension="dat" ContentType="application/vnd.ms-office.&#118;baProject"/>'
+                )
+            ),
+            MACROS,
+        ),
+        (
+            "reference.docx",
+            _docx(
+                parts={
+                    "word/_rels/document.xml.rels": '<Relationships><Relationship Id="r" Type="http://schemas.'
+                    'microsoft.com/office/2006/relationships/vbaProject" Target="notes.dat"/></Relationships>'
+                }
+            ),
+            MACROS,
+        ),
+        ("reference.docx", _docx(parts={"word/activeX/activeX1.xml": "<ax:ocx/>"}), MACROS),
+        ("reference.docx", _docx('<!DOCTYPE t [<!ENTITY a "aaaa">]><Types>&a;</Types>'), "damaged"),
+        # A PDF only as a PDF, a Word document only as one
+        ("reference.docx", PDF, "The file is a PDF (.pdf) by its content, but its name or type says otherwise."),
+        ("reference", PDF, "The file is a PDF (.pdf) by its content"),
+        ("reference.txt", _docx(), "The file is a Word document (.docx) by its content, but its name or type"),
+        ("reference.pdf", _docx(), "The file is a Word document (.docx) by its content"),
     ],
 )
 def test_bad_uploads_are_refused_and_nothing_is_kept(world, name, content, message, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    with pytest.raises(services.ReferenceError, match=message):
-        services.upload_reference(
-            agency=world.own.agency,
-            issuing_borough=world.own.borough,
-            by=world.own.users[Role.AGENCY_USER],
-            registration_number="SW7",
-            candidate_name="Casey",
-            uploaded=SimpleUploadedFile(name, content),
-            answers=GOOD_ANSWERS,
-        )
+    with pytest.raises(services.ReferenceError, match=re.escape(message)):
+        _upload(world, name, content)
     assert not Reference.objects.exists() and not any(tmp_path.rglob("*.*"))
+
+
+@pytest.mark.parametrize("declared", ["text/html", "image/svg+xml", DOCX_TYPE, "text/plain"])
+def test_a_pdf_declared_as_another_type_is_refused(world, declared, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    with pytest.raises(services.ReferenceError, match="name or type says otherwise"):
+        _upload(world, "reference.pdf", PDF, declared)
+    assert not Reference.objects.exists()
 
 
 def test_an_oversized_upload_is_refused(world, settings, tmp_path):
@@ -289,7 +349,7 @@ def test_references_are_deleted_after_retention_leaving_no_personal_data(world, 
         registration_number="SW8",
         candidate_name="Kept",
         answers=GOOD_ANSWERS,
-        uploaded=SimpleUploadedFile("r.pdf", b"%PDF-1.4\n%%EOF"),
+        uploaded=SimpleUploadedFile("r.pdf", b"%PDF-1.4\n%%EOF", content_type="application/pdf"),
     )
     Reference.objects.filter(pk=reference.pk).update(retain_until=timezone.localdate() - timedelta(days=1))
     assert services.delete_expired_references() == 1
