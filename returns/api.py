@@ -2,6 +2,7 @@
 Same scoping and the same services as the pages: rows sent here get the same validation."""
 
 from django.core.validators import MaxLengthValidator
+from django.db import transaction
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -18,7 +19,7 @@ from rates.models import EngagementType, LocalRole, RoleCategory
 from rates.money import MoneyError, parse_money
 
 from . import selectors, services
-from .models import Assignment, Finding, Return
+from .models import Assignment, Finding, Return, WorkforceLine
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -339,3 +340,107 @@ class ReturnSubmitApi(ReturnScoped, APIView):
         except services.ReturnError as exc:
             raise ValidationError({"non_field_errors": [str(exc)]}) from exc
         return Response(ReturnSerializer(ret).data)
+
+
+# --- The rest of a return, so an MSP can finish one without the browser ----------------------------------
+
+
+class WorkforceLineIn(serializers.Serializer):
+    role = serializers.CharField(max_length=60, help_text="A core role code, like social-worker")
+    permanent_headcount = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    permanent_fte = serializers.DecimalField(max_digits=7, decimal_places=2, required=False, allow_null=True)
+    agency_headcount = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    agency_fte = serializers.DecimalField(max_digits=7, decimal_places=2, required=False, allow_null=True)
+    vacancies_fte = serializers.DecimalField(max_digits=7, decimal_places=2, required=False, allow_null=True)
+    starters = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    leavers = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+
+
+class WorkforceIn(serializers.Serializer):
+    revision = serializers.IntegerField(help_text="The return's revision you are changing (from GET)")
+    lines = WorkforceLineIn(many=True, max_length=20, help_text="One per core role; roles left out are unchanged")
+    agency_spend_month_1 = serializers.CharField(required=False, allow_null=True, max_length=20)
+    agency_spend_month_2 = serializers.CharField(required=False, allow_null=True, max_length=20)
+    agency_spend_month_3 = serializers.CharField(required=False, allow_null=True, max_length=20)
+    project_teams = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+
+
+class ReturnWorkforceApi(ReturnScoped, APIView):
+    """Set the workforce section and the quarter's agency spend, checked by the same rules as the page's form
+    (it is the page's form that checks them). 409 if the return changed since the revision you name."""
+
+    action_required = "return.edit"
+
+    @extend_schema(request=WorkforceIn, responses={200: ReturnSerializer})
+    def put(self, request, pk):
+        from .forms import WorkforceForm
+
+        ret = self.get_return(pk)
+        body = WorkforceIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        lines = {line.role.code: line for line in ret.workforce.select_related("role")}
+        data = {"revision": body.validated_data["revision"]}
+        for line in body.validated_data["lines"]:
+            code = line.pop("role")
+            if code not in lines:
+                raise ValidationError({"lines": [f"“{code[:50]}” is not a core role of this return."]})
+            # Roles left out keep their figures; a role sent has every figure it sends.
+            data.update({f"{lines[code].role_id}-{name}": value for name, value in line.items() if value is not None})
+        for code, line in lines.items():
+            if not any(item["role"] == code for item in request.data.get("lines", []) if isinstance(item, dict)):
+                data.update(
+                    {
+                        f"{line.role_id}-{n}": getattr(line, n)
+                        for n in WorkforceLine.FIGURES
+                        if getattr(line, n) is not None
+                    }
+                )
+        for name in ("agency_spend_month_1", "agency_spend_month_2", "agency_spend_month_3", "project_teams"):
+            value = body.validated_data.get(name, getattr(ret, name))
+            if value is not None:
+                data[name] = str(value)
+        form = WorkforceForm(data, ret=ret)
+        if not form.is_valid():
+            raise ValidationError({name: [str(e) for e in errors][:5] for name, errors in form.errors.items()})
+        try:
+            services.save_workforce(
+                ret=ret,
+                by=request.user,
+                expected_revision=form.cleaned_data["revision"],
+                lines=form.lines_data(),
+                totals=form.totals_data(),
+            )
+        except services.StaleRevision as exc:
+            return Response({"detail": str(exc), "revision": exc.ret.revision}, status=status.HTTP_409_CONFLICT)
+        except services.ReturnError as exc:
+            raise ValidationError({"non_field_errors": [str(exc)]}) from exc
+        ret.refresh_from_db()
+        return Response(ReturnSerializer(ret).data)
+
+
+class ExplanationIn(serializers.Serializer):
+    key = serializers.CharField(max_length=200, help_text="The query's key, from the findings")
+    text = serializers.CharField(max_length=5000)
+
+
+class ExplanationsIn(serializers.Serializer):
+    explanations = ExplanationIn(many=True, max_length=500)
+
+
+class ReturnExplanationsApi(ReturnScoped, APIView):
+    """Explain the latest check's queries (each by its key). All or nothing."""
+
+    action_required = "return.edit"
+
+    @extend_schema(request=ExplanationsIn, responses={200: dict})
+    def put(self, request, pk):
+        ret = self.get_return(pk)
+        body = ExplanationsIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                for item in body.validated_data["explanations"]:
+                    services.explain_query(ret=ret, by=request.user, key=item["key"], text=item["text"])
+        except services.ReturnError as exc:
+            raise ValidationError({"explanations": [str(exc)]}) from exc
+        return Response({"explained": len(body.validated_data["explanations"])})

@@ -38,5 +38,7 @@ api_urlpatterns = [
     path("returns/<int:pk>/assignments/", api.ReturnAssignmentsApi.as_view(), name="api-return-assignments"),
     path("returns/<int:pk>/validate/", api.ReturnValidateApi.as_view(), name="api-return-validate"),
     path("returns/<int:pk>/findings/", api.ReturnFindingsApi.as_view(), name="api-return-findings"),
+    path("returns/<int:pk>/workforce/", api.ReturnWorkforceApi.as_view(), name="api-return-workforce"),
+    path("returns/<int:pk>/explanations/", api.ReturnExplanationsApi.as_view(), name="api-return-explanations"),
     path("returns/<int:pk>/submit/", api.ReturnSubmitApi.as_view(), name="api-return-submit"),
 ]

@@ -319,6 +319,8 @@ TABLE: dict[str, Access] = {
     "api-return-validate": Access("return.check", RETURN_MAKERS | ANALYSTS_AND_ADMINS, ok=405, anon=401, kwargs=_ret),
     "api-return-findings": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
     "api-return-submit": Access("return.submit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
+    "api-return-workforce": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
+    "api-return-explanations": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     # allauth: sign-in, password and two-factor pages.
     "account_login": identity(anon=200, signed_in=302),
     "account_logout": identity(anon=302, signed_in=200),

@@ -373,7 +373,7 @@ def test_analysts_filter_returns_by_quarter_status_and_unit_and_links_name_the_q
     analyst = client_for(world.own.users[Role.REGIONAL_ANALYST])
     url = reverse("returns:list")
     page = analyst.get(url).content.decode()
-    assert f"{ret.unit}<span class=\"govuk-visually-hidden\">, {ret.period.label}</span>" in page
+    assert f'{ret.unit}<span class="govuk-visually-hidden">, {ret.period.label}</span>' in page
     assert "Reporting unit" in page and "All statuses" in page
     assert str(ret.unit) not in analyst.get(url, {"status": "submitted"}).content.decode().split("<tbody")[1]
     assert str(ret.unit) in analyst.get(url, {"status": "draft", "period": ret.period_id}).content.decode()
@@ -429,3 +429,63 @@ def test_a_check_by_a_role_that_may_not_is_refused_on_the_page_and_the_api(role,
     assert not ret.validation_runs.exists()
     ret.refresh_from_db()
     assert ret.status == Return.Status.DRAFT
+
+
+def test_an_msp_finishes_a_return_by_api_workforce_spend_explanations_and_submission(world, client_for, msp_return):
+    from decimal import Decimal
+
+    from rates.models import RoleCategory
+    from returns.models import Finding, QueryExplanation, ValidationRun
+
+    msp = client_for(world.own.users[Role.MSP_USER])
+    ret = msp_return
+    url = reverse("api-return-workforce", args=[ret.pk])
+    lines = [
+        {
+            "role": role.code,
+            "permanent_headcount": 10,
+            "permanent_fte": "9.5",
+            "agency_headcount": 1,
+            "agency_fte": "1",
+            "vacancies_fte": "0",
+            "starters": 0,
+            "leavers": 0,
+        }
+        for role in RoleCategory.objects.all()
+    ]
+    body = {
+        "revision": ret.revision,
+        "lines": lines,
+        "agency_spend_month_1": "£21,000",
+        "agency_spend_month_2": "20500",
+        "agency_spend_month_3": "22000",
+        "project_teams": 0,
+    }
+    refused = msp.put(
+        url, {**body, "lines": [{**lines[0], "permanent_headcount": -1}]}, content_type="application/json"
+    )
+    assert refused.status_code == 400  # the same rule as the page's form: no negative figures
+    stale = msp.put(url, {**body, "revision": ret.revision - 1}, content_type="application/json")
+    assert stale.status_code == 409
+    saved = msp.put(url, body, content_type="application/json")
+    assert saved.status_code == 200, saved.content
+    ret.refresh_from_db()
+    assert ret.agency_spend_month_1 == Decimal("21000") and ret.workforce.get(
+        role__code="social-worker"
+    ).permanent_fte == Decimal("9.5")
+    # A query found by the check is explained through the API, then the return is submitted.
+    run = ValidationRun.objects.create(ret=ret, revision=ret.revision, finished_at=timezone.now(), queries=1)
+    Finding.objects.create(run=run, ret=ret, rule_code="ROW-010", severity="query", message="Why?", key="q1")
+    Return.objects.filter(pk=ret.pk).update(validated_revision=ret.revision)
+    explain = reverse("api-return-explanations", args=[ret.pk])
+    unknown = msp.put(explain, {"explanations": [{"key": "nope", "text": "x"}]}, content_type="application/json")
+    assert unknown.status_code == 400 and "not on this return" in unknown.content.decode()
+    done = msp.put(
+        explain, {"explanations": [{"key": "q1", "text": "Agreed for court work"}]}, content_type="application/json"
+    )
+    assert done.status_code == 200 and QueryExplanation.objects.get(ret=ret, key="q1").text == "Agreed for court work"
+    submitted = msp.post(reverse("api-return-submit", args=[ret.pk]))
+    assert submitted.status_code == 200, submitted.content
+    # Another borough's users cannot touch it.
+    other = client_for(world.other.users[Role.MSP_USER])
+    assert other.put(url, body, content_type="application/json").status_code == 404
