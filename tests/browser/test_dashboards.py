@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from pledge_portal.accounts.roles import Role
 
 from .conftest import artifact_path
+from .test_quarter import assert_accessible
 from .test_returns import switch_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audit_log_flushable")]
@@ -25,6 +26,7 @@ def test_the_analyst_filters_drills_down_and_downloads(page: Page, live_server, 
     expect(page.get_by_role("heading", level=1)).to_have_text("London dashboard")
     expect(page.get_by_role("img", name="Rows over the cap by borough")).to_be_visible()
     page.screenshot(path=artifact_path("dashboard-region"), full_page=True)
+    assert_accessible(page)
 
     # The filters by keyboard alone: choose the South sub-region and team managers, then apply.
     page.get_by_label("Sub-region", exact=True).focus()
@@ -57,6 +59,8 @@ def test_the_analyst_filters_drills_down_and_downloads(page: Page, live_server, 
 
     breaches.get_by_role("link", name="Croydon").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Croydon dashboard")
+    expect(page).to_have_url(re.compile(r"\?from=.*&to=.*&role=team-manager$"))  # the filters came along
+    expect(page.get_by_label("Role", exact=True)).to_have_value("team-manager")
     expect(page.get_by_role("link", name="Regional dashboard")).to_be_visible()
 
 
@@ -72,6 +76,7 @@ def test_the_borough_and_the_agency_see_their_own(page: Page, live_server, londo
     for other in ("Barnet", "Croydon", "Sutton"):
         expect(main).not_to_contain_text(other)
     page.screenshot(path=artifact_path("dashboard-borough"), full_page=True)
+    assert_accessible(page)
 
     switch_user(page, live_server.url, side.users[Role.AGENCY_USER])
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Dashboards").click()
@@ -82,3 +87,4 @@ def test_the_borough_and_the_agency_see_their_own(page: Page, live_server, londo
     )
     expect(page.get_by_role("main")).not_to_contain_text("Brightcare")
     page.screenshot(path=artifact_path("dashboard-agency"), full_page=True)
+    assert_accessible(page)

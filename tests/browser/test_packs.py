@@ -11,6 +11,7 @@ from pledge_portal.accounts.roles import Role
 from tests.factories import user_with_role
 
 from .conftest import artifact_path
+from .test_quarter import assert_accessible
 from .test_returns import switch_user
 from .test_sign_in import unique_email
 
@@ -44,6 +45,7 @@ def test_the_analyst_builds_and_downloads_the_regional_pack(page: Page, live_ser
     expect(regional).to_contain_text("Ready")
     expect(regional).to_contain_text("SHA-256")
     page.screenshot(path=artifact_path("packs-period"), full_page=True)
+    assert_accessible(page)
 
     pack = CompliancePack.objects.get(borough=None)
     with page.expect_download() as download:
