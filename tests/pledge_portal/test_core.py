@@ -85,6 +85,9 @@ def test_api_schema_and_docs_need_no_cdn(client_for, db):
     assert schema.status_code == 200 and "/api/v1/jobs/{id}/" in schema.json()["paths"]
     docs = client_for(None).get(reverse("api-docs")).content.decode()
     assert "swagger-ui" in docs and "cdn" not in docs.lower() and "https://" not in docs
+    assert '<html lang="en-GB">' in docs  # a screen reader reads it in English
+    script = client_for(None).get(reverse("api-docs") + "?script")
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
 
 
 def test_formula_like_text_is_neutralised():
