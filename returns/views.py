@@ -404,12 +404,7 @@ class UploadView(ReturnMixin, View):
                 listed = upload_problems.keep(
                     user=request.user, upload=self.problems_key, problems=exc.problems, more=exc.more
                 )
-                found = len(exc.problems) + exc.more
-                form.add_error(
-                    "workbook",
-                    f"The workbook was not loaded: {found:,} problem{'s' if found != 1 else ''} "
-                    f"{'are' if found != 1 else 'is'} listed below.",
-                )
+                # One error summary: the problems themselves, at the top (not a second box pointing at them).
             except services.ReturnError as exc:
                 form.add_error(None, str(exc))
             else:

@@ -672,6 +672,9 @@ def test_the_template_downloads_and_a_refused_upload_lists_its_problems_on_the_p
     )
     assert page.status_code == 400
     assert "Assignments!G2: ‘abc’ is not a date; type it as 27/03/2026" in page.content.decode()
+    # One red box, the problems themselves: not a second one pointing "below" at a list above it.
+    assert page.content.decode().count("govuk-error-summary__title") == 1 and "below" not in page.content.decode()
+    assert "<title>Error:" in page.content.decode()
     assert state_of(ret) == before
 
     good = edited(content, _set("I2", 30))
