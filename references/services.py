@@ -84,6 +84,9 @@ def request_reference(
         organisation=acting,
         detail={"borough": borough.pk, "due_on": request.due_on.isoformat()},
     )
+    from .tasks import tell_borough_of_the_request
+
+    transaction.on_commit(lambda: tell_borough_of_the_request.delay(request.pk), robust=True)
     return request
 
 

@@ -38,6 +38,25 @@ def tell_agency_the_request_is_answered(request_id: int) -> None:
 
 
 @shared_task
+def tell_borough_of_the_request(request_id: int) -> int:
+    """Email the borough's users who answer reference requests that one has arrived, with its due date. The
+    email names no candidate: it links to the request, which only the two parties can open."""
+    request = ReferenceRequest.objects.select_related("borough", "agency").get(pk=request_id)
+    recipients = sorted(set(access.people("reference_request.answer", request).values_list("email", flat=True)))
+    if recipients:
+        send_mail(
+            subject=f"A reference request from {request.agency}, due by {request.due_on:%-d %B %Y}",
+            message=render_to_string(
+                "references/email/arrived.txt",
+                {"req": request, "link": settings.SITE_URL + reverse("references:request-detail", args=[request.pk])},
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
+    return len(recipients)
+
+
+@shared_task
 def send_reference_reminders() -> int:
     """Each working morning: remind a borough's users of open requests due by the next working day, and of
     overdue ones. Safe to run twice in a day: a request is reminded at most once a day."""

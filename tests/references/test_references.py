@@ -393,3 +393,17 @@ def test_reminders_go_to_the_borough_once_a_day_for_due_and_overdue_requests(wor
     }
     later.refresh_from_db()
     assert later.reminded_on is None
+
+
+def test_the_borough_is_emailed_when_a_request_arrives(world, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        made = services.request_reference(
+            agency=world.own.agency,
+            borough=world.own.borough,
+            by=world.own.users[Role.AGENCY_USER],
+            registration_number="SW4242",
+            candidate_name="Robin Candidate",
+        )
+    (mail,) = mailoutbox
+    assert set(mail.to) == {world.own.users[Role.BOROUGH_SUBMITTER].email, world.own.users[Role.BOROUGH_APPROVER].email}
+    assert f"request number {made.pk}" in mail.body and "Robin Candidate" not in mail.body + mail.subject
