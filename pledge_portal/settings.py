@@ -245,6 +245,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "returns.tasks.remind_submitters_of_deadlines",
         "schedule": crontab(hour=8, minute=30),
     },
+    "tell-analysts-of-overdue-returns": {
+        "task": "returns.tasks.tell_analysts_of_overdue_returns",
+        "schedule": crontab(hour=8, minute=45),
+    },
     "compliance-packs-after-lock": {
         "task": "returns.tasks.request_packs_after_lock",
         "schedule": crontab(hour=6, minute=15),

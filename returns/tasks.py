@@ -90,6 +90,37 @@ def tell_of_handoff(transition_id: int, step: str) -> int:
 
 
 @shared_task
+def tell_analysts_of_overdue_returns() -> int:
+    """Daily: the day after a deadline, tell each region's analysts which expected units have not submitted
+    (a unit with no Pledge signatory is optional and never overdue). Returns how many regions were told."""
+    from .selectors import completeness_for
+
+    today = timezone.localdate()
+    told = 0
+    for period in ReportingPeriod.objects.filter(deadline=today - timedelta(days=1)).select_related("region"):
+        late = [s.unit.name for s in completeness_for(period, today=today) if s.late]
+        recipients = _emails("period.lock", period)  # the region's analysts
+        if not late or not recipients:
+            continue
+        send_mail(
+            subject=f"{len(late)} return{'s are' if len(late) != 1 else ' is'} overdue for {period.label}",
+            message=render_to_string(
+                "returns/email/overdue.txt",
+                {
+                    "period": period,
+                    "late": late[:100],
+                    "more": max(len(late) - 100, 0),
+                    "link": settings.SITE_URL + reverse("returns:completeness", args=[period.pk]),
+                },
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
+        told += 1
+    return told
+
+
+@shared_task
 def remind_submitters_of_deadlines(days_before: int = 5) -> int:
     """Daily: in the ``days_before`` days up to a deadline (and on it), remind each unit whose return is
     not yet submitted. Returns how many units were reminded."""

@@ -39,3 +39,17 @@ def test_no_reminder_long_before_the_deadline(world, mailoutbox):
     ret = draft_return(world.own)
     ReportingPeriod.objects.filter(pk=ret.period_id).update(deadline=timezone.localdate() + timedelta(days=20))
     assert remind_submitters_of_deadlines() == 0 and not mailoutbox
+
+
+def test_analysts_are_told_of_overdue_units_the_day_after_the_deadline(world, mailoutbox):
+    from returns.tasks import tell_analysts_of_overdue_returns
+
+    side = world.own
+    ret = draft_return(side)
+    ReportingPeriod.objects.filter(pk=ret.period_id).update(deadline=timezone.localdate() - timedelta(days=1))
+    assert tell_analysts_of_overdue_returns() == 1
+    (mail,) = mailoutbox
+    assert mail.to == [side.users[Role.REGIONAL_ANALYST].email] and str(ret.unit) in mail.body
+    mailoutbox.clear()
+    ReportingPeriod.objects.filter(pk=ret.period_id).update(deadline=timezone.localdate() - timedelta(days=2))
+    assert tell_analysts_of_overdue_returns() == 0 and not mailoutbox  # once, the day after
