@@ -17,6 +17,7 @@ from django.utils import timezone
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from agencies.models import Agency
 from boroughs.models import Borough
 from pledge_portal.core.excel import (
     DATE,
@@ -40,6 +41,7 @@ from .models import Assignment, Return
 
 SHEET = "Assignments"
 LISTS_SHEET = "Lists"
+AGENCIES_LISTED = 2000  # the register offered in a template's Agency column (bounded, like every list)
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = services.MAX_LOADED_ROWS
 # Columns read from each row: the template's, and room for columns of the borough's own, which are ignored.
@@ -194,6 +196,8 @@ def template_workbook(ret: Return) -> bytes:
         "previous_employer": list(Borough.objects.filter(region=region).values_list("name", flat=True)),
         "engagement_type": list(EngagementType.values),
         "yes_no": ["Yes", "No"],
+        # The agency register, offered in the Agency column (other names may still be typed: a query asks).
+        "agency": list(Agency.objects.order_by("name").values_list("name", flat=True)[:AGENCIES_LISTED]),
     }
     rows = (
         ret.assignments.select_related("borough", "role", "local_role", "previous_employer")
@@ -281,6 +285,18 @@ def _validations(lists: dict[str, list[str]]) -> list[DataValidation]:
                 type="list",
                 formula1=f"{LISTS_SHEET}!${col}$2:${col}${len(lists[list_name]) + 1}",
             )
+    if lists.get("agency"):
+        col = list_columns["agency"]
+        register = DataValidation(
+            type="list",
+            formula1=f"{LISTS_SHEET}!${col}$2:${col}${len(lists['agency']) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="information",  # a name not on the register may be typed; the check then asks about it
+            error="This agency is not on the register. Check the spelling; keep it if it is right.",
+        )
+        register.add(f"{letters['agency_name']}2:{letters['agency_name']}{MAX_ROWS + 1}")
+        validations.append(register)
     for field in ("start_date", "end_date", "left_previous_on"):
         add(field, f"Type a date, like {DATE_EXAMPLE}.", type="date", operator="greaterThanOrEqual", formula1="1")
     for field in ("hourly_pay_rate", "hourly_charge_rate"):

@@ -171,6 +171,8 @@ def test_template_offers_drop_down_lists_for_coded_fields(world, filled, local_r
     assert options("Borough") == ["Own Borough"]
     assert set(options("Previous permanent employer")) == {"Own Borough", "Own MSP Borough", "Neighbour Borough"}
     assert options("Project team") == options("References received") == ["Yes", "No"]
+    assert world.own.agency.name in options("Agency")  # the register, offered
+    assert by_column["Agency"].errorStyle == "information"  # another name may still be typed; the check asks
     assert by_column["Start date"].type == "date"
     assert by_column["Hourly pay rate (£)"].type == "decimal"
     assert by_column["Notice period (weeks)"].type == "whole"
