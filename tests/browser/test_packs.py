@@ -28,6 +28,7 @@ def test_the_analyst_builds_and_downloads_the_regional_pack(page: Page, live_ser
     switch_user(page, live_server.url, side.users[Role.REGIONAL_ANALYST], two_factor=True)
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Compliance packs").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Compliance packs")
+    assert_accessible(page)  # the packs page too, not only a period's
     page.get_by_role("link", name="2026-27 Q2").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Compliance packs")
 
