@@ -49,8 +49,11 @@ demo: install ## Idempotent: safe to run again
 code: install ## The current two-factor code for a demo user: make code EMAIL=analyst@demo.pledge.test
 	$(BIN)/python manage.py demo_code $(EMAIL)
 
+# Tests run in parallel, one process per core (pytest-xdist): each process has its own test database.
+PYTEST_WORKERS ?= auto
+
 test: install assets ## The whole suite. Set DATABASE_URL and REDIS_URL to run it on PostgreSQL and Redis.
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
