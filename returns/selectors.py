@@ -268,7 +268,9 @@ def unmatched_rows_like(user, *, names_read: int = 5000) -> int:
     """Rows in boroughs' submitted returns whose agency name matched no registered agency but is nearest the
     user's own agency's: placements the agency may be missing from its figures. A count, never the rows (they
     are not the agency's until the borough corrects the name)."""
-    from agencies.names import Register
+    from difflib import SequenceMatcher
+
+    from agencies.names import NEAR, Register, match_key
 
     own = set(access.organisations_for(user, "placement.read_flags"))
     if not own:
@@ -282,8 +284,14 @@ def unmatched_rows_like(user, *, names_read: int = 5000) -> int:
         .order_by("-n")[:names_read]
     )
     register = Register.load()
+    own_keys = [key for key, agency in register.by_key.items() if agency.organisation_id in own]
     total = 0
     for line in unmatched:
+        # Cheap first: only a name near one of the user's own agencies is compared with the whole register,
+        # so the cost is the number of names, not names × agencies.
+        key = match_key(line["agency_name"])
+        if not any(SequenceMatcher(None, key, mine).ratio() >= NEAR for mine in own_keys):
+            continue
         closest = register.closest(line["agency_name"])
         if closest is not None and closest.organisation_id in own:
             total += line["n"]

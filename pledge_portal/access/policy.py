@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from django.db.models import Model, Q, QuerySet
 
@@ -28,21 +29,20 @@ ALL = "all"  # owners of a grant that covers every object (the role counts where
 SIGNED_IN = "signed_in"  # held by every signed-in user, in each of their organisations (for grants on one's own things)
 
 
-class Owners:
-    """Where an object's owning organisations are. Subclasses answer for one object (``owned``) and as a
-    filter on a queryset (``q``), so ``can`` and ``visible`` can never disagree."""
+class Owners(Protocol):
+    """Where an object's owning organisations are. Implementations (``Path``, ``Custom``) answer for one object
+    (``owned``) and as a filter on a queryset (``q``), so ``can`` and ``visible`` can never disagree."""
 
-    def q(self, user, organisation_ids: set[int]) -> Q:
-        raise NotImplementedError
+    def q(self, user, organisation_ids: set[int]) -> Q: ...
 
     def owned(self, user, obj, organisation_ids: set[int]) -> set[int] | bool:
         """The organisations among ``organisation_ids`` that own ``obj`` (the user's way in), or True when the
         object is the user's own rather than an organisation's (a job they started)."""
-        raise NotImplementedError
+        ...
 
 
 @dataclass(frozen=True)
-class Path(Owners):
+class Path:
     """Owners reached by a Django lookup from the object to an ``Organisation`` (``"unit__boroughs__organisation"``).
     Walked in Python for one object (many-to-many steps use ``.all()``, so prefetching keeps it query-free)
     and used as ``<path>__in`` for querysets."""
@@ -78,7 +78,7 @@ def _walk(obj, steps: list[str]) -> set[int]:
 
 
 @dataclass(frozen=True)
-class Custom(Owners):
+class Custom:
     """Owners that no single lookup describes (boroughs a candidate is proposed to, a job's starter)."""
 
     filter: Callable[[object, set[int]], Q]
