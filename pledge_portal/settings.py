@@ -253,6 +253,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "returns.tasks.request_packs_after_lock",
         "schedule": crontab(hour=6, minute=15),
     },
+    "delete-stale-return-uploads": {"task": "returns.tasks.delete_stale_uploads", "schedule": 60 * 60},
     "delete-references-past-retention": {
         "task": "references.tasks.delete_references_past_retention",
         "schedule": 24 * 60 * 60,

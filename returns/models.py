@@ -401,3 +401,38 @@ class StatutoryException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_rule_code_display()}: {self.registration_number} from {self.assignment_start:%-d %b %Y}"
+
+
+class WorkbookUpload(models.Model):
+    """A workbook uploaded to a return, stored until the background job has read it.
+
+    The upload page only stores the file (its size limited as it streams in) and starts the job
+    (``returns.tasks.load_upload``); the job reads, checks and loads it, then deletes this record and the
+    file. One the job never finished is deleted after ``UPLOAD_RETENTION`` (``delete_stale_uploads``)."""
+
+    class Mode(models.TextChoices):
+        MERGE = "merge", "Merge"
+        REPLACE = "replace", "Replace"
+
+    ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="workbook_uploads")
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    expected_revision = models.PositiveIntegerField(help_text="The revision the uploader saw: a later change wins.")
+    file = models.FileField(upload_to="uploads/returns/%Y/%m/")
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the file: the same file sent twice loads once.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    task_run = models.OneToOneField(
+        "jobs.TaskRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="workbook_upload"
+    )
+    loaded = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="What loading changed (rows added, updated, removed), written in the loading transaction: a "
+        "job run again after a crash checks the return rather than loading the file twice.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Workbook uploaded to {self.ret}"

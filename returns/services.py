@@ -7,6 +7,7 @@ refused with ``StaleRevision`` rather than silently overwriting someone else's w
 """
 
 import calendar
+import hashlib
 import json
 from datetime import date, timedelta
 from decimal import Decimal
@@ -35,6 +36,7 @@ from .models import (
     StatutoryException,
     Transition,
     ValidationRun,
+    WorkbookUpload,
     WorkforceLine,
 )
 
@@ -218,6 +220,14 @@ def _lock_for_change(ret: Return, by, expected_revision: int) -> Return:
     """Check the user may change the return now, and claim the next revision (or refuse a stale edit)."""
     access.require(by, "return.edit", ret, error=ReturnError)
     current = Return.objects.select_for_update().select_related("period", "unit").get(pk=ret.pk)
+    _refuse_change(current, expected_revision)
+    Return.objects.filter(pk=current.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
+    current.refresh_from_db(fields=["revision", "updated_at"])
+    return current
+
+
+def _refuse_change(current: Return, expected_revision: int) -> None:
+    """Refuse a change to a return that cannot change now, or that was made on an older revision."""
     if not current.is_editable:
         raise ReturnError(
             f"This return is {current.get_status_display().lower()}, so it cannot be changed. "
@@ -227,9 +237,6 @@ def _lock_for_change(ret: Return, by, expected_revision: int) -> Return:
         raise ReturnError("This period is locked. Ask your regional analyst to reopen it.")
     if current.revision != expected_revision:
         raise StaleRevision(current)
-    Return.objects.filter(pk=current.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
-    current.refresh_from_db(fields=["revision", "updated_at"])
-    return current
 
 
 def _check_borough(ret: Return, borough: Borough | None, boroughs: list[Borough] | None = None) -> Borough:
@@ -557,6 +564,83 @@ def load_assignments(*, ret: Return, by, expected_revision: int, rows: list[dict
         detail={"mode": mode, "source": source, **counts},
     )
     return counts
+
+
+# --- Workbook uploads ----------------------------------------------------------------------------------
+
+# How long a stored workbook whose job never finished is kept (``delete_stale_uploads``): it quotes the
+# workers' details, so no longer than a job could take.
+UPLOAD_RETENTION = timedelta(days=1)
+
+
+@transaction.atomic
+def start_upload(*, ret: Return, by, uploaded_file, mode: str, expected_revision: int) -> WorkbookUpload:
+    """Store an uploaded workbook and start the job that reads, loads and checks it
+    (``tasks.load_upload``); nothing is read here. Refuses now (``ReturnError``) what needs no reading: a
+    return that cannot change, a stale revision, an unknown mode, a file over the spreadsheet's size.
+
+    The same file sent again for the same revision and mode while its job has yet to finish (a double
+    click) is that job, not a second one."""
+    from pledge_portal.core.excel import _too_large
+    from pledge_portal.jobs.services import start_task_run
+
+    from .spreadsheets import MAX_BYTES
+    from .tasks import load_upload
+
+    if mode not in WorkbookUpload.Mode.values:
+        raise ReturnError("Choose whether to replace the rows or merge them.")
+    acting = access.require(by, "return.edit", ret, error=ReturnError)
+    current = Return.objects.select_for_update().select_related("period", "unit").get(pk=ret.pk)
+    _refuse_change(current, expected_revision)
+    if uploaded_file.size > MAX_BYTES:
+        raise ReturnError(_too_large(MAX_BYTES))
+    digest = hashlib.sha256()
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    pending = (
+        WorkbookUpload.objects.filter(
+            ret=current, created_by=by, digest=digest.hexdigest(), mode=mode, expected_revision=expected_revision
+        )
+        .select_related("task_run")
+        .first()
+    )
+    if pending is not None and pending.task_run and not (pending.task_run.finished or pending.task_run.abandoned):
+        return pending
+    upload = WorkbookUpload(
+        ret=current, mode=mode, expected_revision=expected_revision, digest=digest.hexdigest(), created_by=by
+    )
+    uploaded_file.seek(0)
+    upload.file.save(f"return-{current.pk}.xlsx", uploaded_file, save=False)
+    upload.task_run = start_task_run(
+        task=load_upload,
+        kind="returns.upload",
+        action="return.edit",
+        label=f"Loading a workbook into {current}",
+        by=by,
+        organisation=acting,
+        parameters={"return": current.pk, "mode": mode},
+    )
+    upload.save()
+    return upload
+
+
+def discard_upload(upload: WorkbookUpload) -> None:
+    """Delete a stored upload and its file (once read, or past ``UPLOAD_RETENTION``)."""
+    if upload.file:
+        upload.file.delete(save=False)
+    upload.delete()
+
+
+def delete_stale_uploads(*, now=None) -> int:
+    """Delete uploads older than ``UPLOAD_RETENTION`` whose job is not going to read them. Returns how many."""
+    now = now or timezone.now()
+    deleted = 0
+    for upload in WorkbookUpload.objects.filter(created_at__lt=now - UPLOAD_RETENTION).select_related("task_run"):
+        run = upload.task_run
+        if run is None or run.finished or run.abandoned:
+            discard_upload(upload)
+            deleted += 1
+    return deleted
 
 
 # --- Validation and explanations --------------------------------------------------------------------

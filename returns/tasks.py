@@ -1,11 +1,12 @@
-"""Background work for returns: validation (with progress), and emails about deadlines and submissions."""
+"""Background work for returns: uploaded workbooks (read, loaded and checked), validation (with progress),
+and emails about deadlines and submissions."""
 
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, send_mail
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils import timezone
 from pledge_portal import access
 from pledge_portal.jobs.services import tracked_run
 
-from .models import ReportingPeriod, ReportingUnit, Return, ValidationRun
+from .models import ReportingPeriod, ReportingUnit, Return, ValidationRun, WorkbookUpload
 
 
 @shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, acks_late=True)
@@ -33,6 +34,98 @@ def validate_return(self, run_id: str) -> None:
             f"{validation_run.errors} error{'s' if validation_run.errors != 1 else ''}, "
             f"{validation_run.queries} quer{'ies' if validation_run.queries != 1 else 'y'}"
         )
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, acks_late=True)
+def load_upload(self, run_id: str) -> None:
+    """Read a stored workbook (``services.start_upload``), load its rows into the draft (all or nothing: a
+    refused file leaves the draft as it was) and check the return, so the findings are there when the job
+    finishes. The stored file is deleted once read. Safe to run again after a crash: what loading changed
+    is recorded in the loading transaction, so a second run checks the return without loading twice."""
+    from pledge_portal.core import problems as upload_problems
+
+    from . import services
+    from .spreadsheets import UploadRejected
+
+    with tracked_run(run_id, task=self) as run:
+        if run is None:
+            return
+        upload = (
+            WorkbookUpload.objects.select_related("ret__unit__region", "ret__period__region", "created_by")
+            .filter(task_run=run)
+            .first()
+        )
+        if upload is None:  # deleted as past its retention before a worker took the job
+            run.result = {"outcome": "refused", "problems": ["The workbook is no longer kept. Upload it again."]}
+            run.message = "Not loaded: the workbook is no longer kept."
+            return
+        ret = upload.ret
+        try:
+            loaded = upload.loaded if upload.loaded is not None else _load(run, upload)
+        except (UploadRejected, services.ReturnError) as exc:
+            if isinstance(exc, UploadRejected):
+                problems, more = exc.problems, exc.more
+            else:
+                problems, more = [str(exc)], 0
+            listed = upload_problems.keep(
+                user=upload.created_by, upload=f"return-{ret.pk}", problems=problems, more=more
+            )
+            count = len(listed["problems"]) + listed["more"]
+            run.result = {"outcome": "refused", **listed}
+            run.message = f"Not loaded: {count:,} problem{'s' if count != 1 else ''}. The return has not changed."
+            services.discard_upload(upload)
+            return
+        validation_run = _check(run, ret)
+        services.discard_upload(upload)
+        run.result = {"outcome": "loaded", **loaded, "errors": validation_run.errors, "queries": validation_run.queries}
+        run.message = (
+            f"Workbook loaded: {loaded['added']:,} rows added, {loaded['updated']:,} updated, {loaded['removed']:,} "
+            f"removed. The check found {validation_run.errors:,} error{'s' if validation_run.errors != 1 else ''} "
+            f"and {validation_run.queries:,} quer{'ies' if validation_run.queries != 1 else 'y'}."
+        )
+
+
+def _load(run, upload: WorkbookUpload) -> dict:
+    from . import services
+    from .spreadsheets import read_rows
+
+    run.report_progress(5, "Reading the workbook")
+    with upload.file.open("rb") as stored:
+        rows = read_rows(upload.ret, stored)
+    run.report_progress(30, f"Loading {len(rows):,} row{'s' if len(rows) != 1 else ''}")
+    with transaction.atomic():
+        loaded = services.load_assignments(
+            ret=upload.ret,
+            by=upload.created_by,
+            expected_revision=upload.expected_revision,
+            rows=rows,
+            mode=upload.mode,
+            source="spreadsheet",
+        )
+        WorkbookUpload.objects.filter(pk=upload.pk).update(loaded=loaded)
+    return loaded
+
+
+def _check(run, ret: Return) -> ValidationRun:
+    """Check the return as loaded, as part of the upload's job (its findings page follows this run)."""
+    from .validation import run_validation
+
+    ret.refresh_from_db(fields=["revision"])
+    validation_run, _ = ValidationRun.objects.get_or_create(
+        task_run=run, defaults={"ret": ret, "revision": ret.revision}
+    )
+    run_validation(
+        validation_run, progress=lambda percent, message: run.report_progress(40 + percent * 3 // 5, message)
+    )
+    return validation_run
+
+
+@shared_task
+def delete_stale_uploads() -> int:
+    """Daily: delete stored workbooks whose job never finished, after ``services.UPLOAD_RETENTION``."""
+    from .services import delete_stale_uploads as delete
+
+    return delete()
 
 
 def _emails(action: str, obj) -> list[str]:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("<int:pk>/template.xlsx", views.TemplateDownloadView.as_view(), name="template"),
     path("<int:pk>/upload/", views.UploadView.as_view(), name="upload"),
     path("<int:pk>/upload/problems.csv", views.UploadProblemsView.as_view(), name="upload-problems"),
+    path("<int:pk>/upload/<uuid:run>/", views.UploadStatusView.as_view(), name="upload-status"),
     path("<int:pk>/dfe/<int:borough>.csv", views.DfeExportView.as_view(), name="dfe-export"),
     path("<int:pk>/check/", views.CheckView.as_view(), name="check"),
     path("<int:pk>/findings/", views.FindingsView.as_view(), name="findings"),

@@ -23,6 +23,7 @@ from pledge_portal import access
 from pledge_portal.access.views import ActionRequiredMixin, get_visible_or_404
 from pledge_portal.core import problems as upload_problems
 from pledge_portal.core.uploads import explain_refused_uploads
+from pledge_portal.jobs.selectors import task_runs_visible_to
 from rates.selectors import RateCheckError, check_rate
 from rates.services import RateCardError
 from rates.views import warn_if_agreed_late
@@ -387,39 +388,24 @@ class UploadView(ReturnMixin, View):
         )
 
     def post(self, request, pk):
+        """Store the file and start the job that reads, loads and checks it; nothing is read here."""
         form = UploadForm(request.POST, request.FILES)
         valid = form.is_valid()
         explain_refused_uploads(request, form)
-        listed = {}
         if valid:
             try:
-                counts = spreadsheets.import_upload(
+                upload = services.start_upload(
                     ret=self.ret,
                     by=request.user,
                     uploaded_file=form.cleaned_data["workbook"],
                     mode=form.cleaned_data["mode"],
                     expected_revision=form.cleaned_data["revision"],
                 )
-            except spreadsheets.UploadRejected as exc:
-                listed = upload_problems.keep(
-                    user=request.user, upload=self.problems_key, problems=exc.problems, more=exc.more
-                )
-                # One error summary: the problems themselves, at the top (not a second box pointing at them).
             except services.ReturnError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(
-                    request,
-                    f"Workbook loaded: {counts['added']} rows added, {counts['updated']} updated, "
-                    f"{counts['removed']} removed. Check the return before submitting.",
-                )
-                return redirect("returns:detail", pk=self.ret.pk)
-        return render(
-            request,
-            self.template_name,
-            self.context(form=form, **listed),
-            status=400,
-        )
+                return redirect("returns:upload-status", pk=self.ret.pk, run=upload.task_run_id)
+        return render(request, self.template_name, self.context(form=form), status=400)
 
     @property
     def problems_key(self) -> str:
@@ -434,6 +420,37 @@ class UploadProblemsView(UploadView):
     def get(self, request, pk):
         name = f"return-{self.ret.pk}-upload-problems.csv"
         return upload_problems.download(user=request.user, upload=self.problems_key, filename=name)
+
+
+class UploadStatusView(ReturnMixin, View):
+    """An upload's job: its progress while the workbook is read, loaded and checked (polled by script every
+    few hundred milliseconds; without script, a link to refresh), then the problems that refused it, in one
+    error summary, or what it loaded and what the check found."""
+
+    action_required = "return.edit"
+    template_name = "returns/upload_status.html"
+    page_title = "Upload the spreadsheet"
+
+    def get(self, request, pk, run):
+        job = get_visible_or_404(
+            lambda user: task_runs_visible_to(user).filter(kind="returns.upload", parameters__return=self.ret.pk),
+            request.user,
+            pk=run,
+        )
+        result = job.result or {}
+        refused = job.finished and result.get("outcome") == "refused"
+        return render(
+            request,
+            self.template_name,
+            self.context(
+                run=job,
+                result=result,
+                refused=refused,
+                problems=result.get("problems", []) if refused else [],
+                more=result.get("more", 0) if refused else 0,
+                form=UploadForm(initial={"revision": self.ret.revision}),
+            ),
+        )
 
 
 class DfeExportView(ReturnMixin, View):

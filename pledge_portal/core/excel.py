@@ -4,17 +4,21 @@ Writing streams rows (openpyxl write-only mode), so a sheet of 100,000 rows need
 passes every text cell through ``exports.neutralise`` so nothing typed by a user runs as a formula.
 
 Reading refuses, with a message that says what to do, anything that is not a modest, well-formed .xlsx:
-too large, not a ZIP by its content, damaged, too large once unpacked, or with too many rows. Workbooks
-are opened read-only with formulas kept as formulas, so callers can refuse them rather than trust a value
-Excel last calculated.
+too large, not a ZIP by its content, damaged, too large once unpacked, or with too many rows. Its raw XML
+is counted before any reader parses it; then calamine (a reader written in Rust, several times faster than
+openpyxl) reads the sheets asked for. Cells holding formulas are marked as formulas (``data_type == "f"``),
+so callers can refuse them rather than trust a value Excel last calculated.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import math
 import posixpath
 import re
 import zipfile
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,8 +31,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.xml.constants import REL_NS, SHEET_MAIN_NS
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from .exports import FORMULA_PREFIXES, neutralise
 from .text import quote
@@ -179,19 +184,48 @@ NOT_EXCEL = "The file is not an Excel workbook (.xlsx). Save it as an Excel work
 DAMAGED = "The file is damaged and cannot be opened. Save it again as an Excel workbook (.xlsx) and upload it again."
 
 
-def read_workbook_safely(uploaded_file, *, max_bytes: int, max_rows: int, max_columns: int = 64) -> Workbook:
-    """Open an uploaded .xlsx read-only, with formulas kept as formulas (cell ``data_type == "f"``).
+def read_workbook_safely(uploaded_file, *, max_bytes: int, max_rows: int, max_columns: int = 64) -> UploadedWorkbook:
+    """Open an uploaded .xlsx for reading: its ``worksheets`` (each with a ``title``) are read with
+    ``sheet_rows`` and ``merged_ranges``, through calamine (a reader written in Rust), a sheet only when read.
 
     Raises ``SpreadsheetError`` for a file that is empty or larger than ``max_bytes``, is not an .xlsx by its
     content (whatever its name), is damaged, unpacks to far more than a spreadsheet would, or has a sheet
-    with more than ``max_rows`` rows holding data. Every sheet's stated size is discarded, so iterating it
-    reaches every row in the file, not only those the file claims to have.
+    stating a size beyond ``max_rows`` rows or ``max_rows`` × ``max_columns`` cells.
 
     The work is bounded by what the caller reads, ``max_rows`` rows of ``max_columns`` columns, not by what
-    the file claims, and a file that cannot fit is refused before openpyxl parses any of it: the package's
-    raw XML is counted first (every part's elements, so also the shared strings openpyxl loads up front,
-    and each part's rows and cells, stopping as soon as a count passes its limit), then each sheet's stated
-    size (its ``<dimension>``). Read the rows with ``sheet_rows``, which never reads past ``max_columns``."""
+    the file claims, and a file that cannot fit is refused before any reader parses it: the package's raw
+    XML is counted first (every part's elements, so also the shared strings loaded up front, each part's
+    rows and cells and how far down and across they reach, its formulas and merged cells, each count
+    stopping as soon as it passes its limit), then each sheet's stated size (its ``<dimension>``)."""
+    data = _read_upload(uploaded_file, max_bytes)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # Measured against the file's own size (with a floor for small files), so a small file cannot make
+            # the portal unpack hundreds of megabytes before saying no.
+            allowed = UNPACKED_RATIO * min(max_bytes, max(len(data), UNPACKED_FLOOR))
+            if sum(info.file_size for info in archive.infolist()) > allowed:
+                raise SpreadsheetError(
+                    "The file is too large to open once unpacked. Remove rows, sheets or pictures you do not "
+                    "need, save it as an Excel workbook (.xlsx) and upload it again."
+                )
+            parts = _count_package(archive, max_rows=max_rows, max_columns=max_columns)
+            titles = _sheet_titles(archive)
+    except SpreadsheetError:
+        raise
+    except Exception as exc:  # BadZipFile (a part's checksum), zlib.error, EOFError, unsupported compression...
+        raise SpreadsheetError(DAMAGED) from exc
+
+    for name, counts in parts.items():
+        _refuse_stated_size(counts.dimension, titles.get(name), max_rows=max_rows, max_columns=max_columns)
+    try:
+        book = _open_calamine(io.BytesIO(data))
+        names = [sheet.name for sheet in book.sheets_metadata if sheet.typ == SheetTypeEnum.WorkSheet]
+    except Exception as exc:  # calamine's errors (and others) for a ZIP that is not a workbook
+        raise SpreadsheetError(NOT_EXCEL) from exc
+    return UploadedWorkbook(book, data, names, {title: parts.get(name) for name, title in titles.items()})
+
+
+def _read_upload(uploaded_file, max_bytes: int) -> bytes:
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > max_bytes:
         raise SpreadsheetError(_too_large(max_bytes))
@@ -209,50 +243,139 @@ def read_workbook_safely(uploaded_file, *, max_bytes: int, max_rows: int, max_co
         )
     if not data.startswith(_ZIP_MAGIC):
         raise SpreadsheetError(NOT_EXCEL)
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            # Measured against the file's own size (with a floor for small files), so a small file cannot make
-            # the portal unpack hundreds of megabytes before saying no.
-            allowed = UNPACKED_RATIO * min(max_bytes, max(len(data), UNPACKED_FLOOR))
-            if sum(info.file_size for info in archive.infolist()) > allowed:
-                raise SpreadsheetError(
-                    "The file is too large to open once unpacked. Remove rows, sheets or pictures you do not "
-                    "need, save it as an Excel workbook (.xlsx) and upload it again."
-                )
-            _count_package(archive, max_rows=max_rows, max_columns=max_columns)
-    except SpreadsheetError:
-        raise
-    except Exception as exc:  # BadZipFile (a part's checksum), zlib.error, EOFError, unsupported compression...
-        raise SpreadsheetError(DAMAGED) from exc
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, parse errors) for non-workbooks
-        raise SpreadsheetError(NOT_EXCEL) from exc
-
-    try:
-        for ws in workbook.worksheets:
-            _refuse_stated_size(ws, max_rows=max_rows, max_columns=max_columns)
-            ws.reset_dimensions()
-    except SpreadsheetError:
-        workbook.close()
-        raise
-    except Exception as exc:  # a sheet whose XML cannot be read
-        workbook.close()
-        raise SpreadsheetError(DAMAGED) from exc
-    return workbook
+    return data
 
 
-def sheet_rows(worksheet, *, max_rows: int, max_columns: int = 64) -> Iterator[tuple[int, tuple]]:
+def _open_calamine(source) -> CalamineWorkbook:
+    """The one place an uploaded workbook is handed to calamine (tests replace it to prove a refusal came first)."""
+    return CalamineWorkbook.from_object(source)
+
+
+class UploadedWorkbook:
+    """A workbook opened by ``read_workbook_safely``: ``worksheets`` in order, each with its ``title``, also
+    found by ``workbook[title]``. Read a sheet with ``sheet_rows`` and ``merged_ranges``; ``close`` when done."""
+
+    def __init__(self, book: CalamineWorkbook, data: bytes, names: list[str], counts: dict):
+        self._book = book
+        self._data = data
+        self._openpyxl = None  # opened only to read a sheet with cells past the columns read
+        self.worksheets = [UploadedSheet(self, name, counts.get(name)) for name in names]
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return [ws.title for ws in self.worksheets]
+
+    def __getitem__(self, title: str) -> UploadedSheet:
+        for ws in self.worksheets:
+            if ws.title == title:
+                return ws
+        raise KeyError(title)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # already closed
+            self._book.close()
+        if self._openpyxl is not None:
+            self._openpyxl.close()
+
+    def _part(self, name: str):
+        return zipfile.ZipFile(io.BytesIO(self._data)).open(name)
+
+    def _openpyxl_sheet(self, title: str):
+        if self._openpyxl is None:
+            self._openpyxl = load_workbook(io.BytesIO(self._data), read_only=True, data_only=False)
+        ws = self._openpyxl[title]
+        ws.reset_dimensions()  # its stated size was checked when the file was opened
+        return ws
+
+
+@dataclass
+class UploadedSheet:
+    workbook: UploadedWorkbook = field(repr=False)
+    title: str
+    # What the raw XML of its part holds; None when the workbook's list of sheets does not name the part.
+    counts: _Counts | None = field(repr=False)
+
+
+class Cell:
+    """A cell of a row from ``sheet_rows``: its ``value`` (None when empty) and ``data_type`` ("f" for a
+    formula, whatever value it last showed, otherwise "s", "n", "b" or "d"), as openpyxl's cells have them."""
+
+    __slots__ = ("value", "data_type")
+
+    def __init__(self, value, data_type: str):
+        self.value = value
+        self.data_type = data_type
+
+    def __repr__(self) -> str:
+        return f"Cell({self.value!r}, {self.data_type!r})"
+
+
+EMPTY_CELL = Cell(None, "n")
+
+
+def sheet_rows(worksheet: UploadedSheet, *, max_rows: int, max_columns: int = 64) -> Iterator[tuple[int, tuple]]:
     """``(row number, cells)`` for each row of a sheet opened by ``read_workbook_safely``, from row 1, each
     with exactly ``max_columns`` cells (empty ones too): columns after them are never read, whatever a row
-    holds. A row numbered past ``max_rows`` (a file numbers its rows as it likes, and openpyxl fills the gap
-    with empty rows) and a cell that cannot be read are refused with ``SpreadsheetError``."""
-    rows = worksheet.iter_rows(max_col=max_columns, max_row=max_rows + 1)
+    holds. A sheet with a row numbered past ``max_rows`` (a file numbers its rows as it likes) is refused
+    with ``SpreadsheetError`` before any of it is read, and so is a cell that cannot be read.
+
+    calamine holds a sheet in memory as one block, up to its farthest cell: a sheet with cells past
+    ``max_columns`` (a borough's own notes in column XFD) is read by openpyxl instead, which stops at
+    ``max_columns`` (slower, but as slow as rows of that many cells, never more)."""
+    counts = worksheet.counts
+    if counts is not None and counts.last_row > max_rows:
+        raise SpreadsheetError(_too_many_rows(worksheet.title, max_rows))
+    if counts is None or counts.last_column > max_columns:
+        yield from _openpyxl_rows(worksheet, max_rows=max_rows, max_columns=max_columns)
+        return
+    try:
+        values = worksheet.workbook._book.get_sheet_by_name(worksheet.title).to_python(skip_empty_area=False)
+        formulas = _formula_cells(worksheet) if counts.formulas else {}
+    except Exception as exc:  # XML calamine cannot read
+        raise SpreadsheetError(f"The “{quote(worksheet.title, 31)}” sheet: {DAMAGED}") from exc
     number = 0
     try:
-        for number, cells in enumerate(rows, start=1):
+        padding = (EMPTY_CELL,) * max_columns
+        cell = _read_cell
+        for number, row in enumerate(values, start=1):
+            if number > max_rows:
+                raise SpreadsheetError(_too_many_rows(worksheet.title, max_rows))
+            cells = [cell(value) for value in row[:max_columns]]
+            for column in formulas.get(number, ()):
+                if column < len(cells):
+                    cells[column] = Cell(cells[column].value, "f")
+                elif column < max_columns:
+                    cells += [EMPTY_CELL] * (column - len(cells)) + [Cell(None, "f")]
+            yield number, (*cells, *padding[len(cells) :])
+    except SpreadsheetError:
+        raise
+    except Exception as exc:  # a number no cell can hold
+        raise SpreadsheetError(f"Row {number} of the “{quote(worksheet.title, 31)}” sheet: {DAMAGED}") from exc
+
+
+def _read_cell(value) -> Cell:
+    kind = type(value)
+    if kind is str:
+        return Cell(value, "s") if value else EMPTY_CELL
+    if kind is float:
+        if value.is_integer():
+            return Cell(int(value), "n")  # Excel keeps every number as a float: 4 reads as 4, as openpyxl gives it
+        if not math.isfinite(value):
+            raise ValueError("a number no cell can hold")
+        return Cell(value, "n")
+    if kind is bool:
+        return Cell(value, "b")
+    if kind is int:
+        return Cell(value, "n")
+    return Cell(value, "d")  # a date, a date and time, a time or a duration
+
+
+def _openpyxl_rows(worksheet: UploadedSheet, *, max_rows: int, max_columns: int) -> Iterator[tuple[int, tuple]]:
+    """The rows of a sheet with cells past ``max_columns``, read by openpyxl up to that column only."""
+    number = 0
+    try:
+        ws = worksheet.workbook._openpyxl_sheet(worksheet.title)
+        for number, cells in enumerate(ws.iter_rows(max_col=max_columns, max_row=max_rows + 1), start=1):
             if number > max_rows:
                 raise SpreadsheetError(_too_many_rows(worksheet.title, max_rows))
             yield number, cells
@@ -260,6 +383,70 @@ def sheet_rows(worksheet, *, max_rows: int, max_columns: int = 64) -> Iterator[t
         raise
     except Exception as exc:  # a cell openpyxl cannot convert (a number of 5,000 digits), or broken XML
         raise SpreadsheetError(f"Row {number + 1} of the “{quote(worksheet.title, 31)}” sheet: {DAMAGED}") from exc
+
+
+def _formula_cells(worksheet: UploadedSheet) -> dict[int, list[int]]:
+    """Where a sheet's formulas are: row number -> columns (from 0). calamine gives a formula's last value,
+    not the formula, so the sheet's XML is read for them, only when counting it found one. A row or cell
+    without its reference follows the one before it, as calamine places it."""
+    found: dict[int, list[int]] = defaultdict(list)
+    row = column = 0
+    with worksheet.workbook._part(worksheet.counts.part) as source:
+        for event, element in ElementTree.iterparse(source, events=("start", "end")):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if event == "end":
+                if tag == "row":
+                    element.clear()  # keep memory flat: the values are calamine's to read
+                continue
+            if tag == "row":
+                reference = element.get("r")
+                row = int(reference) if reference else row + 1
+                column = -1
+            elif tag == "c":
+                reference = element.get("r")
+                if reference:
+                    row = int(reference.lstrip(_LETTERS))
+                    column = column_index_from_string(reference.rstrip("0123456789")) - 1
+                else:
+                    column += 1
+            elif tag == "f":
+                found[row].append(column)
+    return found
+
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def merged_ranges(worksheet: UploadedSheet) -> list[str]:
+    """The merged ranges of a sheet opened by ``read_workbook_safely`` (e.g. ``["A4:B4"]``), read from the
+    sheet's XML only when counting it found any."""
+    counts = worksheet.counts
+    if counts is not None and not counts.merged:
+        return []
+    if counts is None:
+        return _openpyxl_merged(worksheet)
+    ranges = []
+    with worksheet.workbook._part(counts.part) as source:
+        for _event, element in ElementTree.iterparse(source):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "mergeCell":
+                ranges.append(element.get("ref", ""))
+            elif tag == "row":
+                element.clear()  # keep memory flat: cell data is not needed here
+    return ranges
+
+
+def _openpyxl_merged(worksheet: UploadedSheet) -> list[str]:
+    tag = f"{{{SHEET_MAIN_NS}}}mergeCell"
+    ranges = []
+    # _get_source is openpyxl's (pinned) way to reopen a read-only sheet's XML from the workbook.
+    with worksheet.workbook._openpyxl_sheet(worksheet.title)._get_source() as source:
+        for _event, element in iterparse(source):
+            if element.tag == tag:
+                ranges.append(element.get("ref", ""))
+            if element.tag.endswith("}row"):
+                element.clear()
+    return ranges
 
 
 def _too_many_rows(title: str | None, max_rows: int) -> str:
@@ -277,33 +464,41 @@ def _too_many_cells(title: str | None, max_rows: int, max_columns: int, last_col
     )
 
 
-def _refuse_stated_size(worksheet, *, max_rows: int, max_columns: int) -> None:
-    """Refuse a sheet whose ``<dimension>`` (read by openpyxl when it opened the sheet, before any row) says
-    it is bigger than ``max_rows`` rows or ``max_rows`` × ``max_columns`` cells."""
-    if worksheet.max_row is None or worksheet.max_column is None:  # the sheet does not say
+def _refuse_stated_size(dimension: str | None, title: str | None, *, max_rows: int, max_columns: int) -> None:
+    """Refuse a sheet whose ``<dimension>`` says it is bigger than ``max_rows`` rows or ``max_rows`` ×
+    ``max_columns`` cells. A dimension that cannot be read says nothing."""
+    if not dimension:
         return
-    rows = worksheet.max_row - (worksheet.min_row or 1) + 1
-    columns = worksheet.max_column - (worksheet.min_column or 1) + 1
+    try:
+        min_column, min_row, max_column, max_row = range_boundaries(dimension)
+    except (ValueError, TypeError):
+        return
+    if None in (min_column, min_row, max_column, max_row):
+        return
+    rows = max_row - min_row + 1
+    columns = max_column - min_column + 1
     if rows > max_rows:
-        raise SpreadsheetError(_too_many_rows(worksheet.title, max_rows))
+        raise SpreadsheetError(_too_many_rows(title, max_rows))
     if rows * columns > max_rows * max_columns:
-        last = min(worksheet.max_column, 16_384)
-        raise SpreadsheetError(_too_many_cells(worksheet.title, max_rows, max_columns, last))
+        raise SpreadsheetError(_too_many_cells(title, max_rows, max_columns, min(max_column, 16_384)))
 
 
-def _count_package(archive: zipfile.ZipFile, *, max_rows: int, max_columns: int) -> None:
-    """Count the package's raw XML before openpyxl parses it (it would parse a whole sheet just to learn its
-    size when the sheet does not state one, and load every shared string). Refuses, naming the sheet where it
+def _count_package(archive: zipfile.ZipFile, *, max_rows: int, max_columns: int) -> dict[str, _Counts]:
+    """Count the package's raw XML before any reader parses it (a reader would load every shared string,
+    and calamine holds a sheet as one block up to its farthest cell). Refuses, naming the sheet where it
     can, a part with more than ``max_rows`` rows or ``max_rows`` × ``max_columns`` cells, and a package with
     more elements than ``ELEMENTS_PER_CELL`` for each of those cells. Each count stops as soon as it passes
-    its limit, so refusing costs little; a part read through also has its checksum checked."""
+    its limit, so refusing costs little; a part read through also has its checksum checked. Returns each
+    part's counts by its name in the package."""
     max_cells = max_rows * max_columns
     elements_left = ELEMENTS_PER_CELL * max_cells + ELEMENTS_SLACK
+    parts = {}
     for info in archive.infolist():
         if info.is_dir():
             continue
         with archive.open(info) as part:
             counts = _count_part(part, max_rows=max_rows, max_columns=max_columns, max_elements=elements_left)
+        counts.part = info.filename
         if counts.rows > max_rows:
             raise SpreadsheetError(_too_many_rows(_sheet_titles(archive).get(info.filename), max_rows))
         if counts.cells > max_cells or counts.widest > max_columns:
@@ -315,39 +510,97 @@ def _count_package(archive: zipfile.ZipFile, *, max_rows: int, max_columns: int)
                 "Remove rows, columns or sheets you do not need, save it as an Excel workbook (.xlsx) and "
                 "upload it again."
             )
+        parts[info.filename] = counts
+    return parts
 
 
-# A row or cell element, with or without a namespace prefix; not <rowBreaks>, <col> and the like.
-_ROW_OR_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
+# A row, cell, formula, merged range or stated size, with or without a namespace prefix (not <rowBreaks>,
+# <col>, <font> and the like); its reference when it comes first, as every spreadsheet program writes it;
+# then the rest of its attributes.
+_TAG = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?(row|c|f|mergeCell|dimension)(?=[\s/>])(?:\s+r="([A-Z]*)(\d+)")?([^<>]*)')
+_REFERENCE = re.compile(rb"""(?:^|\s)r\s*=\s*(["'])([A-Za-z]*)(\d*)\1""")
+_DIMENSION = re.compile(rb"""(?:^|\s)ref\s*=\s*["']([^"']{1,40})["']""")
+_CHUNK = 1 << 20
 
 
 def _count_part(source, *, max_rows: int, max_columns: int, max_elements: int) -> _Counts:
-    """Rows, cells, the most cells in one row, and elements (start tags) in a part's raw XML, read in 1 MB
-    chunks; counting stops once any count passes its limit (cells: ``max_rows`` × ``max_columns``). Parts
-    that are not XML (pictures) count what looks like a tag, which only makes the limits stricter."""
+    """What a part's raw XML holds, read in 1 MB chunks: rows, cells, the most cells in one row, elements
+    (start tags), formulas and merged ranges, and the farthest row and column a cell reaches, placed as
+    calamine places them (a row or cell without its reference follows the one before it). Counting stops
+    once any count passes its limit (cells: ``max_rows`` × ``max_columns``). Parts that are not XML
+    (pictures) count what looks like a tag, which only makes the limits stricter."""
     counts = _Counts()
     max_cells = max_rows * max_columns
-    in_row = 0
-    tail = b""
-    while chunk := source.read(1 << 20):
+    rows = cells = widest = in_row = last_row = last_column = row = column = 0
+    row_digits = b""
+    columns = _COLUMN_NUMBERS
+    carry = b""
+    while True:
+        chunk = source.read(_CHUNK)
         counts.elements += chunk.count(b"<") - chunk.count(b"</") - chunk.count(b"<?") - chunk.count(b"<!")
-        data = tail + chunk
-        for match in _ROW_OR_CELL_TAG.finditer(data):
-            if match.end() <= len(tail):  # counted with the previous chunk
-                continue
-            if match.group(1) == b"row":
-                counts.rows += 1
-                in_row = 0
-            else:
-                counts.cells += 1
+        data = carry + chunk
+        # Tags are read whole: what follows the last "<" waits for the next chunk, unless it cannot be a tag.
+        end = data.rfind(b"<") if chunk else len(data)
+        if end < 0 or len(data) - end > 4 * _CHUNK:
+            end = len(data)
+        for match in _TAG.finditer(data, 0, end):
+            kind, letters, digits = match.group(1, 2, 3)
+            if digits is None and kind in (b"c", b"row") and b"r" in match.group(4):
+                reference = _REFERENCE.search(match.group(4))
+                if reference:
+                    letters, digits = reference.group(2, 3)
+                    if not digits or (kind == b"c") != bool(letters):
+                        raise SpreadsheetError(DAMAGED)
+            if kind == b"c":
+                cells += 1
                 in_row += 1
-                counts.widest = max(counts.widest, in_row)
-        if counts.rows > max_rows or counts.cells > max_cells or counts.widest > max_columns:
+                if in_row > widest:
+                    widest = in_row
+                if digits is None:
+                    column += 1
+                else:
+                    column = columns.get(letters) or _column_number(letters)
+                    if digits != row_digits:
+                        row = int(digits)
+                        if row > last_row:
+                            last_row = row
+                if column > last_column:
+                    last_column = column
+            elif kind == b"row":
+                rows += 1
+                in_row = column = 0
+                row = int(digits) if digits is not None else row + 1
+                row_digits = digits if digits is not None else str(row).encode()
+                if row > last_row:
+                    last_row = row
+            elif kind == b"f":
+                counts.formulas += 1
+            elif kind == b"mergeCell":
+                counts.merged += 1
+            elif (stated := _DIMENSION.search(match.group(4))) is not None:
+                counts.dimension = stated.group(1).decode("ascii", "replace")
+        carry = data[end:]
+        if rows > max_rows or cells > max_cells or widest > max_columns or counts.elements > max_elements:
             break
-        if counts.elements > max_elements:
+        if not chunk:
             break
-        tail = data[-64:]
+    counts.rows, counts.cells, counts.widest = rows, cells, widest
+    counts.last_row, counts.last_column = last_row, last_column
     return counts
+
+
+def _column_number(letters: bytes) -> int:
+    """A column's number (A is 1) from its letters; past XFD, the farthest a sheet may reach, it is damaged."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    if not letters or number > 16_384:
+        raise SpreadsheetError(DAMAGED)
+    _COLUMN_NUMBERS[letters] = number
+    return number
+
+
+_COLUMN_NUMBERS: dict[bytes, int] = {}
 
 
 @dataclass
@@ -356,6 +609,12 @@ class _Counts:
     cells: int = 0
     widest: int = 0  # the most cells in one row
     elements: int = 0
+    formulas: int = 0
+    merged: int = 0
+    last_row: int = 0  # the farthest row a cell or row reaches (numbered from 1)
+    last_column: int = 0  # the farthest column a cell reaches (numbered from 1)
+    dimension: str | None = None  # the size the sheet states, like "A1:P5001"
+    part: str = ""  # its name in the package
 
 
 def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -388,22 +647,6 @@ def _part_name(target: str) -> str:
 def _rows_in(source) -> int:
     """How many rows a sheet's raw XML holds (``source``: a binary stream), whatever its <dimension> says."""
     return _count_part(source, max_rows=2**62, max_columns=2**62, max_elements=2**62).rows
-
-
-def merged_ranges(worksheet) -> list[str]:
-    """The merged ranges of a sheet opened by ``read_workbook_safely`` (e.g. ``["A4:B4"]``).
-
-    openpyxl's read-only sheets do not report merged cells, so this reads them from the sheet's XML."""
-    tag = f"{{{SHEET_MAIN_NS}}}mergeCell"
-    ranges = []
-    # _get_source is openpyxl's (pinned) way to reopen a read-only sheet's XML from the workbook.
-    with worksheet._get_source() as source:
-        for _event, element in iterparse(source):
-            if element.tag == tag:
-                ranges.append(element.get("ref", ""))
-            if element.tag.endswith("}row"):
-                element.clear()  # keep memory flat: cell data is not needed here
-    return ranges
 
 
 def cell_text(value) -> str:

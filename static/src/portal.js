@@ -7,7 +7,9 @@ initAll()
 // plain "Refresh the page" link. With script, an element with data-poll-url polls that job's JSON state,
 // writes its progress into the page's live region (so screen readers hear it), and reloads the page once the
 // job has finished. No meta refresh: it moves the page under the reader (WCAG 2.2.1).
+// data-poll-every sets the interval in milliseconds (an upload's page asks every 300 ms, as its job is short).
 for (const region of document.querySelectorAll('[data-poll-url]')) {
+  const every = Number(region.dataset.pollEvery) || 2000
   const bar = region.querySelector('[data-poll-progress]')
   const message = region.querySelector('[data-poll-message]')
   const poll = async () => {
@@ -25,8 +27,8 @@ for (const region of document.querySelectorAll('[data-poll-url]')) {
     if (run.status === 'succeeded' || run.status === 'failed') {
       window.location.reload()
     } else {
-      window.setTimeout(poll, 2000)
+      window.setTimeout(poll, every)
     }
   }
-  window.setTimeout(poll, 2000)
+  window.setTimeout(poll, every)
 }
