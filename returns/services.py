@@ -13,9 +13,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from psycopg import sql
 
 from boroughs.models import Borough, Region
 from pledge_portal import access
@@ -544,15 +545,15 @@ def load_assignments(*, ret: Return, by, expected_revision: int, rows: list[dict
         next_position = (ret.assignments.aggregate(m=Max("position"))["m"] or 0) + 1
     to_create, to_update = [], []
     for values in prepared:
-        row = existing.get(_merge_key(values))
+        row = existing.get(_merge_key(values)) if existing else None
         if row is not None:
             for name, value in values.items():
                 setattr(row, name, value)
             to_update.append(row)
             continue
-        to_create.append(Assignment(ret=ret, position=next_position, **values))
+        to_create.append({**values, "ret": ret, "position": next_position})
         next_position += 1
-    Assignment.objects.bulk_create(to_create, batch_size=1000)
+    _insert_assignments(to_create)
     if to_update:
         Assignment.objects.bulk_update(to_update, [*Assignment.INPUT_FIELDS, "agency"], batch_size=1000)
     counts["added"], counts["updated"] = len(to_create), len(to_update)
@@ -564,6 +565,35 @@ def load_assignments(*, ret: Return, by, expected_revision: int, rows: list[dict
         detail={"mode": mode, "source": source, **counts},
     )
     return counts
+
+
+def _insert_assignments(rows: list[dict]) -> None:
+    """Insert new rows (``Assignment`` field names to values, ``ret`` and ``position`` included). On
+    PostgreSQL one COPY streams them all, with no per-value work in the ORM: for 20,000 rows it is several
+    times faster than ``bulk_create``, which stays the way elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Assignment.objects.bulk_create([Assignment(**values) for values in rows], batch_size=1000)
+        return
+    fields = [f for f in Assignment._meta.concrete_fields if not f.primary_key]
+    missing = object()
+    defaults = {f.name: f.get_default() for f in fields}
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(Assignment._meta.db_table), sql.SQL(", ").join(sql.Identifier(f.column) for f in fields)
+    )
+    names = [(f.name, f.attname, f.is_relation) for f in fields]
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for values in rows:
+            row = []
+            for name, attname, relation in names:
+                value = values.get(name, missing)
+                if value is missing:
+                    value = values.get(attname, defaults[name])
+                elif relation and value is not None:
+                    value = value.pk
+                row.append(value)
+            copy.write_row(row)
 
 
 # --- Workbook uploads ----------------------------------------------------------------------------------

@@ -79,6 +79,8 @@ def parse_registration_number(value: str) -> RegistrationNumber:
     """Read a typed registration number: the number in its stored spelling, and whether anything beyond
     the letter case of "sw" had to be changed. Raises ``RegistrationNumberError`` for anything that is not
     one, an empty value included (a field that may be left blank checks for blank before calling)."""
+    if _STORED.fullmatch(value):  # already in its stored spelling, as nearly every one is: nothing to tidy
+        return RegistrationNumber(number=value, corrected=False)
     if len(value) > MAX_INPUT_LENGTH:
         raise RegistrationNumberError(f"The registration number is too long. {HOW_TO_ENTER}")
     kept = "".join(

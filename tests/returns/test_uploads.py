@@ -14,7 +14,7 @@ from django.utils import timezone
 from pledge_portal.accounts.roles import Role
 from pledge_portal.jobs.models import TaskRun
 from returns import services, spreadsheets
-from returns.models import Assignment, Return, ValidationRun, WorkbookUpload
+from returns.models import Return, ValidationRun, WorkbookUpload
 from returns.tasks import load_upload
 
 from .helpers import add_row, draft_return
@@ -177,7 +177,7 @@ def test_a_job_that_dies_while_loading_leaves_the_draft_unchanged_and_can_run_ag
     before = state_of(ret)
     stored = _stored(ret, submitter, content)  # replace: the old row is deleted before the new ones go in
     with (
-        mock.patch.object(Assignment.objects, "bulk_create", side_effect=RuntimeError("worker lost")),
+        mock.patch.object(services, "_insert_assignments", side_effect=RuntimeError("worker lost")),
         pytest.raises(RuntimeError),
     ):
         load_upload(str(stored.task_run_id))
