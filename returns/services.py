@@ -261,9 +261,12 @@ def _resolve_agency(values: dict, agencies: dict[str, object] | None = None) -> 
     number. ``agencies`` (from ``_agencies_named``) saves a query per row when loading many."""
     name = (values.get("agency_name") or "").strip()
     values["agency_name"] = name
-    if agencies is None:
-        agencies = _agencies_named([name])
-    values["agency"] = agencies.get(name.lower()) if name else None
+    if values.get("agency") is not None:  # chosen on the register by its code (the API): kept as chosen
+        values["agency_name"] = name or values["agency"].name
+    else:
+        if agencies is None:
+            agencies = _agencies_named([name])
+        values["agency"] = agencies.get(name.lower()) if name else None
     if values.get("registration_number"):
         values["registration_number"] = _registration_number(values["registration_number"])
     return values
@@ -565,7 +568,9 @@ def _load_rows(ret: Return, by, *, rows: list[dict], mode: str, source: str) -> 
     agencies = _agencies_named(values.get("agency_name") or "" for values in rows)
     boroughs = list(ret.unit.boroughs.all())
     for values in rows:
-        values = _resolve_agency({k: v for k, v in values.items() if k in Assignment.INPUT_FIELDS}, agencies)
+        values = _resolve_agency(
+            {k: v for k, v in values.items() if k in Assignment.INPUT_FIELDS or k == "agency"}, agencies
+        )
         values["borough"] = _check_borough(ret, values.get("borough"), boroughs)
         prepared.append(values)
     counts = {"added": 0, "updated": 0, "removed": 0}
