@@ -12,6 +12,8 @@ from rest_framework.generics import ListCreateAPIView, RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.models import Agency
+from agencies.names import match_key
 from boroughs.models import Borough
 from pledge_portal.core.serializers import GSS_CODE_ERRORS, RegistrationNumberField
 from pledge_portal.core.text import quote
@@ -38,12 +40,29 @@ class MoneyString(serializers.Field):
             raise ValidationError(str(exc)) from exc
 
 
+class BoroughCode(serializers.SlugRelatedField):
+    """A borough by its GSS code, the register read once per request (its context), not once per row."""
+
+    def __init__(self, **kwargs):
+        errors = GSS_CODE_ERRORS
+        super().__init__(slug_field="gss_code", queryset=Borough.objects.all(), error_messages=errors, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        boroughs = self.context.get("boroughs_by_code")
+        if boroughs is None:
+            boroughs = {b.gss_code: b for b in Borough.objects.all()}
+            self.context["boroughs_by_code"] = boroughs
+        if data not in boroughs:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=quote(data))
+        return boroughs[data]
+
+
 class AssignmentSerializer(serializers.ModelSerializer):
     """One row, with the limits of the spreadsheet's column for each field (text lengths, amounts, dates)."""
 
-    borough = serializers.SlugRelatedField(
-        slug_field="gss_code", queryset=Borough.objects.all(), error_messages=GSS_CODE_ERRORS
-    )
+    borough = BoroughCode()
     registration_number = RegistrationNumberField(required=False, allow_blank=True)
     role = serializers.CharField(
         required=False,
@@ -58,6 +77,15 @@ class AssignmentSerializer(serializers.ModelSerializer):
         max_length=Assignment._meta.get_field("agency_name").max_length,
         help_text="The agency's name, as the borough reports it",
     )
+    agency_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The agency's code on the register (``id`` from /api/v1/agencies/), instead of or as well as "
+        "its name: the row then names the register's agency exactly. In responses, the register's agency the "
+        "row's name matched, or null",
+    )
     engagement_type = serializers.ChoiceField(
         choices=EngagementType.choices,
         required=False,
@@ -66,13 +94,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
     )
     hourly_pay_rate = MoneyString(required=False, allow_null=True)
     hourly_charge_rate = MoneyString(required=False, allow_null=True)
-    previous_employer = serializers.SlugRelatedField(
-        slug_field="gss_code",
-        queryset=Borough.objects.all(),
-        required=False,
-        allow_null=True,
-        error_messages=GSS_CODE_ERRORS,
-    )
+    previous_employer = BoroughCode(required=False, allow_null=True)
     breach_sign_off = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
@@ -83,6 +105,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "registration_number",
             "role",
             "agency",
+            "agency_id",
             "engagement_type",
             "start_date",
             "end_date",
@@ -107,12 +130,13 @@ class AssignmentSerializer(serializers.ModelSerializer):
         if not value:
             return (None, None)
         region = self.context["ret"].period.region
-        core = RoleCategory.objects.filter(code=value).first()
-        if core:
-            return (core, None)
-        local = LocalRole.objects.filter(region=region, code=value).select_related("core").first()
-        if local:
-            return (local.core, local)
+        roles = self.context.get("roles")
+        if roles is None:  # read once for the whole body (the context is the request's), not once per row
+            roles = {r.code: (r.core, r) for r in LocalRole.objects.filter(region=region).select_related("core")}
+            roles |= {r.code: (r, None) for r in RoleCategory.objects.all()}  # a core role's code wins
+            self.context["roles"] = roles
+        if value in roles:
+            return roles[value]
         raise ValidationError(f"“{quote(value)}” is not a role code of {region.name}.")
 
     def to_values(self, data: dict) -> dict:
@@ -245,6 +269,7 @@ class ReturnAssignmentsApi(ReturnScoped, APIView):
         body.is_valid(raise_exception=True)
         row_serializer = AssignmentSerializer(context={"ret": ret})
         rows = [row_serializer.to_values(dict(row)) for row in body.validated_data["rows"]]
+        _agencies_by_code(rows)
         try:
             counts = services.load_assignments(
                 ret=ret,
@@ -262,6 +287,35 @@ class ReturnAssignmentsApi(ReturnScoped, APIView):
             raise ValidationError({"non_field_errors": [str(exc)]}) from exc
         ret.refresh_from_db()
         return Response({**ReturnSerializer(ret).data, **counts})
+
+
+def _agencies_by_code(rows: list[dict]) -> None:
+    """Give each row sent with an ``agency_id`` the register's agency (one query for all the rows); refuse a
+    code not on the register, and a name that is not that agency's, by the row's index."""
+    codes = {row["agency_id"] for row in rows if row.get("agency_id")}
+    register = {agency.pk: agency for agency in Agency.objects.filter(pk__in=codes).only("pk", "name")}
+    errors = {}
+    for index, row in enumerate(rows):
+        code = row.pop("agency_id", None)
+        if not code:
+            continue
+        agency = register.get(code)
+        name = (row.get("agency_name") or "").strip()
+        if agency is None:
+            errors[str(index)] = {"agency_id": [f"No agency on the register has the code {code}."]}
+        elif name and match_key(name) != match_key(agency.name):
+            errors[str(index)] = {
+                "agency": [
+                    f"“{quote(name)}” is not the name of agency {code} on the register ({quote(agency.name)}). "
+                    "Send its code or its name, or both for the same agency."
+                ]
+            }
+        else:
+            row["agency"], row["agency_name"] = agency, agency.name
+        if len(errors) >= 100:  # a body wrong in every row: the first hundred say enough
+            break
+    if errors:
+        raise ValidationError({"rows": errors})
 
 
 def _repeats_by_row(rows: list[dict], repeats: list[tuple[int, int]]) -> dict:

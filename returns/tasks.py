@@ -45,7 +45,7 @@ def load_upload(self, run_id: str) -> None:
     from pledge_portal.core import problems as upload_problems
 
     from . import services
-    from .spreadsheets import UploadRejected
+    from .spreadsheets import UploadRejected, loaded_message
 
     with tracked_run(run_id, task=self) as run:
         if run is None:
@@ -77,30 +77,40 @@ def load_upload(self, run_id: str) -> None:
             return
         validation_run = _check(run, ret)
         services.discard_upload(upload)
-        run.result = {"outcome": "loaded", **loaded, "errors": validation_run.errors, "queries": validation_run.queries}
+        summary = loaded_message(loaded)
+        run.result = {
+            "outcome": "loaded",
+            **loaded,
+            "summary": summary,
+            "errors": validation_run.errors,
+            "queries": validation_run.queries,
+        }
         run.message = (
-            f"Workbook loaded: {loaded['added']:,} rows added, {loaded['updated']:,} updated, {loaded['removed']:,} "
-            f"removed. The check found {validation_run.errors:,} error{'s' if validation_run.errors != 1 else ''} "
+            f"{summary} The check found {validation_run.errors:,} error{'s' if validation_run.errors != 1 else ''} "
             f"and {validation_run.queries:,} quer{'ies' if validation_run.queries != 1 else 'y'}."
-        )
+        )[:300]
 
 
 def _load(run, upload: WorkbookUpload) -> dict:
+    """The workbook's rows and other sheets loaded as one change (``spreadsheets.import_upload``), recorded
+    on the upload in the same transaction."""
     from . import services
-    from .spreadsheets import read_rows
+    from .spreadsheets import read_upload
 
     run.report_progress(5, "Reading the workbook")
     with upload.file.open("rb") as stored:
-        rows = read_rows(upload.ret, stored)
+        rows, sections = read_upload(upload.ret, stored)
     run.report_progress(30, f"Loading {len(rows):,} row{'s' if len(rows) != 1 else ''}")
     with transaction.atomic():
-        loaded = services.load_assignments(
+        loaded = services.load_workbook(
             ret=upload.ret,
             by=upload.created_by,
             expected_revision=upload.expected_revision,
             rows=rows,
             mode=upload.mode,
-            source="spreadsheet",
+            workforce=sections.workforce,
+            totals=sections.totals,
+            explanations=sections.explanations,
         )
         WorkbookUpload.objects.filter(pk=upload.pk).update(loaded=loaded)
     return loaded
