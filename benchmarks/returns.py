@@ -5,10 +5,13 @@ there), then one London borough's draft gets 5,000 rows in the shapes the histor
 to the region, some coming back after earlier assignments, a few still working in another borough, a few
 within the cool-off, some over the cap or under 3 years' PQE. Its template workbook is the upload.
 
-Targets: reading the workbook (``returns.spreadsheets.read_rows``), loading the rows
-(``returns.services.load_assignments``) and running every rule (``returns.validation.run_validation``) takes
-under 10 s end to end, under 400 MB at its peak, and no more than 3 times what openpyxl alone takes to read
-the same file. Each timing is the best of ``BENCH_RETURN_REPEATS`` runs, to damp noise on a shared machine;
+Targets: reading the workbook (``returns.spreadsheets.read_upload``, through calamine), loading it
+(``returns.services.load_workbook``) and running every rule (``returns.validation.run_validation``), as the
+upload's background job does, takes under 10 s end to end, under 400 MB at its peak, and no longer than
+openpyxl alone takes to read the same file (its read-only pass). A 20,000-row sheet (the ceiling: the
+headings and 19,999 rows) goes from upload to every finding stored in under 5 s on PostgreSQL.
+
+Each timing is the best of ``BENCH_RETURN_REPEATS`` runs, to damp noise on a shared machine;
 memory is measured in a run of its own, as tracemalloc slows everything it watches.
 
 Run it with ``make bench``, or alone (on a throwaway database, like ``make bench``) with
@@ -34,7 +37,8 @@ SEED = 20161001
 LONDON = "E12000007"
 CAMDEN = "E09000007"
 BENCH_USER = "bench-submitter@pledge.test"
-TARGET_SECONDS, TARGET_MB, TARGET_RATIO = 10.0, 400.0, 3.0
+TARGET_SECONDS, TARGET_MB, TARGET_RATIO = 10.0, 400.0, 1.0
+CEILING_ROWS, CEILING_TARGET_SECONDS = 19_999, 5.0  # with its headings, the sheet's 20,000-row ceiling
 
 
 def _history() -> str:
@@ -170,13 +174,13 @@ def _upload_rows(ret, borough, count: int) -> list:
     return rows
 
 
-def _upload_workbook(ret, borough) -> bytes:
+def _upload_workbook(ret, borough, rows: int | None = None) -> bytes:
     """The draft's template with the 5,000 rows in it: exactly what a borough would fill in and upload."""
     from returns.models import Assignment
     from returns.spreadsheets import template_workbook
 
     ret.assignments.all().delete()
-    Assignment.objects.bulk_create(_upload_rows(ret, borough, UPLOAD_ROWS), batch_size=1000)
+    Assignment.objects.bulk_create(_upload_rows(ret, borough, rows or UPLOAD_ROWS), batch_size=1000)
     data = template_workbook(ret)
     ret.assignments.all().delete()
     return data
@@ -195,12 +199,12 @@ def _read_with_openpyxl(data: bytes) -> int:
 
 
 def _end_to_end(ret, user, data: bytes) -> dict:
-    """Read, load and check, as the upload page and the validation task do. Returns each step's seconds."""
+    """Read, load and check, as the upload's background job does. Returns each step's seconds."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from returns.models import Return, ValidationRun
-    from returns.services import load_assignments
-    from returns.spreadsheets import read_rows
+    from returns.services import load_workbook
+    from returns.spreadsheets import read_upload
     from returns.validation import run_validation
 
     ret = Return.objects.select_related("unit", "period__region").get(pk=ret.pk)
@@ -209,11 +213,20 @@ def _end_to_end(ret, user, data: bytes) -> dict:
     )
     times = {}
     start = time.perf_counter()
-    rows = read_rows(ret, upload)
-    times["read_rows"] = time.perf_counter() - start
+    rows, sections = read_upload(ret, upload)
+    times["read_upload"] = time.perf_counter() - start
     mark = time.perf_counter()
-    load_assignments(ret=ret, by=user, expected_revision=ret.revision, rows=rows, mode="replace", source="bench")
-    times["load_assignments"] = time.perf_counter() - mark
+    load_workbook(
+        ret=ret,
+        by=user,
+        expected_revision=ret.revision,
+        rows=rows,
+        mode="replace",
+        workforce=sections.workforce,
+        totals=sections.totals,
+        explanations=sections.explanations,
+    )
+    times["load_workbook"] = time.perf_counter() - mark
     mark = time.perf_counter()
     ret.refresh_from_db(fields=["revision"])
     run = ValidationRun.objects.create(ret=ret, revision=ret.revision)
@@ -254,7 +267,7 @@ def bench_returns_validation() -> None:
 
     print(f"  {'step':<40} {'seconds':>8}")
     print(f"  {'openpyxl alone (read-only, every row)':<40} {openpyxl_best:>8.2f}")
-    for step in ("read_rows", "load_assignments", "run_validation"):
+    for step in ("read_upload", "load_workbook", "run_validation"):
         print(f"  {step:<40} {best[step]:>8.2f}")
     print(
         f"  {'end to end':<40} {best['end to end']:>8.2f}   target under {TARGET_SECONDS:.0f} s: "
@@ -269,6 +282,20 @@ def bench_returns_validation() -> None:
         f"{_verdict(ratio <= TARGET_RATIO)}"
     )
     print(f"  the check found {best['errors']:,} errors and {best['queries']:,} queries in {best['rows']:,} rows")
+    _bench_ceiling(ret, borough, user)
+
+
+def _bench_ceiling(ret, borough, user) -> None:
+    """The largest sheet an upload may hold, from upload to every finding stored."""
+    data = _upload_workbook(ret, borough, CEILING_ROWS)
+    openpyxl_seconds = _timed(_read_with_openpyxl, data)
+    times = _end_to_end(ret, user, data)
+    steps = ", ".join(f"{step} {times[step]:.2f} s" for step in ("read_upload", "load_workbook", "run_validation"))
+    print(
+        f"  {CEILING_ROWS + 1:,}-row sheet ({len(data) / 1e6:.1f} MB), upload to all findings "
+        f"({connection.vendor}): {times['end to end']:.2f} s ({steps}; openpyxl alone {openpyxl_seconds:.2f} s)"
+        f"   target under {CEILING_TARGET_SECONDS:.0f} s: {_verdict(times['end to end'] < CEILING_TARGET_SECONDS)}"
+    )
 
 
 def _timed(function, *args) -> float:
