@@ -180,6 +180,7 @@ def _upload_workbook(ret, borough, rows: int | None = None) -> bytes:
     from returns.spreadsheets import template_workbook
 
     ret.assignments.all().delete()
+    ret.validation_runs.all().delete()  # a first upload: its Queries sheet is empty, whatever earlier runs found
     Assignment.objects.bulk_create(_upload_rows(ret, borough, rows or UPLOAD_ROWS), batch_size=1000)
     data = template_workbook(ret)
     ret.assignments.all().delete()
