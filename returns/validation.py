@@ -132,11 +132,9 @@ class ReturnContext:
 
 def load_context(ret: Return) -> ReturnContext:
     """Read what the rules need. ``ret`` must come with its period and region."""
-    rows = list(
-        ret.assignments.select_related("role", "local_role", "previous_employer", "breach_sign_off").order_by(
-            "position"
-        )
-    )
+    rows = list(ret.assignments.order_by("position"))
+    for name in ("role", "local_role", "previous_employer", "breach_sign_off"):
+        _attach(rows, name)
     ctx = ReturnContext(ret=ret, rows=rows, lines=list(ret.workforce.select_related("role")))
     previous = selectors.previous_return(ret)
     if previous is not None and previous.status != Return.Status.DRAFT:
@@ -146,6 +144,17 @@ def load_context(ret: Return) -> ReturnContext:
     ctx.reported_elsewhere = _reported_elsewhere(ret, rows)
     ctx.agreed = _agreements(rows)
     return ctx
+
+
+def _attach(rows: list[Assignment], name: str) -> None:
+    """Give every row its ``name`` (a foreign key the rules read) from one query of the few distinct ones
+    (a handful of roles, the region's boroughs), rather than a join building one object per row: for 5,000
+    rows, 20,000 objects fewer to make."""
+    field = Assignment._meta.get_field(name)
+    ids = {getattr(row, field.attname) for row in rows} - {None}
+    found = field.related_model._default_manager.in_bulk(ids) if ids else {}
+    for row in rows:
+        row._state.fields_cache[name] = found.get(getattr(row, field.attname))
 
 
 def _agreements(rows: list[Assignment]) -> dict[tuple, set[str]]:
