@@ -13,14 +13,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
-from psycopg import sql
 
 from boroughs.models import Borough, Region
 from pledge_portal import access
 from pledge_portal.audit import services as audit
+from pledge_portal.core import bulk
 from pledge_portal.core.identity import RegistrationNumberError, parse_registration_number
 from rates import services as rate_services
 from rates.models import RoleCategory
@@ -619,32 +619,9 @@ def _load_rows(ret: Return, by, *, rows: list[dict], mode: str, source: str) -> 
 
 
 def _insert_assignments(rows: list[dict]) -> None:
-    """Insert new rows (``Assignment`` field names to values, ``ret`` and ``position`` included). On
-    PostgreSQL one COPY streams them all, with no per-value work in the ORM: for 20,000 rows it is several
-    times faster than ``bulk_create``, which stays the way elsewhere."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        Assignment.objects.bulk_create([Assignment(**values) for values in rows], batch_size=1000)
-        return
-    fields = [f for f in Assignment._meta.concrete_fields if not f.primary_key]
-    missing = object()
-    defaults = {f.name: f.get_default() for f in fields}
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(Assignment._meta.db_table), sql.SQL(", ").join(sql.Identifier(f.column) for f in fields)
-    )
-    names = [(f.name, f.attname, f.is_relation) for f in fields]
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for values in rows:
-            row = []
-            for name, attname, relation in names:
-                value = values.get(name, missing)
-                if value is missing:
-                    value = values.get(attname, defaults[name])
-                elif relation and value is not None:
-                    value = value.pk
-                row.append(value)
-            copy.write_row(row)
+    """Insert new rows (``Assignment`` field names to values, ``ret`` and ``position`` included): one COPY on
+    PostgreSQL (``core.bulk``), with no model object made for each."""
+    bulk.insert(Assignment, rows)
 
 
 # --- Workbook uploads ----------------------------------------------------------------------------------
