@@ -145,10 +145,11 @@ def test_a_return_from_the_template_to_accepted(page: Page, live_server, people,
     page.get_by_label("The completed template (.xlsx)").set_input_files(str(filled))
     page.get_by_label(re.compile("^Merge")).check()
     page.get_by_role("button", name="Upload the workbook").click()
-    expect(page.get_by_text("Workbook loaded: 1 rows added, 1 updated")).to_be_visible()
+    # The upload is a background job: its page follows it, then says what it loaded and what the check found.
+    expect(page.get_by_text("Workbook loaded: 1 rows added, 1 updated")).to_be_visible(timeout=20_000)
 
-    # The check finds the mistake (an error) and the long notice period (a query).
-    page.get_by_role("button", name="Check the return").click()
+    # The upload's check found the mistake (an error) and the long notice period (a query).
+    page.get_by_role("link", name="See the findings").click()
     expect(page.get_by_role("heading", name="Errors")).to_be_visible(timeout=20_000)
     errors = page.get_by_role("table", name="Errors, by row")
     expect(errors).to_contain_text("Enter the hourly pay rate, in pounds.")
