@@ -143,7 +143,7 @@ def test_agencies_spend_and_assignments(world, borough_return):
 def test_the_file_says_which_returns_it_holds_and_their_status(world, borough_return):
     content = build_content(borough_return.period, borough=world.own.borough)
     book = workbook(files.workbook(content))
-    readme = [r for r in book["README"].values]
+    readme = list(book["README"].values)
     coverage = next(r[1] for r in readme if r[0] == "Coverage")
     assert coverage.startswith("0 of 1 borough’s returns accepted") and "Own Borough (Draft)" in coverage
     assert (world.own.borough.name, "Draft (not yet accepted)") in [tuple(r[:2]) for r in readme]
@@ -196,7 +196,8 @@ def test_every_sheet_renders_with_every_optional_field_blank(world):
     assert blank["SWE registration number"] is None and blank["Role type"] is None and blank["Payment route"] is None
     assert records(book["Breaches"]) == []
     levels = {r["Rule"]: r["Degree of compliance"] for r in records(book["Compliance"])}
-    assert levels["Price caps"] == "Not known" and levels["Project teams and packaged models"] == "No assignments in scope"
+    assert levels["Price caps"] == "Not known"
+    assert levels["Project teams and packaged models"] == "No assignments in scope"
     assert records(book["Census agency workers"]) == []  # with no start date, not known to be in post
     read_csv(files.assignments_csv(content))
 
