@@ -36,7 +36,7 @@ def borough_return(world):
     row(ret, side, 8, previous_employer=side.msp_borough, left_previous_on=date(2026, 1, 4))
     row(ret, side, 9, previous_employer=side.borough, left_previous_on=date(2026, 4, 4))  # own leaver, 1 month
     eleven = row(ret, side, 10, reference_received=False)
-    explain(ret, eleven, "REF-001", "=HYPERLINK(\"http://evil.test\")")  # a formula-like explanation
+    explain(ret, eleven, "REF-001", '=HYPERLINK("http://evil.test")')  # a formula-like explanation
     row(ret, side, 11, start_date=date(2025, 6, 2), hourly_pay_rate=Decimal("50.00"))  # before caps applied
     row(ret, side, 12, project_team=True, end_date=date(2026, 9, 1))  # ended before 30 September
     # Another borough of the same region: never in this borough's file.
