@@ -173,3 +173,25 @@ def test_the_return_page_links_to_the_dfe_page(world, region_returns, client_for
     ret = Return.objects.get(unit__boroughs=side.borough, period=side.period)
     page = client_for(side.users[Role.BOROUGH_SUBMITTER]).get(reverse("returns:detail", args=[ret.pk])).content.decode()
     assert reverse("dfe:period", args=[side.period.pk]) in page
+
+
+def test_the_extract_renders_with_blank_rows_and_boroughs_without_a_return(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    from returns.models import Assignment
+
+    side = world.own
+    ret = a_return(side)  # the own borough's draft, with one row holding nothing but its borough
+    Assignment.objects.create(ret=ret, position=1, borough=side.borough)
+    side.period = ret.period  # the MSP's borough has no return at all
+    extract, _ = build(side, django_capture_on_commit_callbacks)
+    assert extract.status == DfeExtract.Status.READY
+    with extract.xlsx.open("rb") as f:
+        book = workbook(f.read())
+    coverage = {r["LA name"]: r["Return status"] for r in records(book["Coverage"])}
+    assert coverage == {side.borough.name: "Draft", side.msp_borough.name: "No return started"}
+    assert len(records(book["Compliance"])) == 12 and records(book["Breaches"]) == []
+    [blank] = records(book["Assignments"])
+    assert blank["SWE registration number"] is None and blank["Price cap breach"] is None
+    page = client_for(side.users[Role.REGIONAL_ANALYST]).get(reverse("dfe:period", args=[side.period.pk]))
+    assert page.status_code == 200 and "No return started" in page.content.decode()
