@@ -418,9 +418,10 @@ def _borough_records(records, base, quarter, status, rows, judge: _Judge) -> Non
                     "local_role": row.local_role.name if row.local_role_id else "",
                     "agency": _agency(row) if (row.agency_id or row.agency_name) else "",
                     "cap": row.cap,
+                    # As the Breaches sheet judges it: blank when not known or the caps did not apply yet.
                     "over_cap_flag": None
-                    if row.cap is None or row.hourly_pay_rate is None
-                    else row.hourly_pay_rate > row.cap,
+                    if cap_verdict is None or cap_verdict.status == NOT_KNOWN
+                    else cap_verdict.status == BREACH,
                     "cap_agreed_on": agreed_cap.on if agreed_cap else None,
                 },
             }

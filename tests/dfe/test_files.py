@@ -135,6 +135,8 @@ def test_agencies_spend_and_assignments(world, borough_return):
         "N",
     )
     assert assignments[2]["Breach signed off on"].date() == date(2026, 4, 28)
+    assert [a["Price cap breach"] for a in assignments[1:4]] == ["Y", "Y", "N"]  # row 4: signed off, within cap
+    assert assignments[10]["Price cap breach"] is None  # started before the caps applied
     csv_rows = read_csv(files.assignments_csv(content))
     assert csv_rows[0] == [f.heading for f in mapping.ASSIGNMENTS.fields]
     assert len(csv_rows) == 13 and csv_rows[1][4] == "SW000001"
