@@ -13,6 +13,7 @@ from dfe.content import build_content
 from pledge_portal.accounts.roles import Role
 from rates.models import RoleCategory
 from returns.models import Assignment, ReportingUnit, Return
+from tests.rates.helpers import publish_card
 from tests.returns.helpers import open_period, unit_of
 
 from .helpers import a_return, agree_pqe, explain, read_csv, records, row, sign_off
@@ -37,7 +38,15 @@ def borough_return(world):
     row(ret, side, 9, previous_employer=side.borough, left_previous_on=date(2026, 4, 4))  # own leaver, 1 month
     eleven = row(ret, side, 10, reference_received=False)
     explain(ret, eleven, "REF-001", '=HYPERLINK("http://evil.test")')  # a formula-like explanation
-    row(ret, side, 11, start_date=date(2025, 6, 2), hourly_pay_rate=Decimal("50.00"))  # before caps applied
+    # Over the Pledge's cap of the time, but it started before DfE's caps applied (1 October 2025).
+    publish_card(
+        side.region,
+        side.users[Role.REGIONAL_ANALYST],
+        effective_from=date(2025, 4, 1),
+        effective_to=date(2026, 3, 31),
+        title="Earlier",
+    )
+    row(ret, side, 11, start_date=date(2025, 6, 2), hourly_pay_rate=Decimal("50.00"))
     row(ret, side, 12, project_team=True, end_date=date(2026, 9, 1))  # ended before 30 September
     # Another borough of the same region: never in this borough's file.
     theirs = a_return_for(side, side.msp_borough, ret.period)
@@ -136,7 +145,8 @@ def test_agencies_spend_and_assignments(world, borough_return):
     )
     assert assignments[2]["Breach signed off on"].date() == date(2026, 4, 28)
     assert [a["Price cap breach"] for a in assignments[1:4]] == ["Y", "Y", "N"]  # row 4: signed off, within cap
-    assert assignments[10]["Price cap breach"] is None  # started before the caps applied
+    # Row 11 is over the cap of its start date, but started before DfE's caps applied: not a breach.
+    assert (assignments[10]["Price cap (£)"], assignments[10]["Price cap breach"]) == (36.4, None)
     csv_rows = read_csv(files.assignments_csv(content))
     assert csv_rows[0] == [f.heading for f in mapping.ASSIGNMENTS.fields]
     assert len(csv_rows) == 13 and csv_rows[1][4] == "SW000001"
