@@ -42,6 +42,7 @@ def bench_home_pages() -> None:
 
 def main() -> int:
     from .dashboards import bench_dashboards
+    from .dfe import bench_dfe_extract
     from .packs import bench_compliance_pack
     from .rates import bench_rate_check_throughput
     from .returns import bench_returns_validation
@@ -55,6 +56,7 @@ def main() -> int:
             bench_hostile_uploads,
             bench_dashboards,
             bench_compliance_pack,
+            bench_dfe_extract,
         ):
             bench()
             print()

@@ -28,6 +28,7 @@ from django.core.files.storage import default_storage
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from dfe.models import DfeExtract
 from packs.models import CompliancePack
 from pledge_portal.access.roles import AGENCY as AGENCY_ROLES
 from pledge_portal.access.roles import BOROUGH as BOROUGH_ROLES
@@ -138,6 +139,10 @@ def _ret_borough(side: Side, role: str) -> int:
 def _row(side: Side, role: str) -> dict:
     ret = _side_return(side, role)
     return {"pk": ret.pk, "row": ret.assignments.get().pk}
+
+
+def _dfe_borough(side: Side, role: str) -> dict:
+    return {"pk": side.ret.period_id, "borough": side.borough.pk}
 
 
 def _draft(side: Side, role: str) -> dict:
@@ -314,6 +319,23 @@ TABLE: dict[str, Access] = {
     "packs:build": Access("pack.build", ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period),
     "packs:download": Access("pack.download", PACK_READERS, kwargs=lambda s, r: {"pk": s.pack.pk, "kind": "pdf"}),
     "api-agencies": Access("agency.lookup", RETURN_MAKERS | ANALYSTS_AND_ADMINS, anon=401),
+    # DfE return: a borough's own users its file; the region's roles every borough's and the regional extract.
+    "dfe:index": Access("dfe.read", PACK_READERS),
+    "dfe:period": Access("dfe.read", PACK_READERS, kwargs=_period),
+    "dfe:borough": Access("dfe.download", PACK_READERS, kwargs=_dfe_borough),
+    "dfe:borough-assignments": Access("dfe.download", PACK_READERS, kwargs=_dfe_borough),
+    "dfe:extract-build": Access(
+        "dfe.extract_build", ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period
+    ),
+    "dfe:extract-download": Access(
+        "dfe.extract_download", REGIONAL_AND_ADMIN, kwargs=lambda s, r: {"pk": s.dfe_extract.pk}
+    ),
+    "api-dfe-period": Access("dfe.read", PACK_READERS, anon=401, kwargs=_period),
+    "api-dfe-borough": Access("dfe.download", PACK_READERS, anon=401, kwargs=_dfe_borough),
+    "api-dfe-borough-assignments": Access("dfe.download", PACK_READERS, anon=401, kwargs=_dfe_borough),
+    "api-dfe-extract": Access(
+        "dfe.extract_download", REGIONAL_AND_ADMIN, anon=401, kwargs=lambda s, r: {"pk": s.dfe_extract.pk}
+    ),
     "api-returns": Access("return.read", RETURN_READERS, anon=401),
     "api-return": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
     "api-return-assignments": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
@@ -497,6 +519,14 @@ def _fill_walk_world(world: World) -> None:
             pdf=default_storage.save(f"compliance-packs/walk-{side.region.pk}.pdf", ContentFile(b"%PDF-1.7")),
             xlsx=default_storage.save(f"compliance-packs/walk-{side.region.pk}.xlsx", ContentFile(b"PK")),
             pdf_sha256="0" * 64,
+            xlsx_sha256="0" * 64,
+        )
+        side.dfe_extract = DfeExtract.objects.create(
+            period=period,
+            version=1,
+            status=DfeExtract.Status.READY,
+            data_version="walk",
+            xlsx=default_storage.save(f"dfe-extracts/walk-{side.region.pk}.xlsx", ContentFile(b"PK")),
             xlsx_sha256="0" * 64,
         )
         side.open_request = reference_services.request_reference(
