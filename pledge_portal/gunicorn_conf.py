@@ -10,26 +10,26 @@
   call it all day: in a pool of its own it never queues behind a dashboard or an upload.
 
 Sizes come from the environment (``WEB_WORKERS``, ``WEB_THREADS``, ``RATES_WORKERS``, ``WEB_TIMEOUT``) with
-defaults for a small server; ``--bind`` and the rest of the command line still apply.
+defaults for a small server (unset or empty: the default); ``--bind`` and the rest of the command line apply.
 """
 
 import os
 
-pool = os.environ.get("PORTAL_POOL", "pages")
+pool = os.environ.get("PORTAL_POOL") or "pages"
 if pool not in ("pages", "rates"):
     raise RuntimeError(f"PORTAL_POOL must be pages or rates, not {pool!r}")
 cores = os.cpu_count() or 1
 
 if pool == "pages":
     worker_class = "gthread"
-    workers = int(os.environ.get("WEB_WORKERS", max(2, cores)))
-    threads = int(os.environ.get("WEB_THREADS", 4))
-    timeout = int(os.environ.get("WEB_TIMEOUT", 60))
+    workers = int(os.environ.get("WEB_WORKERS") or max(2, cores))
+    threads = int(os.environ.get("WEB_THREADS") or 4)
+    timeout = int(os.environ.get("WEB_TIMEOUT") or 60)
 else:
     # Sync workers: a check takes milliseconds, so two processes keep up with hundreds a second, and one
     # process per request in flight keeps each check off any other's GIL.
     worker_class = "sync"
-    workers = int(os.environ.get("RATES_WORKERS", 2))
+    workers = int(os.environ.get("RATES_WORKERS") or 2)
     timeout = 10
 
 keepalive = 5
