@@ -13,9 +13,9 @@ Everything started is stopped and the database dropped at the end, whatever happ
 logs stay in the folder printed at the start.
 
 Environment (defaults in brackets): LOAD_LEADS [33], LOAD_READERS [100], LOAD_RATERS [50], LOAD_SCALE [1]
-multiplies all three; LOAD_SECONDS [120]; LOAD_RAMP_SECONDS [20]; LOAD_SETTLE_SECONDS [10]; LOAD_ROWS [500];
+multiplies all three; LOAD_SECONDS [90]; LOAD_RAMP_SECONDS [20]; LOAD_SETTLE_SECONDS [10]; LOAD_ROWS [500];
 LOAD_HISTORY_YEARS [10] and LOAD_HISTORY_SCALE [1] (less for a quick run); LOAD_CEILING_FACTORS [1.5,2,3]
-("" skips the search); LOAD_STEP_SECONDS [60]; LOAD_MAX_SECONDS [600], the whole run's budget; think times
+("" skips the search); LOAD_STEP_SECONDS [45]; LOAD_MAX_SECONDS [600], the whole run's budget; think times
 LOAD_LEAD_THINK [10,30], LOAD_READER_THINK [5,15], LOAD_RATER_THINK [1,3]; and the pools' sizes as in
 production (WEB_WORKERS, WEB_THREADS, RATES_WORKERS), the worker's as LOAD_WORKER_CONCURRENCY [2].
 """
@@ -37,6 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 from . import report
 
 ROOT = Path(__file__).resolve().parents[2]
+SIGN_IN_MAX_SECONDS = 120  # after the ramp, for every user to have signed in, before measuring starts anyway
 
 
 def _env_int(name: str, default: int) -> int:
@@ -85,7 +86,7 @@ class Stack:
         for _, process in reversed(self.processes):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)  # its own session: the process and its children
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30  # gunicorn's graceful_timeout is 20 s
         for name, process in reversed(self.processes):
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -154,9 +155,14 @@ def _redis_cleaner(url: str, run: str):
     return clean
 
 
-def _run_locust(stack: Stack, env: dict, load: Load, *, seconds: float, ramp: float, label: str, logs: Path):
+def _run_locust(
+    stack: Stack, env: dict, load: Load, *, seconds: float, ramp: float, settle: float, label: str, logs: Path
+):
+    """Run locust until ``settle`` + ``seconds`` after every user has signed in (at most SIGN_IN_MAX_SECONDS
+    after the ramp); returns the file of its samples."""
     results = logs / f"locust-{label}.json"
     spawn_rate = max(1.0, load.users / max(1.0, ramp))
+    cap = ramp + SIGN_IN_MAX_SECONDS + settle + seconds
     process = stack.start(
         f"locust-{label}",
         [
@@ -172,11 +178,9 @@ def _run_locust(stack: Stack, env: dict, load: Load, *, seconds: float, ramp: fl
             "--spawn-rate",
             f"{spawn_rate:.2f}",
             "--run-time",
-            f"{round(seconds)}s",
+            f"{round(cap)}s",
             "--stop-timeout",
             "5",
-            "--host",
-            env["LOAD_PAGES_HOST"],
             "--loglevel",
             "WARNING",
         ],
@@ -186,9 +190,11 @@ def _run_locust(stack: Stack, env: dict, load: Load, *, seconds: float, ramp: fl
             "LOAD_READERS": str(load.readers),
             "LOAD_RATERS": str(load.raters),
             "LOAD_RESULTS": str(results),
+            "LOAD_SETTLE_SECONDS": str(settle),
+            "LOAD_MEASURE_SECONDS": str(seconds),
         },
     )
-    process.wait(timeout=seconds + 120)
+    process.wait(timeout=cap + 120)
     stack.processes.remove((f"locust-{label}", process))
     if not results.exists():
         raise RuntimeError(f"locust wrote no results (exit {process.returncode}): see {logs}/locust-{label}.log")
@@ -206,7 +212,7 @@ def main() -> int:
     scale = _env_float("LOAD_SCALE", 1)
     base = Load(_env_int("LOAD_LEADS", 33), _env_int("LOAD_READERS", 100), _env_int("LOAD_RATERS", 50)).times(scale)
     factors = [float(f) for f in os.environ.get("LOAD_CEILING_FACTORS", "1.5,2,3").split(",") if f.strip()]
-    seconds, step_seconds = _env_float("LOAD_SECONDS", 120), _env_float("LOAD_STEP_SECONDS", 60)
+    seconds, step_seconds = _env_float("LOAD_SECONDS", 90), _env_float("LOAD_STEP_SECONDS", 45)
     ramp, settle = _env_float("LOAD_RAMP_SECONDS", 20), _env_float("LOAD_SETTLE_SECONDS", 10)
     biggest = base.times(max([1.0, *factors]))
     run = secrets.token_hex(4)
@@ -308,8 +314,12 @@ def main() -> int:
             flush=True,
         )
 
-        print(f"\nLoad ×1: {base} ({base.users} users) for {seconds:.0f} s after a {ramp:.0f} s ramp", flush=True)
-        path = _run_locust(stack, env, base, seconds=ramp + settle + seconds, ramp=ramp, label="x1", logs=logs)
+        print(
+            f"\nLoad ×1: {base} ({base.users} users), started over {ramp:.0f} s, measured for {seconds:.0f} s from "
+            f"{settle:.0f} s after everyone had signed in",
+            flush=True,
+        )
+        path = _run_locust(stack, env, base, seconds=seconds, ramp=ramp, settle=settle, label="x1", logs=logs)
         first = report.read(path, settle=settle, users=base.users)
         print(report.table(first))
         print(f"  ×1: {report.summary(first)}", flush=True)
@@ -319,12 +329,12 @@ def main() -> int:
         ceiling = None
         for factor in factors:
             left = budget - (time.monotonic() - started)
-            if left < ramp + settle + step_seconds + 30:
+            if left < ramp + settle + step_seconds + 60:
                 print(f"  stopped before ×{factor:g}: the time budget (LOAD_MAX_SECONDS={budget:.0f}) is spent")
                 break
             load = base.times(factor)
             path = _run_locust(
-                stack, env, load, seconds=ramp + settle + step_seconds, ramp=ramp, label=f"x{factor:g}", logs=logs
+                stack, env, load, seconds=step_seconds, ramp=ramp, settle=settle, label=f"x{factor:g}", logs=logs
             )
             step = report.read(path, settle=settle, users=load.users)
             reasons = report.moved(first, step)
@@ -343,6 +353,8 @@ def main() -> int:
         print("\nInterrupted: stopping everything", flush=True)
         return 130
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(signum, signal.SIG_IGN)
         stack.stop()
         print(f"Stopped every process started; the throwaway database is dropped. Logs: {logs}", flush=True)
         print(f"Took {time.monotonic() - started:.0f} s.", flush=True)

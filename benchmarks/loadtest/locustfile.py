@@ -4,8 +4,10 @@ Run by ``python -m benchmarks.loadtest`` (``make bench-load``), which sets these
 
 - ``LOAD_WORLD``: the ``world.json`` that ``world.build()`` wrote (accounts, returns, workbooks, dashboards);
 - ``LOAD_LEADS``, ``LOAD_READERS``, ``LOAD_RATERS``: how many of each (exact counts: locust's ``fixed_count``);
-- ``LOAD_RATES_HOST``: where rate checks go (the rate check pool; pages go to ``--host``);
+- ``LOAD_PAGES_HOST`` and ``LOAD_RATES_HOST``: the pages pool, and the rate check pool (where the proxy in
+  front sends ``/api/v1/rates/`` and ``/rates/check/``);
 - ``LOAD_RESULTS``: where to write every request's time and outcome (JSON) when the run stops;
+- ``LOAD_SETTLE_SECONDS``, ``LOAD_MEASURE_SECONDS``: the run stops this long after everyone has signed in;
 - ``LOAD_LEAD_THINK``, ``LOAD_READER_THINK``, ``LOAD_RATER_THINK``: seconds each waits between two journeys,
   as "low,high" (defaults 10,30; 5,15; 1,3).
 
@@ -21,6 +23,7 @@ import random
 import time
 from pathlib import Path
 
+import gevent
 from locust import FastHttpUser, between, events, task
 
 from benchmarks.loadtest import scenarios
@@ -60,12 +63,18 @@ class LocustHttp:
 
 class Person(FastHttpUser):
     abstract = True
+    host = os.environ.get("LOAD_PAGES_HOST")  # not --host, which locust would give every class
 
     def on_start(self):
         self.address = f"2001:db8::{next(_people):x}"  # a documentation address: a header value, never dialled
         self.http = LocustHttp(self.client, self.address)
         self.browser = scenarios.Browser(self.http, sleep=time.sleep)  # gevent patches time.sleep
         self.rng = random.Random()
+        self.begin()  # a journey that fails is counted and returns; a user stopped mid-way never gets here
+        _ready()
+
+    def begin(self):
+        """What the person does once, before their journeys (signing in)."""
 
     def journey(self, label, function, /, *args, **kwargs):
         """Run a journey; one that goes wrong is counted under its name and the person carries on."""
@@ -84,8 +93,7 @@ class BoroughLead(Person):
     fixed_count = int(os.environ.get("LOAD_LEADS", "1"))
     wait_time = _think("LOAD_LEAD_THINK", "10,30")
 
-    def on_start(self):
-        super().on_start()
+    def begin(self):
         leads = WORLD["leads"]
         self.lead = leads[next(_leads) % len(leads)]
         self.workbook = (WORLD_PATH.parent / self.lead["workbook"]).read_bytes()
@@ -118,8 +126,7 @@ class DashboardReader(Person):
     fixed_count = int(os.environ.get("LOAD_READERS", "1"))
     wait_time = _think("LOAD_READER_THINK", "5,15")
 
-    def on_start(self):
-        super().on_start()
+    def begin(self):
         readers = WORLD["readers"]
         self.reader = readers[next(_readers) % len(readers)]
         self.journey("sign in", scenarios.sign_in, self.browser, email=self.reader["email"], password=WORLD["password"])
@@ -142,7 +149,7 @@ class RateChecker(Person):
 
     fixed_count = int(os.environ.get("LOAD_RATERS", "1"))
     wait_time = _think("LOAD_RATER_THINK", "1,3")
-    host = os.environ.get("LOAD_RATES_HOST") or None
+    host = os.environ.get("LOAD_RATES_HOST")
 
     def question(self):
         return scenarios.RateQuestion.pick(self.rng, **WORLD["rates"])
@@ -160,6 +167,15 @@ class RateChecker(Person):
 
 _samples: list[tuple[float, str, str, float, str]] = []
 _marks: dict[str, float] = {"start": time.time()}
+_begun = itertools.count(1)
+
+
+def _ready():
+    """Marks when every person has signed in: the figures are taken from then on (with a settling time), so
+    the sign-in rush at the start (password hashing is slow on purpose) is not mistaken for the steady load."""
+    everyone = BoroughLead.fixed_count + DashboardReader.fixed_count + RateChecker.fixed_count
+    if next(_begun) >= everyone:
+        _marks.setdefault("ready", time.time())
 
 
 @events.request.add_listener
@@ -171,6 +187,24 @@ def _record(request_type, name, response_time, exception, **kwargs):
 def _crashed(user_instance, exception, tb, **kwargs):
     """A bug in a journey (not a page's answer): counted as an error, so the table cannot look clean."""
     _samples.append((time.time(), "JOURNEY", "harness error", 0, repr(exception)[:120]))
+
+
+@events.test_start.add_listener
+def _stop_once_measured(environment, **kwargs):
+    """Stop the run ``LOAD_SETTLE_SECONDS`` + ``LOAD_MEASURE_SECONDS`` after everyone has signed in, however
+    long signing in took (``--run-time`` stays the upper bound)."""
+    measure = float(os.environ.get("LOAD_MEASURE_SECONDS") or 0)
+    settle = float(os.environ.get("LOAD_SETTLE_SECONDS") or 0)
+    if not measure:
+        return
+
+    def stop():
+        while "ready" not in _marks:
+            gevent.sleep(0.5)
+        gevent.sleep(max(0.0, _marks["ready"] + settle + measure - time.time()))
+        environment.runner.quit()
+
+    gevent.spawn(stop)
 
 
 @events.spawning_complete.add_listener

@@ -56,6 +56,7 @@ class Result:
     rows: dict[tuple[str, str], Row]
     seconds: float
     users: int
+    signed_in_after: float | None = None  # seconds from the start until every user had signed in
 
     @property
     def requests(self) -> int:
@@ -70,10 +71,11 @@ class Result:
 
 
 def read(path: Path, *, settle: float, users: int) -> Result:
-    """Samples from ``settle`` seconds after every user was started to the end; sign-ins from the start."""
+    """Samples from ``settle`` seconds after every user had started and signed in (or, if some never finished
+    signing in, after every user was started) to the end; sign-ins from the start."""
     data = json.loads(path.read_text())
     marks, samples = data["marks"], data["samples"]
-    window_start = marks.get("spawned", marks["start"]) + settle
+    window_start = marks.get("ready", marks.get("spawned", marks["start"])) + settle
     end = max((s[0] for s in samples), default=window_start)
     rows: dict[tuple[str, str], Row] = {}
     for at, kind, name, ms, error in samples:
@@ -86,7 +88,13 @@ def read(path: Path, *, settle: float, users: int) -> Result:
                 row.error_samples.append(error)
         if kind != "JOURNEY":
             row.times.append(ms)
-    return Result(rows=rows, seconds=max(1.0, end - window_start), users=users)
+    ready = marks.get("ready")
+    return Result(
+        rows=rows,
+        seconds=max(1.0, end - window_start),
+        users=users,
+        signed_in_after=ready - marks["start"] if ready else None,
+    )
 
 
 def table(result: Result) -> str:
@@ -104,9 +112,14 @@ def table(result: Result) -> str:
             f"  {row.name[:36]:<36} {row.kind[:5]:<5} {len(row.times):>6} {row.errors:>6} {row.p(50):>7.0f} "
             f"{row.p(95):>7.0f} {row.p(99):>7.0f}  {verdict}"
         )
+    signed_in = (
+        f"every user had signed in {result.signed_in_after:.0f} s after the start"
+        if result.signed_in_after is not None
+        else "some users never finished signing in"
+    )
     lines.append(
-        f"  {result.requests:,} requests in {result.seconds:.0f} s ({result.requests / result.seconds:.1f}/s), "
-        f"{result.errors} errors"
+        f"  {result.requests:,} requests in the {result.seconds:.0f} s measured "
+        f"({result.requests / result.seconds:.1f}/s), {result.errors} errors; {signed_in}"
     )
     for row in result.rows.values():
         for sample in row.error_samples:

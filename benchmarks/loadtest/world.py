@@ -16,6 +16,8 @@ part of the deadline-day journeys measured here.
 """
 
 import json
+import multiprocessing
+import os
 import secrets
 import time
 from datetime import date, timedelta
@@ -88,11 +90,12 @@ def _open_period(region, opened_by):
 
 
 def _leads(out: Path, count: int, rows: int, password_hash: str, progress) -> list[dict]:
+    from django.db import connections
+
     from benchmarks.returns import _upload_rows
     from history.synthetic import synthetic_user
     from pledge_portal.accounts.roles import Role
     from returns.models import Assignment, ReportingUnit, Return
-    from returns.spreadsheets import template_workbook
 
     units = list(ReportingUnit.objects.select_related("region").prefetch_related("boroughs__organisation"))
     units.sort(key=lambda u: (u.region.code != LONDON, u.region.code, u.pk))  # London's first
@@ -114,11 +117,25 @@ def _leads(out: Path, count: int, rows: int, password_hash: str, progress) -> li
             if row.registration_number.startswith("SW95"):
                 row.registration_number = f"SW7{index:03d}{n:04d}"
         Assignment.objects.bulk_create(made, batch_size=1000)
-        path = out / f"lead-{index}.xlsx"
-        path.write_bytes(template_workbook(ret))
-        ret.assignments.all().delete()
-        leads.append({"email": email, "return": ret.pk, "workbook": path.name, "unit": str(unit)})
+        leads.append({"email": email, "return": ret.pk, "workbook": f"lead-{index}.xlsx", "unit": str(unit)})
+    # The workbooks are the portal's own templates of the filled drafts (a few seconds each, mostly openpyxl),
+    # written by a process per core; then the drafts are emptied, so the first upload loads every row.
+    connections.close_all()
+    jobs = [(lead["return"], str(out / lead["workbook"])) for lead in leads]
+    with multiprocessing.get_context("fork").Pool(max(1, min(os.cpu_count() or 1, 4))) as pool:
+        pool.starmap(_write_template, jobs)
+    Assignment.objects.filter(ret_id__in=[lead["return"] for lead in leads]).delete()
     return leads
+
+
+def _write_template(return_id: int, path: str) -> None:
+    from django.db import connections
+
+    from returns.models import Return
+    from returns.spreadsheets import template_workbook
+
+    Path(path).write_bytes(template_workbook(Return.objects.get(pk=return_id)))
+    connections.close_all()
 
 
 def _readers(count: int, password_hash: str) -> list[dict]:
