@@ -193,9 +193,10 @@ def test_the_harness_waits_as_long_as_portal_js_before_each_poll():
     findings shown" would measure a browser that does not exist."""
     script = (ROOT / "static" / "src" / "portal.js").read_text()
     delays = [int(ms) for ms in re.findall(r"setTimeout\(poll, (\d+)\)", script)]
+    assert len(delays) >= 2, "portal.js no longer polls as scenarios.wait_for_job emulates: update the harness"
     first = delays[-1]  # the call outside the function starts it
     repeat = delays[-2]  # after a state that is not finished
-    assert (first, repeat) == (scenarios.POLL_FIRST_MS, scenarios.POLL_EVERY_MS)
+    assert (first, repeat) == (scenarios.POLL_FIRST_MS, scenarios.POLL_EVERY_MS), "update scenarios.POLL_*"
 
 
 def _samples(rows: dict[str, list[float]], errors: dict[str, int] | None = None) -> dict:
@@ -267,3 +268,18 @@ def test_the_two_gunicorn_pools(pool, worker_class, monkeypatch):
     monkeypatch.setenv("PORTAL_POOL", "everything")
     with pytest.raises(RuntimeError, match="PORTAL_POOL"):
         runpy.run_path(str(ROOT / "pledge_portal" / "gunicorn_conf.py"))
+
+
+def test_docker_compose_serves_pages_and_rate_checks_from_their_two_pools():
+    """docker-compose.yml cannot be run here (no Docker engine): read it for the serving shape instead."""
+    import yaml
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    web, rates = services["web"], services["rates"]
+    assert "-c python:pledge_portal.gunicorn_conf" in " ".join(web["command"]) and "0.0.0.0:8000" in web["command"][-1]
+    assert "PORTAL_POOL" not in web["environment"]
+    assert rates["environment"]["PORTAL_POOL"] == "rates"
+    assert rates["environment"]["DATABASE_URL"] == web["environment"]["DATABASE_URL"]  # one application
+    assert rates["command"][:3] == ["gunicorn", "-c", "python:pledge_portal.gunicorn_conf"]
+    assert "0.0.0.0:8001" in rates["command"] and rates["ports"][0].endswith(":8001")
+    assert "127.0.0.1:8001/healthz" in rates["healthcheck"]["test"][-1]
