@@ -161,13 +161,14 @@ def findings_shown(page: str) -> tuple[int, int] | None:
 # --- The journeys -------------------------------------------------------------------------------------------
 
 
-def sign_in(browser: Browser, *, email: str, password: str) -> None:
+def sign_in(browser: Browser, *, email: str, password: str) -> bool:
     """Sign in on the portal's own page (the roles simulated here need no two-factor code)."""
     browser.get(SIGN_IN, name="sign in page")
     _, fields = form_fields(browser.page.text, has_field="password")
     browser.post_form(SIGN_IN, {**fields, "login": email, "password": password}, name="sign in")
     if 'name="password"' in browser.page.text:
         raise JourneyFailed(f"Sign-in refused for {email}")
+    return True
 
 
 def upload_and_wait_for_findings(
