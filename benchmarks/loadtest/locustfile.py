@@ -92,6 +92,8 @@ class Person(FastHttpUser):
         try:
             return function(*args, **kwargs)
         except scenarios.JourneyFailed as exc:
+            if isinstance(exc, scenarios.SignedOut):
+                self.signed_in = False  # signs in again before the next journey
             events.request.fire(
                 request_type="JOURNEY", name=label, response_time=0, response_length=0, exception=exc, context={}
             )

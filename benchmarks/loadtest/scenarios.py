@@ -58,6 +58,10 @@ class JourneyFailed(Exception):
     """The page was not what a person would expect: the journey stops and counts as an error."""
 
 
+class SignedOut(JourneyFailed):
+    """A page sent a person who had signed in back to the sign-in page."""
+
+
 @dataclass
 class Browser:
     """Pages as a person meets them: GET and form POSTs, redirects followed hop by hop (same site only)."""
@@ -85,6 +89,8 @@ class Browser:
             if hops > 5:
                 raise JourneyFailed(f"Too many redirects from {name}")
             path = local_path(reply.location, base=path)
+            if path.startswith(SIGN_IN) and not name.startswith("sign in"):
+                raise SignedOut(f"{name}: sent to the sign-in page")
             reply = self.http.request("GET", path, name=f"{name} (redirected)")
         if reply.status >= 400:
             raise JourneyFailed(f"{name}: {reply.status}")

@@ -6,6 +6,7 @@ pinned locust, and the two gunicorn pools' settings. The load itself is never ru
 
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -109,9 +110,7 @@ def test_readers_open_each_kind_of_dashboard_over_a_range_of_quarters(deadline_d
     browser = scenarios.Browser(http, sleep=lambda seconds: None)
     scenarios.sign_in(browser, email=side.users[role].email, password=PASSWORD)
     path = reverse(url_name, kwargs={"pk": getattr(side, owner).pk})
-    scenarios.open_dashboard(
-        browser, path=path, quarters=["2026-01-01", "2026-04-01"], rng=__import__("random").Random(1), name="d"
-    )
+    scenarios.open_dashboard(browser, path=path, quarters=["2026-01-01", "2026-04-01"], rng=random.Random(1), name="d")
     _no_errors(http)
     assert browser.url == f"{path}?from=2026-01-01&to=2026-04-01"
 
@@ -170,6 +169,14 @@ def test_a_job_page_is_polled_as_portal_js_polls_it_and_reloaded_when_done():
         ("GET", "/api/v1/jobs/abc/"),
         ("GET", "/returns/7/findings/"),
     ]
+
+
+def test_a_page_that_sends_a_signed_in_person_to_sign_in_is_an_error_of_its_own(deadline_day):
+    side, _, _ = deadline_day
+    browser = scenarios.Browser(ClientHttp("2001:db8:5::1"), sleep=lambda seconds: None)  # never signed in
+    path = reverse("dashboards:region", kwargs={"pk": side.region.pk})
+    with pytest.raises(scenarios.SignedOut, match="sent to the sign-in page"):
+        scenarios.open_dashboard(browser, path=path, quarters=["2026-01-01"], rng=random.Random(), name="d")
 
 
 def test_a_failed_job_or_a_page_with_no_way_on_is_an_error():
