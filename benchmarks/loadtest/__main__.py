@@ -74,10 +74,12 @@ class Stack:
         self.database_dropper = None
         self.redis_cleaner = None
 
-    def start(self, name: str, command: list[str], env: dict) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
+    def start(self, name: str, command: list[str], env: dict, output="log") -> subprocess.Popen:
+        """Start a process in a session of its own (so stopping it stops its children), logging to a file
+        named after it unless ``output`` is None (the terminal)."""
+        log = open(self.logs / f"{name}.log", "ab") if output == "log" else None  # noqa: SIM115
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT if log else None, start_new_session=True
         )
         self.processes.append((name, process))
         return process
@@ -244,18 +246,20 @@ def main() -> int:
         }
         (logs / "world").mkdir()
         print(f"  setting up a throwaway database for {biggest} at most...", flush=True)
-        setup = subprocess.run(
+        setup = stack.start(
+            "setup",
             [sys.executable, "-m", "benchmarks.loadtest.setup", str(logs / "world")],
-            cwd=ROOT,
-            env={
+            {
                 **env,
                 "LOAD_LEADS": str(biggest.leads),
                 "LOAD_READERS": str(biggest.readers),
                 "LOAD_ROWS": str(_env_int("LOAD_ROWS", 500)),
             },
+            output=None,  # its progress goes to the terminal
         )
-        if setup.returncode:
+        if setup.wait():
             raise RuntimeError("the setup failed (above)")
+        stack.processes.remove(("setup", setup))
         print(f"  set up in {time.monotonic() - started:.0f} s", flush=True)
 
         pages_port, rates_port = _free_port(), _free_port()
