@@ -234,7 +234,7 @@ def wait_for_job(browser: Browser, poll_url: str, *, started: float, clock: Call
 
 def open_dashboard(browser: Browser, *, path: str, quarters: list[str], rng: random.Random, name: str) -> None:
     """A reader opens a dashboard over a random range of quarters (any length, from one quarter to all)."""
-    first, last = sorted(rng.sample(range(len(quarters)), 2)) if len(quarters) > 1 else (0, 0)
+    first, last = sorted(rng.randrange(len(quarters)) for _ in range(2))
     browser.get(f"{path}?{urlencode({'from': quarters[first], 'to': quarters[last]})}", name=name)
     if "govuk-table" not in browser.page.text:
         raise JourneyFailed(f"{name}: no figures on the page")
