@@ -1,4 +1,4 @@
-"""gunicorn's settings for the portal's two pools of web processes (docs/decisions/0008-serving-shape.md).
+"""gunicorn's settings for the portal's two pools of web processes (docs/decisions/0009-serving-shape-and-load-test.md).
 
     gunicorn -c python:pledge_portal.gunicorn_conf pledge_portal.wsgi:application              # pages
     PORTAL_POOL=rates gunicorn -c python:pledge_portal.gunicorn_conf pledge_portal.wsgi:application  # rate checks
