@@ -273,6 +273,19 @@ TABLE: dict[str, Access] = {
     "dashboards:agency": Access(
         "dashboard.agency", AGENCY_ROLES | {Role.PLATFORM_ADMIN}, kwargs=lambda s, r: {"pk": s.agency.pk}
     ),
+    # Signs of bidding up: the region's analysts with boroughs named; a borough's own users, others anonymised.
+    "dashboards:bidding-region": Access(
+        "bidding_up.region", ANALYSTS_AND_ADMINS, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
+    "dashboards:bidding-threshold": Access(
+        "bidding_up.set_threshold", ANALYSTS_AND_ADMINS, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
+    "dashboards:bidding-borough": Access(
+        "bidding_up.borough", BOROUGH_ROLES | {Role.PLATFORM_ADMIN}, kwargs=lambda s, r: {"pk": s.borough.pk}
+    ),
+    "api-bidding-up": Access(
+        "bidding_up.region", ANALYSTS_AND_ADMINS, anon=401, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
     "returns:list": Access("return.read", RETURN_READERS),
     "returns:start": Access("unit.start_return", RETURN_MAKERS, ok=405),
     "returns:placement-flags": Access("placement.read_flags", AGENCY_ROLES),
