@@ -396,3 +396,17 @@ def publish_template(*, template: ReferenceTemplate, by) -> ReferenceTemplate:
     template.save(update_fields=["published_on", "published_by"])
     audit.record(by, "reference_template.published", template, detail={"version": template.version})
     return template
+
+
+def record_shared_contacts_listing(*, references, region, by, request=None) -> int:
+    """Listing references on the region's shared-contacts page is a view of personal data: one audit event per
+    reference, in its history, with the region the analyst acted for."""
+    organisation = access.require(by, "referee_contacts.read", region, error=ReferenceError)
+    return audit.record_each(
+        by,
+        "reference.listed_as_shared_contact",
+        references,
+        organisation=organisation,
+        detail={"region": region.pk},
+        request=request,
+    )

@@ -236,6 +236,10 @@ TABLE: dict[str, Access] = {
     "references:proposals": Access("proposal.read", REFERENCE_PARTIES),
     "references:proposal-create": Access("proposal.make", AGENCY_ROLES),
     "references:cool-off-check": Access("cool_off.check", AGENCY_ROLES | {Role.PLATFORM_ADMIN}),
+    # Shared referee contacts: the region's analysts, who see what identifies references, never their content.
+    "references:shared-contacts": Access(
+        "referee_contacts.read", ANALYSTS_AND_ADMINS, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
     # The shared reference template: published versions for all; the draft for regional analysts only.
     "references:templates": Access("reference_template.read", SIGNED_IN),
     "references:template-detail": Access(

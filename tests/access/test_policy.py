@@ -81,6 +81,7 @@ CASES = [
     Case("bidding_up.region", lambda s: s.region, frozenset({AN})),
     Case("bidding_up.set_threshold", lambda s: s.region, frozenset({AN})),
     Case("bidding_up.borough", lambda s: s.borough, frozenset({S, A})),
+    Case("referee_contacts.read", lambda s: s.region, frozenset({AN})),
     Case("audit.read", _event, frozenset({AN})),
 ]
 
