@@ -279,3 +279,19 @@ def test_the_api_gives_the_region_its_rises_agencies_and_coverage(world, client_
     other_region = reverse("api-bidding-up", kwargs={"pk": world.other.region.pk})
     assert client.get(other_region).status_code == 404
     assert client_for(world.own.users[Role.STEERING_MEMBER]).get(url).status_code == 403
+
+
+def test_analysts_find_the_checks_from_the_regional_dashboard_and_home(world, client_for):
+    side = world.own
+    bidding_url = reverse("dashboards:bidding-region", kwargs={"pk": side.region.pk})
+    contacts_url = reverse("references:shared-contacts", kwargs={"pk": side.region.pk})
+    dashboard = reverse("dashboards:region", kwargs={"pk": side.region.pk})
+    analyst = client_for(side.users[Role.REGIONAL_ANALYST])
+    for page in (analyst.get(dashboard).content.decode(), analyst.get(reverse("home")).content.decode()):
+        assert bidding_url in page and contacts_url in page
+    steering = client_for(side.users[Role.STEERING_MEMBER]).get(dashboard).content.decode()
+    assert bidding_url not in steering and contacts_url not in steering
+    lead = client_for(side.users[Role.BOROUGH_SUBMITTER])
+    borough_url = reverse("dashboards:bidding-borough", kwargs={"pk": side.borough.pk})
+    assert borough_url in lead.get(reverse("dashboards:borough", kwargs={"pk": side.borough.pk})).content.decode()
+    assert borough_url in lead.get(reverse("home")).content.decode()
