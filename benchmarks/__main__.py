@@ -41,6 +41,7 @@ def bench_home_pages() -> None:
 
 
 def main() -> int:
+    from .bidding import bench_bidding_up
     from .dashboards import bench_dashboards
     from .packs import bench_compliance_pack
     from .rates import bench_rate_check_throughput
@@ -54,6 +55,7 @@ def main() -> int:
             bench_returns_validation,
             bench_hostile_uploads,
             bench_dashboards,
+            bench_bidding_up,
             bench_compliance_pack,
         ):
             bench()
