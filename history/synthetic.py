@@ -472,6 +472,7 @@ class _History:
                 self.summary.bid_up += 1
             else:
                 pay = min(cap, last_pay * rng.uniform(0.97, 1.05))
+        s.pay = Decimal(f"{pay:.2f}")
         s.charge = Decimal(f"{pay * rng.uniform(1.28, 1.45 if s.engagement == 'paye' else 1.32):.2f}")
         s.project_team = rng.random() < 0.05
         s.previous_employer_id, s.left_previous_on = None, None
