@@ -18,23 +18,26 @@ How it is counted (so anyone can check a line by hand):
   Only the region's own returns are read: a worker arriving from another region has no earlier assignment
   here.
 
-The whole computation is one SQL statement of window functions (``ROW_NUMBER``, ``FIRST_VALUE``, ``LAG``)
-over the rows, run in the database; nothing walks a worker's history in Python. A page reads one page of
-flagged rises, their count and the agencies ranked, each a query over the same statement.
+The whole computation is one SQL statement of window functions (``ROW_NUMBER``, ``LAST_VALUE``, ``MIN``,
+``LAG``) over the rows, run in the database; nothing walks a worker's history in Python. It reads the whole
+history (up to the last quarter chosen) of the workers with a row in the quarters chosen. A page reads one
+page of flagged rises, their count and the agencies ranked, each a query over the same statement.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.db.models.functions import Lower, Trim
 
 from agencies.models import Agency
 from boroughs.models import Borough
+from returns.models import Assignment
 
 from .scope import PENNY, Scope, accepted_rows, quarter_label
 
@@ -134,8 +137,12 @@ class AgencyRises:
 def _rises_sql(scope: Scope, threshold: BiddingThreshold) -> tuple[str, list]:
     """``WITH ... rises AS (...)``: every flagged rise whose new assignment first appears in the quarters of
     ``scope``, into ``scope.borough`` when it names one. The caller appends its SELECT from ``rises``."""
+    # Only workers with a row in the quarters chosen (in the borough, for a borough's page) can have a rise there;
+    # their whole history up to the last quarter is read, so an earlier assignment from years before counts.
+    in_range = accepted_rows(Scope(scope.start, scope.end, region=scope.region, borough=scope.borough))
     base = (
         accepted_rows(Scope(EARLIEST, scope.end, region=scope.region))
+        .filter(registration_number__in=in_range.exclude(registration_number="").values("registration_number"))
         .exclude(registration_number="")
         .filter(start_date__isnull=False, hourly_pay_rate__isnull=False)
         .values(
@@ -143,8 +150,6 @@ def _rises_sql(scope: Scope, threshold: BiddingThreshold) -> tuple[str, list]:
             borough_key=F("borough_id"),
             started=F("start_date"),
             rate=F("hourly_pay_rate"),
-            agency_key=F("agency_id"),
-            agency_text=F("agency_name"),
             quarter=F("ret__period__starts_on"),
             row_key=F("pk"),
         )
@@ -163,28 +168,35 @@ def _rises_sql(scope: Scope, threshold: BiddingThreshold) -> tuple[str, list]:
     if scope.borough is not None:
         where_borough = " AND borough_key = %s"
         params.append(scope.borough.pk)
-    assignment = "PARTITION BY reg, borough_key, started"
+    # PostgreSQL sorts text by its collation's rules unless told otherwise; byte order is all a partition needs.
+    reg = 'reg COLLATE "C"' if connection.vendor == "postgresql" else "reg"
+    row = Assignment._meta.db_table
     sql = f"""
         WITH base AS ({base_sql}),
         ranked AS (
-            SELECT reg, borough_key, started, rate, agency_key, agency_text, quarter,
-                ROW_NUMBER() OVER ({assignment} ORDER BY quarter DESC, row_key DESC) AS newest,
-                FIRST_VALUE(rate) OVER ({assignment} ORDER BY quarter, row_key) AS first_rate,
-                MIN(quarter) OVER ({assignment}) AS first_quarter
+            SELECT reg, borough_key, started, rate,
+                ROW_NUMBER() OVER assignment AS newest,
+                LAST_VALUE(rate) OVER assignment AS first_rate,
+                MIN(quarter) OVER assignment AS first_quarter,
+                quarter, row_key
             FROM base
+            WINDOW assignment AS (
+                PARTITION BY {reg}, borough_key, started ORDER BY quarter DESC, row_key DESC
+                ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+            )
         ),
-        assignments AS (SELECT * FROM ranked WHERE newest = 1),
         pairs AS (
-            SELECT reg, borough_key, started, first_rate, first_quarter, agency_key, agency_text,
+            SELECT reg, borough_key, started, first_rate, first_quarter, row_key,
                 LAG(borough_key) OVER worker AS prev_borough,
                 LAG(rate) OVER worker AS prev_rate,
                 LAG(quarter) OVER worker AS prev_quarter,
                 LAG(started) OVER worker AS prev_started
-            FROM assignments
-            WINDOW worker AS (PARTITION BY reg ORDER BY started, first_quarter, borough_key)
+            FROM ranked WHERE newest = 1
+            WINDOW worker AS (PARTITION BY {reg} ORDER BY started, first_quarter, borough_key)
         ),
         rises AS (
-            SELECT * FROM pairs
+            SELECT pairs.*, newest_row.agency_id AS agency_key, newest_row.agency_name AS agency_text
+            FROM pairs JOIN "{row}" newest_row ON newest_row.id = pairs.row_key
             WHERE prev_rate IS NOT NULL AND first_rate > prev_rate
                 AND first_quarter >= %s AND first_quarter <= %s
                 AND ({beyond}){where_borough}
@@ -201,8 +213,19 @@ def _money(value) -> Decimal:
     return Decimal(str(value)).quantize(PENNY, ROUND_HALF_UP)
 
 
+# Memory PostgreSQL may sort the rows in, for this statement only (the default, 4 MB, sends ten years of a
+# region's rows to disk).
+WORK_MEM = "64MB"
+
+
 def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    # SET LOCAL lasts to the end of the transaction: the request's, or one of its own.
+    with nullcontext() if connection.in_atomic_block else transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -216,7 +239,7 @@ def count_rises(scope: Scope, threshold: BiddingThreshold) -> tuple[int, int]:
 
 def flagged_rises(scope: Scope, threshold: BiddingThreshold, offset: int = 0, limit: int = 50) -> list[Rise]:
     """Flagged rises in scope, newest quarter first and the largest rise first within it: ``limit`` of them
-    from ``offset``. Two queries (the rises; the boroughs' and agencies' names)."""
+    from ``offset``. At most three queries (the rises; the boroughs' and the agencies' names)."""
     sql, params = _rises_sql(scope, threshold)
     rows = _fetch(
         sql
@@ -260,7 +283,7 @@ def flagged_rises(scope: Scope, threshold: BiddingThreshold, offset: int = 0, li
 def agencies_by_rises(scope: Scope, threshold: BiddingThreshold) -> list[AgencyRises]:
     """Agencies whose workers' new assignments show flagged rises, most flagged workers first, with the share
     of the agency's workers in the quarters chosen that this is. An agency not known to the portal is
-    grouped by the name boroughs report (ignoring case and spaces round it). Three queries."""
+    grouped by the name boroughs report (ignoring case and spaces round it). Four queries."""
     sql, params = _rises_sql(scope, threshold)
     grouped = _fetch(
         sql
