@@ -137,12 +137,8 @@ class AgencyRises:
 def _rises_sql(scope: Scope, threshold: BiddingThreshold) -> tuple[str, list]:
     """``WITH ... rises AS (...)``: every flagged rise whose new assignment first appears in the quarters of
     ``scope``, into ``scope.borough`` when it names one. The caller appends its SELECT from ``rises``."""
-    # Only workers with a row in the quarters chosen (in the borough, for a borough's page) can have a rise there;
-    # their whole history up to the last quarter is read, so an earlier assignment from years before counts.
-    in_range = accepted_rows(Scope(scope.start, scope.end, region=scope.region, borough=scope.borough))
     base = (
         accepted_rows(Scope(EARLIEST, scope.end, region=scope.region))
-        .filter(registration_number__in=in_range.exclude(registration_number="").values("registration_number"))
         .exclude(registration_number="")
         .filter(start_date__isnull=False, hourly_pay_rate__isnull=False)
         .values(
@@ -171,15 +167,24 @@ def _rises_sql(scope: Scope, threshold: BiddingThreshold) -> tuple[str, list]:
     # PostgreSQL sorts text by its collation's rules unless told otherwise; byte order is all a partition needs.
     reg = 'reg COLLATE "C"' if connection.vendor == "postgresql" else "reg"
     row = Assignment._meta.db_table
+    # Only workers with a row in the quarters chosen (in the borough, for a borough's page) can have a rise there,
+    # so the rows are cut to theirs before anything is sorted; their whole history up to the last quarter is
+    # kept, so an earlier assignment from years before counts. The rows are read once (MATERIALIZED), and the
+    # cut is a plain semi-join on them: left to itself, PostgreSQL misjudged a semi-join on the tables and
+    # joined every worker to every quarter.
+    present_borough = " AND borough_key = %s" if scope.borough is not None else ""
     sql = f"""
-        WITH base AS ({base_sql}),
+        WITH base AS MATERIALIZED ({base_sql}),
+        present AS (
+            SELECT DISTINCT reg FROM base WHERE quarter >= %s AND quarter <= %s{present_borough}
+        ),
         ranked AS (
             SELECT reg, borough_key, started, rate,
                 ROW_NUMBER() OVER assignment AS newest,
                 LAST_VALUE(rate) OVER assignment AS first_rate,
                 MIN(quarter) OVER assignment AS first_quarter,
                 quarter, row_key
-            FROM base
+            FROM base WHERE reg IN (SELECT reg FROM present)
             WINDOW assignment AS (
                 PARTITION BY {reg}, borough_key, started ORDER BY quarter DESC, row_key DESC
                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
@@ -202,7 +207,8 @@ def _rises_sql(scope: Scope, threshold: BiddingThreshold) -> tuple[str, list]:
                 AND ({beyond}){where_borough}
         )
     """
-    return sql, [*base_params, scope.start, scope.end, *params]
+    present_params = [scope.start, scope.end] + ([scope.borough.pk] if scope.borough is not None else [])
+    return sql, [*base_params, *present_params, scope.start, scope.end, *params]
 
 
 def _day(value) -> date:
