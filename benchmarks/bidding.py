@@ -51,7 +51,7 @@ def bench_bidding_up() -> None:
     )
     threshold = bidding.DEFAULT
     print(f"  the computation alone, {REPEATS} runs each, threshold: {threshold.text}")
-    print(f"  {'scope':<34} {'figure':<22} {'median ms':>10} {'p95 ms':>8}  result")
+    print(f"  {'scope':<40} {'figure':<22} {'median ms':>10} {'p95 ms':>8}  result")
     for label, region in (("London", london), ("England (every region)", None)):
         for span, start in (("last 4 quarters", quarters[-4]), ("all quarters", quarters[0])):
             scope = Scope(start, quarters[-1], region=region)
