@@ -62,7 +62,7 @@ def bench_bidding_up() -> None:
             ):
                 timings, result = _timed(function, REPEATS)
                 print(
-                    f"  {label + ', ' + span:<34} {name:<22} {statistics.median(timings):>10.1f} "
+                    f"  {label + ', ' + span:<40} {name:<22} {statistics.median(timings):>10.1f} "
                     f"{percentile(timings, 95):>8.1f}  {result}"
                 )
     last_four = f"?from={quarters[-4].isoformat()}&to={quarters[-1].isoformat()}"
