@@ -41,6 +41,7 @@ def bench_home_pages() -> None:
 
 
 def main() -> int:
+    from .bidding import bench_bidding_up
     from .dashboards import bench_dashboards
     from .dfe import bench_dfe_extract
     from .packs import bench_compliance_pack
@@ -55,6 +56,7 @@ def main() -> int:
             bench_returns_validation,
             bench_hostile_uploads,
             bench_dashboards,
+            bench_bidding_up,
             bench_compliance_pack,
             bench_dfe_extract,
         ):

@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from agencies.urls import api_urlpatterns as agencies_api
 from dfe.urls import api_urlpatterns as dfe_api
+from dashboards.urls import api_urlpatterns as dashboards_api
 from pledge_portal.core import views as core_views
 from pledge_portal.jobs.urls import api_urlpatterns as jobs_api
 from rates.urls import api_urlpatterns as rates_api
@@ -48,6 +49,7 @@ admin.site.site_title = "London Pledge portal admin"
 
 api_v1 = [
     *agencies_api,
+    *dashboards_api,
     *jobs_api,
     *rates_api,
     *references_api,

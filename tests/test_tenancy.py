@@ -241,6 +241,10 @@ TABLE: dict[str, Access] = {
     "references:proposals": Access("proposal.read", REFERENCE_PARTIES),
     "references:proposal-create": Access("proposal.make", AGENCY_ROLES),
     "references:cool-off-check": Access("cool_off.check", AGENCY_ROLES | {Role.PLATFORM_ADMIN}),
+    # Shared referee contacts: the region's analysts, who see what identifies references, never their content.
+    "references:shared-contacts": Access(
+        "referee_contacts.read", ANALYSTS_AND_ADMINS, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
     # The shared reference template: published versions for all; the draft for regional analysts only.
     "references:templates": Access("reference_template.read", SIGNED_IN),
     "references:template-detail": Access(
@@ -277,6 +281,19 @@ TABLE: dict[str, Access] = {
     ),
     "dashboards:agency": Access(
         "dashboard.agency", AGENCY_ROLES | {Role.PLATFORM_ADMIN}, kwargs=lambda s, r: {"pk": s.agency.pk}
+    ),
+    # Signs of bidding up: the region's analysts with boroughs named; a borough's own users, others anonymised.
+    "dashboards:bidding-region": Access(
+        "bidding_up.region", ANALYSTS_AND_ADMINS, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
+    "dashboards:bidding-threshold": Access(
+        "bidding_up.set_threshold", ANALYSTS_AND_ADMINS, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
+    "dashboards:bidding-borough": Access(
+        "bidding_up.borough", BOROUGH_ROLES | {Role.PLATFORM_ADMIN}, kwargs=lambda s, r: {"pk": s.borough.pk}
+    ),
+    "api-bidding-up": Access(
+        "bidding_up.region", ANALYSTS_AND_ADMINS, anon=401, kwargs=lambda s, r: {"pk": s.region.pk}
     ),
     "returns:list": Access("return.read", RETURN_READERS),
     "returns:start": Access("unit.start_return", RETURN_MAKERS, ok=405),

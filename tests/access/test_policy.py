@@ -83,6 +83,10 @@ CASES = [
     Case("dashboard.borough", lambda s: s.borough, frozenset({S, A, AN, ST})),
     Case("dashboard.borough", lambda s: s.msp_borough, frozenset({MSP, AN, ST})),
     Case("dashboard.agency", lambda s: s.agency, frozenset({AU, AA})),
+    Case("bidding_up.region", lambda s: s.region, frozenset({AN})),
+    Case("bidding_up.set_threshold", lambda s: s.region, frozenset({AN})),
+    Case("bidding_up.borough", lambda s: s.borough, frozenset({S, A})),
+    Case("referee_contacts.read", lambda s: s.region, frozenset({AN})),
     Case("audit.read", _event, frozenset({AN})),
 ]
 
