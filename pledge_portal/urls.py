@@ -9,8 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from agencies.urls import api_urlpatterns as agencies_api
-from dfe.urls import api_urlpatterns as dfe_api
 from dashboards.urls import api_urlpatterns as dashboards_api
+from dfe.urls import api_urlpatterns as dfe_api
 from pledge_portal.core import views as core_views
 from pledge_portal.jobs.urls import api_urlpatterns as jobs_api
 from rates.urls import api_urlpatterns as rates_api
