@@ -301,6 +301,8 @@ TABLE: dict[str, Access] = {
     ),
     "returns:findings": Access("return.read", RETURN_READERS, kwargs=_ret),
     "returns:snapshot": Access("return.read", RETURN_READERS, kwargs=lambda s, r: {**_ret(s, r), "number": 1}),
+    "returns:changes": Access("return.read", RETURN_READERS, kwargs=_ret),
+    "returns:changes-csv": Access("return.read", RETURN_READERS, kwargs=_ret),
     # GET asks for confirmation of the step (here: submit), which only the unit's own users may take.
     "returns:workflow": Access(
         "return.read",
@@ -318,6 +320,7 @@ TABLE: dict[str, Access] = {
     "api-return-assignments": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     "api-return-validate": Access("return.check", RETURN_MAKERS | ANALYSTS_AND_ADMINS, ok=405, anon=401, kwargs=_ret),
     "api-return-findings": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
+    "api-return-changes": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
     "api-return-submit": Access("return.submit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     "api-return-workforce": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     "api-return-explanations": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
