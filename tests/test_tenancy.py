@@ -199,6 +199,7 @@ TABLE: dict[str, Access] = {
     "rates:card-export": Access("rates.read", PUBLIC, anon=404, kwargs=_draft, per_role_ok=NOT_ANALYSTS_404),
     "rates:card-edit": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
     "rates:card-publish": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
+    "rates:card-impact": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
     "rates:card-delete": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
     "rates:sign-offs": Access("sign_off.read", SIGN_OFF_READERS),
     "rates:sign-off-create": Access("borough.sign_off_breach", frozenset({Role.BOROUGH_APPROVER})),
