@@ -43,7 +43,7 @@ def bench_home_pages() -> None:
 def main() -> int:
     from .dashboards import bench_dashboards
     from .packs import bench_compliance_pack
-    from .rates import bench_rate_check_throughput
+    from .rates import bench_card_impact, bench_rate_check_throughput
     from .returns import bench_returns_validation
     from .uploads import bench_hostile_uploads
 
@@ -55,6 +55,7 @@ def main() -> int:
             bench_hostile_uploads,
             bench_dashboards,
             bench_compliance_pack,
+            bench_card_impact,
         ):
             bench()
             print()

@@ -123,3 +123,76 @@ def bench_rate_check_throughput() -> None:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+IMPACT_REPEATS = int(os.environ.get("BENCH_IMPACT_REPEATS", "3"))
+IMPACT_TARGET_SECONDS, IMPACT_TARGET_MB = 30.0, 200.0
+LONDON = "E12000007"
+
+
+def bench_card_impact() -> None:
+    """A draft rate card's impact if published (``rates.impact.compute_impact``, as its background job runs it) on
+    ten years of national synthetic history: London's draft, with every cap of the card in force lowered by 3%
+    so that many live assignments become breaches. Time is the best of ``BENCH_IMPACT_REPEATS`` runs; peak
+    Python memory is measured in a run of its own (tracemalloc). Targets: under 30 s and 200 MB."""
+    import tracemalloc
+    from datetime import date
+
+    from boroughs.models import Region
+    from pledge_portal.accounts.models import Membership, User
+    from pledge_portal.accounts.roles import Role
+    from rates import impact
+    from rates import services as rate_services
+    from rates.selectors import current_card
+
+    from .returns import _history
+
+    print(f"A draft rate card's impact on national history ({connection.vendor}):")
+    history = _history()
+    london = Region.objects.get(code=LONDON)
+    analyst, _ = User.objects.get_or_create(email="bench-analyst@pledge.test", defaults={"full_name": "Bench"})
+    Membership.objects.get_or_create(user=analyst, organisation=london.organisation, role=Role.REGIONAL_ANALYST)
+    card_now = current_card(london)
+    draft = rate_services.create_draft(
+        region=london,
+        by=analyst,
+        title="Bench draft",
+        effective_from=date.today(),
+        evidence_note="Benchmark",
+        copy_from=card_now,
+    )
+    lower = Decimal("0.97")
+    lines = {
+        ln.role_code: (
+            (ln.inclusive_cap * lower).quantize(Decimal("0.01")),
+            (ln.paye_cap * lower).quantize(Decimal("0.01")),
+        )
+        for ln in draft.lines.select_related("role", "local_role")
+    }
+    rate_services.update_draft(card=draft, by=analyst, lines=lines)
+    impact.compute_impact(card=draft)  # the rate table and the cap expression, built once in a process
+    runs = []
+    for _ in range(IMPACT_REPEATS):
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            result = impact.compute_impact(card=draft)
+            runs.append(time.perf_counter() - start)
+    tracemalloc.start()
+    impact.compute_impact(card=draft)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    seconds, peak_mb = min(runs), peak / 1e6
+    print(f"  {london.name}, against {history}: {result['live']:,} live assignments in the latest returns")
+    print(
+        f"  {result['new']:,} would become breaches (£{Decimal(result['new_monthly']):,} a month, "
+        f"{result['new_group_count']:,} groups); {result['ended']:,} breaches would end; "
+        f"{len(queries.captured_queries)} queries"
+    )
+    print(
+        f"  {'impact, end to end':<28} {seconds:>8.2f} s   target under {IMPACT_TARGET_SECONDS:.0f} s: "
+        f"{'meets' if seconds < IMPACT_TARGET_SECONDS else 'MISSES'} (best of {IMPACT_REPEATS})"
+    )
+    print(
+        f"  {'peak memory (tracemalloc)':<28} {peak_mb:>8.1f} MB  target under {IMPACT_TARGET_MB:.0f} MB: "
+        f"{'meets' if peak_mb < IMPACT_TARGET_MB else 'MISSES'}"
+    )

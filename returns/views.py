@@ -616,7 +616,7 @@ class SnapshotView(ReturnMixin, View):
     template_name = "returns/snapshot.html"
 
     def get(self, request, pk, number):
-        snapshot = self.ret.snapshots.filter(number=number).select_related("created_by").first()
+        snapshot = self.ret.snapshots.filter(number=number).select_related("created_by", "signed_off_by").first()
         if snapshot is None:
             raise Http404("No such version.")
         services.record_read(ret=self.ret, by=request.user, what="version_viewed", request=request)
