@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -111,32 +111,35 @@ def request_impact(*, card: RateCard, by) -> tuple[TaskRun, bool]:
 # --- The computation (called by the task) --------------------------------------------------------------
 
 
-def latest_returns(card: RateCard):
-    """Each reporting unit's latest return in the card's region."""
+def latest_returns(card: RateCard) -> list[int]:
+    """The id of each reporting unit's latest return in the card's region. Picked here from one small query (a
+    return's unit and quarter: some 130 a year in London) rather than by a correlated subquery, which every
+    query of the computation would otherwise repeat: on ten years of national history that subquery alone took
+    0.4 s a query."""
     from returns.models import Return
 
-    latest = (
-        Return.objects.filter(unit=OuterRef("unit"), period__region=card.region_id)
-        .order_by("-period__starts_on")
-        .values("pk")[:1]
-    )
-    return Return.objects.filter(period__region=card.region_id, pk=Subquery(latest))
+    latest: dict[int, tuple] = {}
+    for pk, unit, starts_on in Return.objects.filter(period__region=card.region_id).values_list(
+        "pk", "unit_id", "period__starts_on"
+    ):
+        if unit not in latest or starts_on > latest[unit][1]:
+            latest[unit] = (pk, starts_on)
+    return sorted(pk for pk, _ in latest.values())
 
 
-def live_rows(card: RateCard, *, today: date):
+def live_rows(card: RateCard, *, today: date, returns: list[int] | None = None):
     """The live assignments of the card's region (see the module's docstring), judged or not."""
     from returns.models import Assignment
 
-    return Assignment.objects.filter(ret__in=latest_returns(card).values("pk")).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today)
-    )
+    returns = latest_returns(card) if returns is None else returns
+    return Assignment.objects.filter(ret_id__in=returns).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
 
 
 def compute_impact(*, card: RateCard, progress=None, today: date | None = None) -> dict:
-    """The impact of the draft on today's live assignments, as the JSON the run keeps: eight queries, the rows
+    """The impact of the draft on today's live assignments, as the JSON the run keeps: about a dozen queries, the rows
     judged and grouped in the database."""
     from dashboards.figures.scope import cap_sql, card_cap_sql
-    from returns.models import ReportingUnit
+    from returns.models import ReportingUnit, Return
 
     progress = progress or (lambda percent, message: None)
     today = today or timezone.localdate()
@@ -147,9 +150,10 @@ def compute_impact(*, card: RateCard, progress=None, today: date | None = None) 
             "role_id", "local_role_id", "inclusive_cap", "paye_cap"
         )
     }
-    rows = live_rows(card, today=today)
+    returns = latest_returns(card)
+    rows = live_rows(card, today=today, returns=returns)
     coverage = list(
-        latest_returns(card)
+        Return.objects.filter(pk__in=returns)
         .values("period__starts_on")
         .annotate(units=Count("unit", distinct=True))
         .order_by("-period__starts_on")
