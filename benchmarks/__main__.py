@@ -45,7 +45,7 @@ def main() -> int:
     from .dashboards import bench_dashboards
     from .dfe import bench_dfe_extract
     from .packs import bench_compliance_pack
-    from .rates import bench_rate_check_throughput
+    from .rates import bench_card_impact, bench_rate_check_throughput
     from .returns import bench_returns_validation
     from .uploads import bench_hostile_uploads
 
@@ -59,6 +59,7 @@ def main() -> int:
             bench_bidding_up,
             bench_compliance_pack,
             bench_dfe_extract,
+            bench_card_impact,
         ):
             bench()
             print()

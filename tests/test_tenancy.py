@@ -204,6 +204,7 @@ TABLE: dict[str, Access] = {
     "rates:card-export": Access("rates.read", PUBLIC, anon=404, kwargs=_draft, per_role_ok=NOT_ANALYSTS_404),
     "rates:card-edit": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
     "rates:card-publish": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
+    "rates:card-impact": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
     "rates:card-delete": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
     "rates:sign-offs": Access("sign_off.read", SIGN_OFF_READERS),
     "rates:sign-off-create": Access("borough.sign_off_breach", frozenset({Role.BOROUGH_APPROVER})),
@@ -323,6 +324,8 @@ TABLE: dict[str, Access] = {
     ),
     "returns:findings": Access("return.read", RETURN_READERS, kwargs=_ret),
     "returns:snapshot": Access("return.read", RETURN_READERS, kwargs=lambda s, r: {**_ret(s, r), "number": 1}),
+    "returns:changes": Access("return.read", RETURN_READERS, kwargs=_ret),
+    "returns:changes-csv": Access("return.read", RETURN_READERS, kwargs=_ret),
     # GET asks for confirmation of the step (here: submit), which only the unit's own users may take.
     "returns:workflow": Access(
         "return.read",
@@ -358,6 +361,7 @@ TABLE: dict[str, Access] = {
     "api-return-assignments": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     "api-return-validate": Access("return.check", RETURN_MAKERS | ANALYSTS_AND_ADMINS, ok=405, anon=401, kwargs=_ret),
     "api-return-findings": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
+    "api-return-changes": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
     "api-return-submit": Access("return.submit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     "api-return-workforce": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     "api-return-explanations": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
