@@ -41,9 +41,11 @@ def bench_home_pages() -> None:
 
 
 def main() -> int:
+    from .bidding import bench_bidding_up
     from .dashboards import bench_dashboards
+    from .dfe import bench_dfe_extract
     from .packs import bench_compliance_pack
-    from .rates import bench_rate_check_throughput
+    from .rates import bench_card_impact, bench_rate_check_throughput
     from .returns import bench_returns_validation
     from .uploads import bench_hostile_uploads
 
@@ -54,7 +56,10 @@ def main() -> int:
             bench_returns_validation,
             bench_hostile_uploads,
             bench_dashboards,
+            bench_bidding_up,
             bench_compliance_pack,
+            bench_dfe_extract,
+            bench_card_impact,
         ):
             bench()
             print()

@@ -8,6 +8,7 @@ SECRET_KEY and ALLOWED_HOSTS and turns on every setting that ``manage.py check -
 
 import base64
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "returns",
     "dashboards",
     "packs",
+    "dfe",
     "history",
 ]
 
@@ -190,6 +192,8 @@ API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)  # an API token stops wor
 
 REFERENCE_DUE_WORKING_DAYS = env.int("REFERENCE_DUE_WORKING_DAYS", default=5)
 REFERENCE_RETENTION_DAYS = env.int("REFERENCE_RETENTION_DAYS", default=2 * 365)
+# A draft rate card's impact counts £ a month as the hourly excess times these hours a week × 52 ÷ 12.
+CONTRACTED_HOURS_PER_WEEK = Decimal(env.str("CONTRACTED_HOURS_PER_WEEK", default="37"))
 # Dashboard figures are cached by a version of the data (dashboards/cache.py); 0 turns the cache off.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 REFERENCE_UPLOAD_MAX_BYTES = env.int("REFERENCE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cards/<int:pk>/export.xlsx", views.RateCardExportView.as_view(), name="card-export"),
     path("cards/<int:pk>/edit/", views.RateCardEditView.as_view(), name="card-edit"),
     path("cards/<int:pk>/publish/", views.RateCardPublishView.as_view(), name="card-publish"),
+    path("cards/<int:pk>/impact/", views.RateCardImpactView.as_view(), name="card-impact"),
     path("cards/<int:pk>/delete/", views.RateCardDeleteView.as_view(), name="card-delete"),
     path("sign-offs/", views.BreachSignOffListView.as_view(), name="sign-offs"),
     path("sign-offs/new/", views.BreachSignOffCreateView.as_view(), name="sign-off-create"),

@@ -1,8 +1,10 @@
 """Rates pages: current caps and the rate check for everyone; rate card drafting for regional analysts;
 breach sign-off for borough approvers."""
 
+from datetime import date
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
@@ -16,7 +18,7 @@ from pledge_portal.access.views import ActionRequiredMixin, ScopedObjectMixin, g
 from pledge_portal.core import problems as upload_problems
 from pledge_portal.core.uploads import explain_refused_uploads
 
-from . import selectors, services, spreadsheets
+from . import impact, selectors, services, spreadsheets
 from .forms import BreachSignOffForm, RateCardCapsForm, RateCardDetailsForm, RateCardImportForm, RateCheckForm
 from .models import RateCard
 from .selectors import RateCheckError
@@ -82,10 +84,13 @@ class RateCardDetailView(ActionRequiredMixin, ScopedObjectMixin, DetailView):
     def get_context_data(self, **kwargs):
         card = self.object
         changes = card.change_summary.splitlines() if card.change_summary else None
+        extra = {}
         if card.is_draft:
             previous = selectors.card_in_force(card.region, card.effective_from)
             changes = services.describe_changes(previous, card)
-        return super().get_context_data(changes=changes, **kwargs)
+            if access.can(self.request.user, "rate_card.draft", card):
+                extra = impact_context(card)
+        return super().get_context_data(changes=changes, **extra, **kwargs)
 
 
 class RateCardExportView(ActionRequiredMixin, View):
@@ -184,6 +189,53 @@ class RateCardPublishView(DraftMixin, View):
             return redirect("rates:card-detail", pk=pk)
         messages.success(request, f"{card} is published. Its caps apply from {card.effective_from:%-d %B %Y}.")
         return redirect("rates:card-detail", pk=pk)
+
+
+def impact_context(card: RateCard) -> dict:
+    """The latest impact computation of a draft, for its page and the card's page: the run, whether the draft
+    changed since (stale), and the tables once it has finished."""
+    from dashboards.figures.scope import quarter_label
+
+    run = impact.latest_run(card)
+    context = {
+        "impact_run": run,
+        "impact_stale": impact.is_stale(card, run),
+        "impact": None,
+        "hours_per_week": settings.CONTRACTED_HOURS_PER_WEEK,
+    }
+    if run is not None and run.status == run.Status.SUCCEEDED and run.result.get("card") == card.pk:
+        result = run.result
+        context["impact"] = result
+        context["impact_tables"] = [
+            impact.totals_table(result),
+            impact.new_breaches_table(result),
+            impact.ended_breaches_table(result),
+        ]
+        context["impact_coverage"] = [
+            (quarter_label(date.fromisoformat(c["quarter_starts"])), c["units"]) for c in result["coverage"]
+        ]
+    return context
+
+
+class RateCardImpactView(DraftMixin, View):
+    """Impact if published: GET shows the latest computation (progress while it runs); POST asks for one. A
+    double click, or a second analyst, gets the run already going for the same draft."""
+
+    template_name = "rates/card_impact.html"
+
+    def get(self, request, pk):
+        context = {"card": self.card, **impact_context(self.card)}
+        return render(request, self.template_name, context)
+
+    def post(self, request, pk):
+        try:
+            _, reused = impact.request_impact(card=self.card, by=request.user)
+        except impact.ImpactError as exc:
+            messages.error(request, str(exc))
+            return redirect("rates:card-detail", pk=pk)
+        if not reused:
+            messages.success(request, "Working out the impact. This page shows it when it is ready.")
+        return redirect("rates:card-impact", pk=pk)
 
 
 class RateCardDeleteView(DraftMixin, View):

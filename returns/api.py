@@ -5,7 +5,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListCreateAPIView, RetrieveAPIView
@@ -20,8 +20,8 @@ from pledge_portal.core.text import quote
 from rates.models import EngagementType, LocalRole, RoleCategory
 from rates.money import MoneyError, parse_money
 
-from . import selectors, services
-from .models import Assignment, Finding, Return, WorkforceLine
+from . import changes, selectors, services
+from .models import Assignment, Finding, Return, Snapshot, WorkforceLine
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -381,6 +381,62 @@ class ReturnFindingsApi(ReturnScoped, APIView):
                 "findings": FindingSerializer(findings, many=True).data,
             }
         )
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    old = serializers.CharField(help_text='As a person reads it; "blank" for no value')
+    new = serializers.CharField(help_text='As a person reads it; "blank" for no value')
+
+
+class RowChangeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=changes.KINDS)
+    registration_number = serializers.CharField()
+    start_date = serializers.CharField()
+    position = serializers.IntegerField(
+        allow_null=True, help_text="The row's number (in the older version, if removed)"
+    )
+    fields = FieldChangeSerializer(many=True)
+
+
+class FigureChangeSerializer(serializers.Serializer):
+    subject = serializers.CharField(help_text='A role\'s name, or "Whole return"')
+    label = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class ChangesSerializer(serializers.Serializer):
+    compared = serializers.CharField()
+    base_version = serializers.IntegerField(source="base.number", allow_null=True, default=None)
+    base_signed_off_at = serializers.DateTimeField(source="base.signed_off_at", allow_null=True, default=None)
+    summary = serializers.CharField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    rows_changed = serializers.IntegerField()
+    rows_listed_limit = serializers.IntegerField(source="limit")
+    rows = RowChangeSerializer(many=True)
+    figures = FigureChangeSerializer(many=True)
+
+
+class ReturnChangesApi(ReturnScoped, APIView):
+    """What changed since the previous signed-off version (read-only): the return as it is now, or one
+    submitted version with ``?version=<n>``. Lists the first 500 changed rows, with counts of all."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("version", int, required=False, description="A submitted version's number")],
+        responses={200: ChangesSerializer},
+    )
+    def get(self, request, pk):
+        ret = self.get_return(pk)
+        version = request.query_params.get("version")
+        if version is not None and not (version.isdigit() and len(version) < 10):
+            raise ValidationError({"version": "Give a version number, like 2."})
+        try:
+            found = changes.changes_since_sign_off(ret, version=int(version) if version else None)
+        except Snapshot.DoesNotExist as exc:
+            raise NotFound("This return has no such version.") from exc
+        services.record_read(ret=ret, by=request.user, what="changes_read_by_api", request=request)
+        return Response(ChangesSerializer(found).data)
 
 
 class ReturnSubmitApi(ReturnScoped, APIView):

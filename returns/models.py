@@ -351,7 +351,12 @@ class Transition(models.Model):
 
 
 class Snapshot(models.Model):
-    """The whole return as it was submitted: each submission keeps one, so earlier versions stay readable."""
+    """The whole return as it was submitted: each submission keeps one, so earlier versions stay readable.
+
+    When the approver signs a version off, the snapshot is marked signed off; if the return moved between
+    submission and sign-off (a breach of the cap signed off on the submitted return, an agreement recorded),
+    the content as signed off is kept beside the content as submitted, so "what changed since sign-off"
+    compares with what was actually signed off (``returns.changes``)."""
 
     ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="snapshots")
     number = models.PositiveIntegerField()
@@ -359,6 +364,16 @@ class Snapshot(models.Model):
     data = models.JSONField(help_text="The workforce section, the rows and the explanations, as submitted.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    signed_off_at = models.DateTimeField(null=True, blank=True, help_text="When the approver signed this version off.")
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_off_data = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The content as signed off, when it differs from the content as submitted (breaches signed "
+        "off after submission); blank when they are the same.",
+    )
 
     class Meta:
         ordering = ["number"]
@@ -366,6 +381,11 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Version {self.number} of {self.ret_id}"
+
+    @property
+    def content_signed_off(self) -> dict:
+        """What the approver signed off: the content as signed off, else as submitted."""
+        return self.signed_off_data if self.signed_off_data is not None else self.data
 
 
 class StatutoryException(models.Model):

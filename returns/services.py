@@ -819,7 +819,9 @@ def submission_problems(ret: Return) -> list[str]:
     return problems
 
 
-def _snapshot(ret: Return, by) -> Snapshot:
+def snapshot_data(ret: Return) -> dict:
+    """The return's content now, as a snapshot keeps it (JSON-ready): the workforce section, the spend, the
+    rows and the explanations. ``returns.changes`` compares the current content in the same shape."""
     rows = list(
         ret.assignments.values(
             "position",
@@ -843,14 +845,26 @@ def _snapshot(ret: Return, by) -> Snapshot:
         "assignments": rows,
         "explanations": dict(ret.explanations.values_list("key", "text")),
     }
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def _snapshot(ret: Return, by) -> Snapshot:
     number = (ret.snapshots.aggregate(m=Max("number"))["m"] or 0) + 1
     return Snapshot.objects.create(
-        ret=ret,
-        number=number,
-        revision=ret.revision,
-        data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
-        created_by=by,
+        ret=ret, number=number, revision=ret.revision, data=snapshot_data(ret), created_by=by
     )
+
+
+def _mark_signed_off(ret: Return, by) -> None:
+    """Mark the submitted version as signed off. Breaches signed off (or agreements recorded) on the submitted
+    return moved its revision since submission: then the content as signed off is kept too."""
+    snapshot = ret.snapshots.order_by("-number").first()
+    if snapshot is None:  # submitted before versions were kept: nothing to mark
+        return
+    ret.refresh_from_db(fields=["revision"])
+    snapshot.signed_off_at, snapshot.signed_off_by = ret.signed_off_at, by
+    snapshot.signed_off_data = snapshot_data(ret) if ret.revision != snapshot.revision else None
+    snapshot.save(update_fields=["signed_off_at", "signed_off_by", "signed_off_data"])
 
 
 @transaction.atomic
@@ -888,6 +902,7 @@ def sign_off_return(*, ret: Return, by) -> Return:
     _move(ret, by, Return.Status.SIGNED_OFF, organisation=acting)
     ret.signed_off_at, ret.signed_off_by = timezone.now(), by
     ret.save(update_fields=["status", "signed_off_at", "signed_off_by"])
+    _mark_signed_off(ret, by)
     return ret
 
 

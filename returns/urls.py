@@ -30,6 +30,8 @@ urlpatterns = [
     path("<int:pk>/check/", views.CheckView.as_view(), name="check"),
     path("<int:pk>/findings/", views.FindingsView.as_view(), name="findings"),
     path("<int:pk>/versions/<int:number>/", views.SnapshotView.as_view(), name="snapshot"),
+    path("<int:pk>/changes/", views.ChangesView.as_view(), name="changes"),
+    path("<int:pk>/changes.csv", views.ChangesCsvView.as_view(), name="changes-csv"),
     path("<int:pk>/<slug:step>/", views.WorkflowView.as_view(), name="workflow"),
 ]
 
@@ -39,6 +41,7 @@ api_urlpatterns = [
     path("returns/<int:pk>/assignments/", api.ReturnAssignmentsApi.as_view(), name="api-return-assignments"),
     path("returns/<int:pk>/validate/", api.ReturnValidateApi.as_view(), name="api-return-validate"),
     path("returns/<int:pk>/findings/", api.ReturnFindingsApi.as_view(), name="api-return-findings"),
+    path("returns/<int:pk>/changes/", api.ReturnChangesApi.as_view(), name="api-return-changes"),
     path("returns/<int:pk>/workforce/", api.ReturnWorkforceApi.as_view(), name="api-return-workforce"),
     path("returns/<int:pk>/explanations/", api.ReturnExplanationsApi.as_view(), name="api-return-explanations"),
     path("returns/<int:pk>/submit/", api.ReturnSubmitApi.as_view(), name="api-return-submit"),

@@ -22,13 +22,14 @@ from boroughs.models import Region
 from pledge_portal import access
 from pledge_portal.access.views import ActionRequiredMixin, get_visible_or_404
 from pledge_portal.core import problems as upload_problems
+from pledge_portal.core.exports import table_csv
 from pledge_portal.core.uploads import explain_refused_uploads
 from pledge_portal.jobs.selectors import task_runs_visible_to
 from rates.selectors import RateCheckError, check_rate
 from rates.services import RateCardError
 from rates.views import warn_if_agreed_late
 
-from . import exports, selectors, services, spreadsheets
+from . import changes, exports, selectors, services, spreadsheets
 from .forms import (
     AssignmentForm,
     CommentForm,
@@ -44,7 +45,7 @@ from .forms import (
     UploadForm,
     WorkforceForm,
 )
-from .models import Finding, Return
+from .models import Finding, Return, Snapshot
 
 ROWS_PER_PAGE = 100
 
@@ -154,7 +155,7 @@ class ReturnDetailView(ReturnMixin, View):
                 breach_rows=breach_rows,
                 pqe_rows=pqe_rows,
                 transitions=ret.transitions.select_related("by"),
-                snapshots=ret.snapshots.only("number", "created_at", "revision"),
+                snapshots=ret.snapshots.only("number", "created_at", "revision", "signed_off_at"),
                 revision_form=RevisionForm(initial={"revision": ret.revision}),
                 comment_form=CommentForm(),
                 accept_form=OptionalCommentForm(),
@@ -601,11 +602,15 @@ class WorkflowView(ReturnMixin, View):
             raise PermissionDenied("Your role in this return's organisations does not let you do this.")
         return step
 
+    # Steps taken on a version that may be a resubmission: the page first says what changed since sign-off.
+    SHOW_CHANGES = ("sign-off", "accept")
+
     def get(self, request, pk, step, form=None, status=200):
         chosen = self.step(step)
         if form is None and chosen.form is not None:
             form = chosen.form()
-        return render(request, self.template_name, self.context(step=chosen, form=form), status=status)
+        since = changes.changes_since_sign_off(self.ret, limit=0) if step in self.SHOW_CHANGES else None
+        return render(request, self.template_name, self.context(step=chosen, form=form, changes=since), status=status)
 
     def post(self, request, pk, step):
         chosen = self.step(step)
@@ -628,11 +633,56 @@ class SnapshotView(ReturnMixin, View):
     template_name = "returns/snapshot.html"
 
     def get(self, request, pk, number):
-        snapshot = self.ret.snapshots.filter(number=number).select_related("created_by").first()
+        snapshot = self.ret.snapshots.filter(number=number).select_related("created_by", "signed_off_by").first()
         if snapshot is None:
             raise Http404("No such version.")
         services.record_read(ret=self.ret, by=request.user, what="version_viewed", request=request)
         return render(request, self.template_name, self.context(snapshot=snapshot))
+
+
+class ChangesView(ReturnMixin, View):
+    """What changed since the previous signed-off version: the return as it is now, or one submitted version
+    (``?version=3``). For whoever may read the return; audited, as it quotes registration numbers."""
+
+    template_name = "returns/changes.html"
+
+    def compare(self, limit: int) -> changes.Changes:
+        version = self.request.GET.get("version")
+        if version is not None and not (version.isdigit() and len(version) < 10):
+            raise Http404("No such version.")
+        try:
+            return changes.changes_since_sign_off(self.ret, version=int(version) if version else None, limit=limit)
+        except Snapshot.DoesNotExist as exc:
+            raise Http404("No such version.") from exc
+
+    def get(self, request, pk):
+        found = self.compare(changes.ROW_LIMIT)
+        services.record_read(ret=self.ret, by=request.user, what="changes_viewed", request=request)
+        return render(
+            request,
+            self.template_name,
+            self.context(
+                changes=found,
+                counts=changes.counts_table(found),
+                rows=changes.rows_table(found),
+                figures=changes.figures_table(found),
+                version=request.GET.get("version", ""),
+            ),
+        )
+
+
+class ChangesCsvView(ChangesView):
+    """Every changed field (up to the most rows a return takes at once), as a CSV."""
+
+    def get(self, request, pk):
+        found = self.compare(services.MAX_LOADED_ROWS)
+        services.record_read(ret=self.ret, by=request.user, what="changes_downloaded", request=request)
+        response = HttpResponse(table_csv(changes.rows_table(found)), content_type="text/csv; charset=utf-8")
+        label = f"version-{found.compared.rsplit(' ', 1)[-1]}" if found.compared.startswith("version") else "now"
+        name = f"changes-{self.ret.unit.name}-{self.ret.period.starts_on:%Y-%m}-{label}.csv".replace(" ", "-").lower()
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 # --- Periods, completeness and the rules ------------------------------------------------------------

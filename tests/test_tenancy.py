@@ -28,6 +28,7 @@ from django.core.files.storage import default_storage
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from dfe.models import DfeExtract
 from packs.models import CompliancePack
 from pledge_portal.access.roles import AGENCY as AGENCY_ROLES
 from pledge_portal.access.roles import BOROUGH as BOROUGH_ROLES
@@ -157,6 +158,10 @@ def _row(side: Side, role: str) -> dict:
     return {"pk": ret.pk, "row": ret.assignments.get().pk}
 
 
+def _dfe_borough(side: Side, role: str) -> dict:
+    return {"pk": side.ret.period_id, "borough": side.borough.pk}
+
+
 def _draft(side: Side, role: str) -> dict:
     return {"pk": side.draft_card.pk}
 
@@ -216,6 +221,7 @@ TABLE: dict[str, Access] = {
     "rates:card-export": Access("rates.read", PUBLIC, anon=404, kwargs=_draft, per_role_ok=NOT_ANALYSTS_404),
     "rates:card-edit": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
     "rates:card-publish": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
+    "rates:card-impact": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
     "rates:card-delete": Access("rate_card.draft", ANALYSTS_AND_ADMINS, kwargs=_draft),
     "rates:sign-offs": Access("sign_off.read", SIGN_OFF_READERS),
     "rates:sign-off-create": Access("borough.sign_off_breach", frozenset({Role.BOROUGH_APPROVER})),
@@ -253,6 +259,10 @@ TABLE: dict[str, Access] = {
     "references:proposals": Access("proposal.read", REFERENCE_PARTIES),
     "references:proposal-create": Access("proposal.make", AGENCY_ROLES),
     "references:cool-off-check": Access("cool_off.check", AGENCY_ROLES | {Role.PLATFORM_ADMIN}),
+    # Shared referee contacts: the region's analysts, who see what identifies references, never their content.
+    "references:shared-contacts": Access(
+        "referee_contacts.read", ANALYSTS_AND_ADMINS, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
     # The shared reference template: published versions for all; the draft for regional analysts only.
     "references:templates": Access("reference_template.read", SIGNED_IN),
     "references:template-detail": Access(
@@ -290,6 +300,19 @@ TABLE: dict[str, Access] = {
     "dashboards:agency": Access(
         "dashboard.agency", AGENCY_ROLES | {Role.PLATFORM_ADMIN}, kwargs=lambda s, r: {"pk": s.agency.pk}
     ),
+    # Signs of bidding up: the region's analysts with boroughs named; a borough's own users, others anonymised.
+    "dashboards:bidding-region": Access(
+        "bidding_up.region", ANALYSTS_AND_ADMINS, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
+    "dashboards:bidding-threshold": Access(
+        "bidding_up.set_threshold", ANALYSTS_AND_ADMINS, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
+    "dashboards:bidding-borough": Access(
+        "bidding_up.borough", BOROUGH_ROLES | {Role.PLATFORM_ADMIN}, kwargs=lambda s, r: {"pk": s.borough.pk}
+    ),
+    "api-bidding-up": Access(
+        "bidding_up.region", ANALYSTS_AND_ADMINS, anon=401, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
     "returns:list": Access("return.read", RETURN_READERS),
     "returns:start": Access("unit.start_return", RETURN_MAKERS, ok=405),
     "returns:placement-flags": Access("placement.read_flags", AGENCY_ROLES),
@@ -319,6 +342,8 @@ TABLE: dict[str, Access] = {
     ),
     "returns:findings": Access("return.read", RETURN_READERS, kwargs=_ret),
     "returns:snapshot": Access("return.read", RETURN_READERS, kwargs=lambda s, r: {**_ret(s, r), "number": 1}),
+    "returns:changes": Access("return.read", RETURN_READERS, kwargs=_ret),
+    "returns:changes-csv": Access("return.read", RETURN_READERS, kwargs=_ret),
     # GET asks for confirmation of the step (here: submit), which only the unit's own users may take.
     "returns:workflow": Access(
         "return.read",
@@ -332,11 +357,29 @@ TABLE: dict[str, Access] = {
     "packs:build": Access("pack.build", ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period),
     "packs:download": Access("pack.download", PACK_READERS, kwargs=lambda s, r: {"pk": s.pack.pk, "kind": "pdf"}),
     "api-agencies": Access("agency.lookup", RETURN_MAKERS | ANALYSTS_AND_ADMINS, anon=401),
+    # DfE return: a borough's own users its file; the region's roles every borough's and the regional extract.
+    "dfe:index": Access("dfe.read", PACK_READERS),
+    "dfe:period": Access("dfe.read", PACK_READERS, kwargs=_period),
+    "dfe:borough": Access("dfe.download", PACK_READERS, kwargs=_dfe_borough),
+    "dfe:borough-assignments": Access("dfe.download", PACK_READERS, kwargs=_dfe_borough),
+    "dfe:extract-build": Access(
+        "dfe.extract_build", ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period
+    ),
+    "dfe:extract-download": Access(
+        "dfe.extract_download", REGIONAL_AND_ADMIN, kwargs=lambda s, r: {"pk": s.dfe_extract.pk}
+    ),
+    "api-dfe-period": Access("dfe.read", PACK_READERS, anon=401, kwargs=_period),
+    "api-dfe-borough": Access("dfe.download", PACK_READERS, anon=401, kwargs=_dfe_borough),
+    "api-dfe-borough-assignments": Access("dfe.download", PACK_READERS, anon=401, kwargs=_dfe_borough),
+    "api-dfe-extract": Access(
+        "dfe.extract_download", REGIONAL_AND_ADMIN, anon=401, kwargs=lambda s, r: {"pk": s.dfe_extract.pk}
+    ),
     "api-returns": Access("return.read", RETURN_READERS, anon=401),
     "api-return": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
     "api-return-assignments": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     "api-return-validate": Access("return.check", RETURN_MAKERS | ANALYSTS_AND_ADMINS, ok=405, anon=401, kwargs=_ret),
     "api-return-findings": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
+    "api-return-changes": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
     "api-return-submit": Access("return.submit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     "api-return-workforce": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     "api-return-explanations": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
@@ -515,6 +558,14 @@ def _fill_walk_world(world: World) -> None:
             pdf=default_storage.save(f"compliance-packs/walk-{side.region.pk}.pdf", ContentFile(b"%PDF-1.7")),
             xlsx=default_storage.save(f"compliance-packs/walk-{side.region.pk}.xlsx", ContentFile(b"PK")),
             pdf_sha256="0" * 64,
+            xlsx_sha256="0" * 64,
+        )
+        side.dfe_extract = DfeExtract.objects.create(
+            period=period,
+            version=1,
+            status=DfeExtract.Status.READY,
+            data_version="walk",
+            xlsx=default_storage.save(f"dfe-extracts/walk-{side.region.pk}.xlsx", ContentFile(b"PK")),
             xlsx_sha256="0" * 64,
         )
         side.open_request = reference_services.request_reference(

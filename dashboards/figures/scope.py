@@ -145,13 +145,51 @@ def cap_sql(region_ids) -> RawSQL:
     return RawSQL(sql, [], output_field=Assignment.hourly_pay_rate.field)
 
 
-def _build_cap_sql(table, region_ids: tuple[int, ...]) -> str:
-    start, engagement, local, role = (_col(n) for n in ("start_date", "engagement_type", "local_role", "role"))
+def _locals_of(table) -> dict[int, list[int]]:
+    """Local role ids by the id of their core role."""
     locals_of: dict[int, list[int]] = {}
     for local_role in table.local_by_key.values():
         locals_of.setdefault(local_role.core_id, []).append(local_role.pk)
+    return locals_of
+
+
+def _card_caps_sql(lines: dict[tuple[int | None, int | None], tuple], locals_of: dict[int, list[int]]) -> str:
+    """The cap one card's ``lines`` ((role id, local role id) -> (inclusive, PAYE) caps, as ``rates.table`` holds
+    them) set for a row, as ``check_rate`` picks it: the PAYE figure for PAYE, the inclusive one for umbrella
+    and limited company; the line for the row's local role if the card has one, else its core role's (a local
+    role without a line of its own uses its core role's). NULL when no line applies."""
+    engagement, local, role = (_col(n) for n in ("engagement_type", "local_role", "role"))
     inclusive = ", ".join(_literal(str(e)) for e in INCLUSIVE_ENGAGEMENTS)
     bases = ((f"{engagement} = {_literal(str(EngagementType.PAYE))}", 1), (f"{engagement} IN ({inclusive})", 0))
+    by_basis = []
+    for test, index in bases:  # index: which of the line's (inclusive, PAYE) caps
+        whens = [
+            f"WHEN {local} = {int(local_id)} THEN {Decimal(caps[index])}"
+            for (_, local_id), caps in lines.items()
+            if local_id
+        ]
+        for (role_id, local_id), caps in lines.items():
+            if local_id:
+                continue
+            match = f"({local} IS NULL AND {role} = {int(role_id)})"
+            if locals_of.get(role_id):
+                match = f"({match} OR {local} IN ({', '.join(str(int(i)) for i in locals_of[role_id])}))"
+            whens.append(f"WHEN {match} THEN {Decimal(caps[index])}")
+        if whens:
+            by_basis.append(f"WHEN {test} THEN CASE {' '.join(whens)} END")
+    return f"CASE {' '.join(by_basis)} END" if by_basis else "NULL"
+
+
+def card_cap_sql(lines: dict[tuple[int | None, int | None], tuple]) -> RawSQL:
+    """The cap a card with ``lines`` would set for each row of an Assignment query, whatever its start date (a
+    draft's, to see what it would change): the same rule as ``cap_sql`` and ``check_rate``."""
+    sql = _card_caps_sql(lines, _locals_of(rate_table()))
+    return RawSQL(sql, [], output_field=Assignment.hourly_pay_rate.field)
+
+
+def _build_cap_sql(table, region_ids: tuple[int, ...]) -> str:
+    start = _col("start_date")
+    locals_of = _locals_of(table)
     regions = []
     for region_id in region_ids:
         cards = []
@@ -162,22 +200,7 @@ def _build_cap_sql(table, region_ids: tuple[int, ...]) -> str:
             covers = f"{start} >= {_literal(card.effective_from.isoformat())}"
             if card.effective_to is not None:
                 covers += f" AND {start} <= {_literal(card.effective_to.isoformat())}"
-            by_basis = []
-            for test, index in bases:  # index: which of the line's (inclusive, PAYE) caps
-                whens = [
-                    f"WHEN {local} = {int(local_id)} THEN {Decimal(caps[index])}"
-                    for (_, local_id), caps in entry.lines.items()
-                    if local_id
-                ]
-                for (role_id, local_id), caps in entry.lines.items():
-                    if local_id:
-                        continue
-                    match = f"({local} IS NULL AND {role} = {int(role_id)})"
-                    if locals_of.get(role_id):
-                        match = f"({match} OR {local} IN ({', '.join(str(int(i)) for i in locals_of[role_id])}))"
-                    whens.append(f"WHEN {match} THEN {Decimal(caps[index])}")
-                by_basis.append(f"WHEN {test} THEN CASE {' '.join(whens)} END")
-            cards.append(f"WHEN {covers} THEN CASE {' '.join(by_basis)} END")
+            cards.append(f"WHEN {covers} THEN {_card_caps_sql(entry.lines, locals_of)}")
         if cards:
             regions.append((region_id, f"CASE {' '.join(cards)} END"))
     if not regions:

@@ -54,7 +54,9 @@ class Command(BaseCommand):
                 f"  {s.periods:,} periods, {s.returns:,} accepted returns, {s.rows:,} assignment rows\n"
                 f"  {s.live_at_end:,} assignments live at the end ({s.london_live_at_end:,} in London); "
                 f"{s.breaches:,} over the cap, {s.overlaps} workers in two authorities at once, "
-                f"{s.cool_offs} starts within the cool-off, {s.low_pqe:,} workers with under 3 years' PQE\n"
+                f"{s.cool_offs} starts within the cool-off, {s.low_pqe:,} workers with under 3 years' PQE, "
+                f"{s.bid_up:,} returning workers bid up by another borough\n"
+                f"  {s.references:,} references, {s.shared_referees} with a referee's contact planted to be shared\n"
                 f"  {s.seconds:.1f} seconds"
             )
         )
