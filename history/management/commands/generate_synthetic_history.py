@@ -55,6 +55,8 @@ class Command(BaseCommand):
                 f"  {s.live_at_end:,} assignments live at the end ({s.london_live_at_end:,} in London); "
                 f"{s.breaches:,} over the cap, {s.overlaps} workers in two authorities at once, "
                 f"{s.cool_offs} starts within the cool-off, {s.low_pqe:,} workers with under 3 years' PQE\n"
+                f"  {s.leavers:,} permanent leavers reported; {s.leavers_kept:,} still on the register (the rest "
+                "past the cool-off)\n"
                 f"  {s.seconds:.1f} seconds"
             )
         )
