@@ -8,6 +8,7 @@ from django.urls import include, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from agencies.urls import api_urlpatterns as agencies_api
 from pledge_portal.core import views as core_views
 from pledge_portal.jobs.urls import api_urlpatterns as jobs_api
 from rates.urls import api_urlpatterns as rates_api
@@ -45,6 +46,7 @@ admin.site.site_header = "London Pledge portal administration"
 admin.site.site_title = "London Pledge portal admin"
 
 api_v1 = [
+    *agencies_api,
     *jobs_api,
     *rates_api,
     *references_api,

@@ -12,6 +12,8 @@ from rest_framework.generics import ListCreateAPIView, RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.models import Agency
+from agencies.names import match_key
 from boroughs.models import Borough
 from pledge_portal import access
 from pledge_portal.core.serializers import GSS_CODE_ERRORS, RegistrationNumberField
@@ -59,6 +61,15 @@ class AssignmentSerializer(serializers.ModelSerializer):
         max_length=Assignment._meta.get_field("agency_name").max_length,
         help_text="The agency's name, as the borough reports it",
     )
+    agency_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The agency's code on the register (``id`` from /api/v1/agencies/), instead of or as well as "
+        "its name: the row then names the register's agency exactly. In responses, the register's agency the "
+        "row's name matched, or null",
+    )
     engagement_type = serializers.ChoiceField(
         choices=EngagementType.choices,
         required=False,
@@ -84,6 +95,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "registration_number",
             "role",
             "agency",
+            "agency_id",
             "engagement_type",
             "start_date",
             "end_date",
@@ -246,6 +258,7 @@ class ReturnAssignmentsApi(ReturnScoped, APIView):
         body.is_valid(raise_exception=True)
         row_serializer = AssignmentSerializer(context={"ret": ret})
         rows = [row_serializer.to_values(dict(row)) for row in body.validated_data["rows"]]
+        _agencies_by_code(rows)
         try:
             counts = services.load_assignments(
                 ret=ret,
@@ -263,6 +276,35 @@ class ReturnAssignmentsApi(ReturnScoped, APIView):
             raise ValidationError({"non_field_errors": [str(exc)]}) from exc
         ret.refresh_from_db()
         return Response({**ReturnSerializer(ret).data, **counts})
+
+
+def _agencies_by_code(rows: list[dict]) -> None:
+    """Give each row sent with an ``agency_id`` the register's agency (one query for all the rows); refuse a
+    code not on the register, and a name that is not that agency's, by the row's index."""
+    codes = {row["agency_id"] for row in rows if row.get("agency_id")}
+    register = {agency.pk: agency for agency in Agency.objects.filter(pk__in=codes).only("pk", "name")}
+    errors = {}
+    for index, row in enumerate(rows):
+        code = row.pop("agency_id", None)
+        if not code:
+            continue
+        agency = register.get(code)
+        name = (row.get("agency_name") or "").strip()
+        if agency is None:
+            errors[str(index)] = {"agency_id": [f"No agency on the register has the code {code}."]}
+        elif name and match_key(name) != match_key(agency.name):
+            errors[str(index)] = {
+                "agency": [
+                    f"“{quote(name)}” is not the name of agency {code} on the register ({quote(agency.name)}). "
+                    "Send its code or its name, or both for the same agency."
+                ]
+            }
+        else:
+            row["agency"], row["agency_name"] = agency, agency.name
+        if len(errors) >= 100:  # a body wrong in every row: the first hundred say enough
+            break
+    if errors:
+        raise ValidationError({"rows": errors})
 
 
 def _repeats_by_row(rows: list[dict], repeats: list[tuple[int, int]]) -> dict:

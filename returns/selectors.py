@@ -84,6 +84,11 @@ def latest_run(ret: Return) -> ValidationRun | None:
     return ret.validation_runs.select_related("task_run").order_by("-created_at", "-pk").first()
 
 
+def latest_finished_run(ret: Return) -> ValidationRun | None:
+    """The latest check that finished: the one whose findings stand while a newer one runs."""
+    return ret.validation_runs.filter(finished_at__isnull=False).order_by("-created_at", "-pk").first()
+
+
 def findings_with_explanations(run: ValidationRun) -> list[Finding]:
     """The run's findings, each with ``explanation`` (the text, or "") for queries."""
     explanations = dict(QueryExplanation.objects.filter(ret_id=run.ret_id).values_list("key", "text"))

@@ -262,9 +262,12 @@ def _resolve_agency(values: dict, agencies: dict[str, object] | None = None) -> 
     number. ``agencies`` (from ``_agencies_named``) saves a query per row when loading many."""
     name = (values.get("agency_name") or "").strip()
     values["agency_name"] = name
-    if agencies is None:
-        agencies = _agencies_named([name])
-    values["agency"] = agencies.get(name.lower()) if name else None
+    if values.get("agency") is not None:  # chosen on the register by its code (the API): kept as chosen
+        values["agency_name"] = name or values["agency"].name
+    else:
+        if agencies is None:
+            agencies = _agencies_named([name])
+        values["agency"] = agencies.get(name.lower()) if name else None
     if values.get("registration_number"):
         values["registration_number"] = _registration_number(values["registration_number"])
     return values
@@ -442,21 +445,30 @@ def save_workforce(
     *, ret: Return, by, expected_revision: int, lines: dict[int, dict], totals: dict | None = None
 ) -> Return:
     """Set the aggregate section: ``lines`` maps a role id to its figures (``WorkforceLine.FIGURES``);
-    ``totals`` holds the monthly agency spend and project team count."""
+    ``totals`` holds the monthly agency spend and project team count (those it names)."""
     ret = _lock_for_change(ret, by, expected_revision)
+    _set_workforce(ret, by, lines=lines, totals=totals, source="page")
+    return ret
+
+
+TOTALS = ("agency_spend_month_1", "agency_spend_month_2", "agency_spend_month_3", "project_teams")
+
+
+def _set_workforce(ret: Return, by, *, lines: dict[int, dict], totals: dict | None, source: str) -> None:
+    """Write the figures of a return already locked for change: every figure of each role in ``lines``, and
+    the totals ``totals`` names."""
     existing = {line.role_id: line for line in ret.workforce.all()}
     for role_id, figures in lines.items():
         line = existing.get(role_id) or WorkforceLine(ret=ret, role_id=role_id)
         for name in WorkforceLine.FIGURES:
             setattr(line, name, figures.get(name))
         line.save()
-    if totals:
-        fields = ["agency_spend_month_1", "agency_spend_month_2", "agency_spend_month_3", "project_teams"]
+    fields = [name for name in TOTALS if name in (totals or {})]
+    if fields:
         for name in fields:
-            setattr(ret, name, totals.get(name))
+            setattr(ret, name, totals[name])
         ret.save(update_fields=fields)
-    audit.record(by, "return.workforce_changed", ret, organisation=_organisation(by, ret))
-    return ret
+    audit.record(by, "return.workforce_changed", ret, organisation=_organisation(by, ret), detail={"source": source})
 
 
 def _merge_key(values: dict) -> tuple:
@@ -509,18 +521,57 @@ def load_assignments(*, ret: Return, by, expected_revision: int, rows: list[dict
 
     Refuses (``ReturnError``) more than ``MAX_LOADED_ROWS`` rows, and two rows for one assignment
     (``RepeatedAssignments``)."""
+    _check_rows(rows, mode)
+    ret = _lock_for_change(ret, by, expected_revision)
+    return _load_rows(ret, by, rows=rows, mode=mode, source=source)
+
+
+@transaction.atomic
+def load_workbook(
+    *,
+    ret: Return,
+    by,
+    expected_revision: int,
+    rows: list[dict],
+    mode: str,
+    workforce: dict[int, dict] | None = None,
+    totals: dict | None = None,
+    explanations: dict[str, str] | None = None,
+) -> dict:
+    """Load a whole workbook as one change: its rows (as ``load_assignments``), and the parts of the other
+    sheets it has (``None`` for a sheet it has not): every figure of the roles in ``workforce``, the totals
+    ``totals`` names, and explanations of queries by key. All or nothing. Returns the counts of rows, and
+    of explanations kept and not kept (for a query the return no longer has)."""
+    _check_rows(rows, mode)
+    ret = _lock_for_change(ret, by, expected_revision)
+    counts = _load_rows(ret, by, rows=rows, mode=mode, source="spreadsheet")
+    if workforce is not None or totals is not None:
+        _set_workforce(ret, by, lines=workforce or {}, totals=totals, source="spreadsheet")
+    counts["explained"], counts["not_explained"] = 0, 0
+    if explanations:
+        counts["explained"], counts["not_explained"] = _explain_many(ret, by, explanations)
+    counts["sections"] = workforce is not None or totals is not None
+    return counts
+
+
+def _check_rows(rows: list[dict], mode: str) -> None:
     if mode not in ("replace", "merge"):
         raise ReturnError("Choose whether to replace the rows or merge them.")
     if len(rows) > MAX_LOADED_ROWS:
         raise ReturnError(f"Send at most {MAX_LOADED_ROWS:,} rows at once; {len(rows):,} were sent.")
     if repeats := repeated_assignments(rows):
         raise RepeatedAssignments(rows, repeats)
-    ret = _lock_for_change(ret, by, expected_revision)
+
+
+def _load_rows(ret: Return, by, *, rows: list[dict], mode: str, source: str) -> dict:
+    """The rows of a return already locked for change, replaced or merged (see ``load_assignments``)."""
     prepared = []
     agencies = _agencies_named(values.get("agency_name") or "" for values in rows)
     boroughs = list(ret.unit.boroughs.all())
     for values in rows:
-        values = _resolve_agency({k: v for k, v in values.items() if k in Assignment.INPUT_FIELDS}, agencies)
+        values = _resolve_agency(
+            {k: v for k, v in values.items() if k in Assignment.INPUT_FIELDS or k == "agency"}, agencies
+        )
         values["borough"] = _check_borough(ret, values.get("borough"), boroughs)
         prepared.append(values)
     counts = {"added": 0, "updated": 0, "removed": 0}
@@ -711,6 +762,37 @@ def explain_query(*, ret: Return, by, key: str, text: str) -> QueryExplanation:
     )
     audit.record(by, "return.query_explained", ret, organisation=acting, detail={"key": key})
     return explanation
+
+
+def _explain_many(ret: Return, by, texts: dict[str, str]) -> tuple[int, int]:
+    """Write the explanations of a return already locked for change, for the keys its latest check holds
+    as queries; returns how many were written and how many were for keys that are not queries of it."""
+    queries = set(
+        Finding.objects.filter(
+            ret=ret, key__in=list(texts), severity=Finding.Severity.QUERY, run=selectors.latest_finished_run(ret)
+        ).values_list("key", flat=True)
+    )
+    existing = {e.key: e for e in QueryExplanation.objects.filter(ret=ret, key__in=queries)}
+    changed = []
+    for key in queries:
+        text = texts[key].strip()[:5000]
+        explanation = existing.get(key)
+        if explanation is None:
+            QueryExplanation.objects.create(ret=ret, key=key, text=text, written_by=by)
+            changed.append(key)
+        elif explanation.text != text:
+            explanation.text, explanation.written_by = text, by
+            explanation.save(update_fields=["text", "written_by", "written_at"])
+            changed.append(key)
+    if changed:
+        audit.record(
+            by,
+            "return.query_explained",
+            ret,
+            organisation=_organisation(by, ret),
+            detail={"keys": sorted(changed)[:50], "count": len(changed), "source": "spreadsheet"},
+        )
+    return len(queries), len(texts) - len(queries)
 
 
 # --- Workflow ---------------------------------------------------------------------------------------

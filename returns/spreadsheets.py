@@ -36,7 +36,7 @@ from pledge_portal.core.text import quote, quoted_list
 from rates.models import BreachSignOff, EngagementType, LocalRole, RoleCategory
 from rates.money import MoneyError, parse_money
 
-from . import services
+from . import section_sheets, services
 from .models import Assignment, Return
 
 SHEET = "Assignments"
@@ -227,7 +227,7 @@ def template_workbook(ret: Return) -> bytes:
         rows=zip_longest(*lists.values()),
         hidden=True,
     )
-    return write_workbook([assignments, guidance, about, list_sheet])
+    return write_workbook([assignments, *section_sheets.template_sheets(ret), guidance, about, list_sheet])
 
 
 def _template_row(row: Assignment) -> list:
@@ -345,6 +345,7 @@ def _guidance_notes() -> list:
         "Assignments!G12), so you can correct them all and upload the workbook again.",
         f"The file must be an Excel workbook (.xlsx) smaller than {MAX_BYTES // (1024 * 1024)} MB, with at most "
         f"{MAX_ROWS:,} rows. Columns after {get_column_letter(MAX_COLUMNS)} are not read.",
+        *section_sheets.guidance_notes(),
     ]
 
 
@@ -360,8 +361,8 @@ def _about(ret: Return, boroughs: list[Borough]) -> list:
         ("Rows", ret.assignments.count()),
         ("Downloaded", timezone.now()),
         "",
-        "Fill in the Assignments sheet, then upload this workbook on the return's Upload page. The Guidance sheet "
-        "explains each column.",
+        "Fill in the Assignments sheet (and the Workforce, Spend and Queries sheets, or leave them to the return's "
+        "pages), then upload this workbook on the return's Upload page. The Guidance sheet explains each column.",
     ]
 
 
@@ -369,30 +370,68 @@ def _about(ret: Return, boroughs: list[Borough]) -> list:
 
 
 def import_upload(*, ret: Return, by, uploaded_file, mode: str, expected_revision: int) -> dict:
-    """Load a completed template into the draft: ``mode`` "merge" or "replace" (see
-    ``services.load_assignments``). Raises ``UploadRejected`` listing every problem, or ``ReturnError`` when
-    the return cannot change; either way the draft is as it was. Returns counts of rows added, updated and
-    removed. The service checks that ``by`` may change the return."""
-    rows = read_rows(ret, uploaded_file)
-    return services.load_assignments(
-        ret=ret, by=by, expected_revision=expected_revision, rows=rows, mode=mode, source="spreadsheet"
+    """Load a completed template into the draft: its rows, ``mode`` "merge" or "replace" (see
+    ``services.load_assignments``), and the Workforce, Spend and Queries sheets it has (see
+    ``section_sheets``). Raises ``UploadRejected`` listing every problem, or ``ReturnError`` when the return
+    cannot change; either way the draft is as it was. Returns counts of rows added, updated and removed, and
+    of explanations kept and not kept. The service checks that ``by`` may change the return."""
+    rows, sections = read_upload(ret, uploaded_file)
+    return services.load_workbook(
+        ret=ret,
+        by=by,
+        expected_revision=expected_revision,
+        rows=rows,
+        mode=mode,
+        workforce=sections.workforce,
+        totals=sections.totals,
+        explanations=sections.explanations,
     )
+
+
+def loaded_message(counts: dict) -> str:
+    """What an upload changed, in a sentence for the user."""
+    parts = [f"{counts['added']} rows added, {counts['updated']} updated, {counts['removed']} removed"]
+    if counts.get("sections"):
+        parts.append("the workforce and spend figures set")
+    if counts.get("explained"):
+        parts.append(f"{counts['explained']} quer{'y' if counts['explained'] == 1 else 'ies'} explained")
+    message = f"Workbook loaded: {', '.join(parts)}."
+    if counts.get("not_explained"):
+        n = counts["not_explained"]
+        message += (
+            f" {n} explanation{'s were' if n > 1 else ' was'} not kept: the latest check has no such query. "
+            "Check the return and explain its queries on the Findings page."
+        )
+    return message + " Check the return before submitting."
 
 
 def read_rows(ret: Return, uploaded_file) -> list[dict]:
     """The rows of an uploaded template's "Assignments" sheet, as ``Assignment.INPUT_FIELDS`` values ready for
-    ``services.load_assignments``. Writes nothing.
+    ``services.load_assignments`` (see ``read_upload``). Writes nothing."""
+    rows, _sections = read_upload(ret, uploaded_file, sections=False)
+    return rows
+
+
+def read_upload(ret: Return, uploaded_file, *, sections: bool = True) -> tuple[list[dict], section_sheets.Sections]:
+    """An uploaded template's rows and its other sheets (``section_sheets.Sections``). Writes nothing.
 
     Raises ``UploadRejected`` listing every problem: a file that is not a safe, modest .xlsx, a missing sheet
     or column, formulas, merged cells, values that cannot be read (text in a date or number cell, a
-    registration number that is not SW and digits, a role or borough that is not on the lists) and the same
-    assignment on two rows."""
+    registration number that is not SW and digits, a role or borough that is not on the lists), the same
+    assignment on two rows, and figures the return's page would refuse."""
     try:
         workbook = read_workbook_safely(uploaded_file, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
     except SpreadsheetError as exc:
         raise UploadRejected([exc.message]) from exc
     try:
-        return _AssignmentsReader(ret, workbook).read()
+        read = section_sheets.read_sections(ret, workbook) if sections else section_sheets.Sections()
+        try:
+            rows = _AssignmentsReader(ret, workbook).read()
+        except UploadRejected as exc:
+            raise UploadRejected(exc.problems + read.problems, more=exc.more) from exc
+        if read.problems:
+            raise UploadRejected(read.problems)
+        return rows, read
     finally:
         workbook.close()
 

@@ -487,11 +487,7 @@ class UploadView(ReturnMixin, View):
             except services.ReturnError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(
-                    request,
-                    f"Workbook loaded: {counts['added']} rows added, {counts['updated']} updated, "
-                    f"{counts['removed']} removed. Check the return before submitting.",
-                )
+                messages.success(request, spreadsheets.loaded_message(counts))
                 return redirect("returns:detail", pk=self.ret.pk)
         return render(
             request,

@@ -323,6 +323,7 @@ TABLE: dict[str, Access] = {
     "packs:period": Access("pack.download", PACK_READERS, kwargs=_period),
     "packs:build": Access("pack.build", ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period),
     "packs:download": Access("pack.download", PACK_READERS, kwargs=lambda s, r: {"pk": s.pack.pk, "kind": "pdf"}),
+    "api-agencies": Access("agency.lookup", RETURN_MAKERS | ANALYSTS_AND_ADMINS, anon=401),
     "api-returns": Access("return.read", RETURN_READERS, anon=401),
     "api-return": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
     "api-return-assignments": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),

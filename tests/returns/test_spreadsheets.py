@@ -62,10 +62,12 @@ def state_of(ret: Return) -> tuple:
 
 
 def import_upload(ret: Return, by, content: bytes, *, mode: str = "merge", name: str = "return.xlsx") -> dict:
+    """The upload's counts of rows (the other sheets' counts are tested in test_section_sheets.py)."""
     ret.refresh_from_db()
-    return spreadsheets.import_upload(
+    counts = spreadsheets.import_upload(
         ret=ret, by=by, uploaded_file=upload(content, name), mode=mode, expected_revision=ret.revision
     )
+    return {name: counts[name] for name in ("added", "updated", "removed")}
 
 
 @pytest.fixture
@@ -180,7 +182,7 @@ def test_template_offers_drop_down_lists_for_coded_fields(world, filled, local_r
 
 def test_template_explains_each_column_and_the_upload_choices(filled):
     workbook = open_book(spreadsheets.template_workbook(filled))
-    assert workbook.sheetnames == ["Assignments", "Guidance", "About", "Lists"]
+    assert workbook.sheetnames == ["Assignments", "Workforce", "Spend", "Queries", "Guidance", "About", "Lists"]
     guidance = [c for row in workbook["Guidance"].values for c in row if c]
     assert set(HEADER) <= set(guidance)
     text = " ".join(guidance)

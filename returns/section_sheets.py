@@ -1,0 +1,359 @@
+"""The template's other sheets: "Workforce" (the aggregate section per role), "Spend" (the quarter's monthly
+agency spend and project teams) and "Queries" (the latest check's queries, with a column to explain each).
+
+With them a managed service provider can finish a return from the workbook alone. Each sheet is optional
+on upload: a workbook without it (an older template, or a borough that fills the section in the browser)
+leaves that part of the return as it is. Figures are checked by the browser form's own fields
+(``forms.WorkforceForm``), so the workbook, the page and the API accept and refuse the same values; a
+problem names its cell, like the Assignments sheet's.
+"""
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from pledge_portal.core.excel import MONEY, Sheet, SpreadsheetError, cell_text, merged_ranges, sheet_rows
+from pledge_portal.core.problems import MAX_KEPT
+from pledge_portal.core.text import quote, quoted_list
+
+from . import selectors
+from .models import Finding, QueryExplanation, Return, WorkforceLine
+
+WORKFORCE_SHEET = "Workforce"
+SPEND_SHEET = "Spend"
+QUERIES_SHEET = "Queries"
+MAX_COLUMNS = 16
+MAX_ROWS = 2_000  # far more than roles or queries a return has; a larger sheet is refused before it is read
+MAX_EXPLANATION = 5_000  # as the page's and the API's explanation
+
+FIGURE_HEADERS = {
+    "permanent_headcount": "Permanent headcount",
+    "permanent_fte": "Permanent FTE",
+    "agency_headcount": "Agency headcount",
+    "agency_fte": "Agency FTE",
+    "vacancies_fte": "Vacancies (FTE)",
+    "starters": "Permanent starters",
+    "leavers": "Permanent leavers",
+}
+WORKFORCE_HEADERS = ["Role", "Role name", *FIGURE_HEADERS.values()]
+SPEND_FIELDS = {
+    "agency_spend_month_1": "Agency spend in month 1 (£)",
+    "agency_spend_month_2": "Agency spend in month 2 (£)",
+    "agency_spend_month_3": "Agency spend in month 3 (£)",
+    "project_teams": "Agency project teams",
+}
+SPEND_HEADERS = ["Figure", "Value", "Month"]
+QUERY_HEADERS = ["Query key", "Rule", "Row", "Query", "Explanation"]
+QUERIES_LISTED = 2_000
+
+
+@dataclass
+class Sections:
+    """What the optional sheets of an upload hold; ``None`` for a sheet the workbook does not have."""
+
+    workforce: dict[int, dict] | None = None  # role id -> every figure of that role (blank is None)
+    totals: dict | None = None  # the Spend sheet's figures present in it (blank is None)
+    explanations: dict[str, str] | None = None  # query key -> text, blank explanations left out
+    problems: list[str] = field(default_factory=list)
+    cells: dict[str, str] = field(default_factory=dict)  # the form's field name -> the cell it was read from
+
+    @property
+    def empty(self) -> bool:
+        return self.workforce is None and self.totals is None and self.explanations is None
+
+
+# Writing
+
+
+def template_sheets(ret: Return) -> list[Sheet]:
+    """The three sheets, filled with the return's figures and its latest check's queries."""
+    lines = list(ret.workforce.select_related("role"))
+    return [_workforce_sheet(lines), _spend_sheet(ret), _queries_sheet(ret)]
+
+
+def _workforce_sheet(lines: list[WorkforceLine]) -> Sheet:
+    whole = DataValidation(
+        type="whole", operator="between", formula1="0", formula2="1000000", allow_blank=True, showErrorMessage=True
+    )
+    whole.error = "Type a whole number, like 12."
+    decimal = DataValidation(
+        type="decimal", operator="between", formula1="0", formula2="99999", allow_blank=True, showErrorMessage=True
+    )
+    decimal.error = "Type a number, like 10.5."
+    last = len(lines) + 1
+    for index, name in enumerate(FIGURE_HEADERS, start=3):
+        column = get_column_letter(index)
+        (decimal if name.endswith("fte") else whole).add(f"{column}2:{column}{max(last, 2)}")
+    return Sheet(
+        title=WORKFORCE_SHEET,
+        header=WORKFORCE_HEADERS,
+        rows=[[line.role.code, line.role.name, *(getattr(line, name) for name in FIGURE_HEADERS)] for line in lines],
+        widths=[26, 30, *[16] * len(FIGURE_HEADERS)],
+        validations=[whole, decimal],
+    )
+
+
+def _month(ret: Return, number: int) -> str:
+    start = ret.period.starts_on
+    month = (start.month - 1 + number - 1) % 12 + 1
+    year = start.year + (start.month - 1 + number - 1) // 12
+    return f"{calendar.month_name[month]} {year}"
+
+
+def _spend_sheet(ret: Return) -> Sheet:
+    rows = [
+        [label, getattr(ret, name), _month(ret, int(name[-1])) if name.startswith("agency_spend") else ""]
+        for name, label in SPEND_FIELDS.items()
+    ]
+    money = DataValidation(
+        type="decimal", operator="between", formula1="0", formula2="100000000", allow_blank=True, showErrorMessage=True
+    )
+    money.error = "Type an amount in pounds, like 125000.00."
+    money.add("B2:B4")
+    count = DataValidation(
+        type="whole", operator="between", formula1="0", formula2="10000", allow_blank=True, showErrorMessage=True
+    )
+    count.error = "Type a whole number, like 2."
+    count.add("B5")
+    return Sheet(
+        title=SPEND_SHEET,
+        header=SPEND_HEADERS,
+        rows=rows,
+        column_formats={1: MONEY},
+        widths=[36, 18, 18],
+        validations=[money, count],
+    )
+
+
+def _queries_sheet(ret: Return) -> Sheet:
+    run = selectors.latest_finished_run(ret)
+    rows = []
+    if run is not None:
+        queries = run.findings.filter(severity=Finding.Severity.QUERY).order_by("position", "rule_code")
+        explained = dict(QueryExplanation.objects.filter(ret=ret).values_list("key", "text"))
+        rows = [
+            [finding.key, finding.rule_code, finding.position, finding.message, explained.get(finding.key, "")]
+            for finding in queries[:QUERIES_LISTED]
+        ]
+    return Sheet(title=QUERIES_SHEET, header=QUERY_HEADERS, rows=rows, widths=[30, 10, 8, 70, 70])
+
+
+def guidance_notes() -> list[str]:
+    return [
+        f"The {WORKFORCE_SHEET} sheet holds the aggregate section, a row per core role: permanent and agency staff "
+        "(headcount and full-time equivalent), vacancies, and permanent starters and leavers in the quarter. Each "
+        "role's row sets all of that role's figures (a blank cell is loaded as blank); a role you leave off keeps "
+        "its figures. The figures start as last quarter's stocks, carried forward.",
+        f"The {SPEND_SHEET} sheet holds the quarter's agency spend, month by month, and the number of agency "
+        "project teams. A blank value is loaded as blank.",
+        f"The {QUERIES_SHEET} sheet lists the queries of the return's latest check. Write your explanation of each "
+        "in its Explanation column; keep the Query key as it is. A blank explanation leaves the query as it was. "
+        "Queries the return no longer has once the rows are loaded are listed after the upload, not kept.",
+        f"You may delete the {WORKFORCE_SHEET}, {SPEND_SHEET} or {QUERIES_SHEET} sheet: the upload then leaves "
+        "that part of the return as it is.",
+    ]
+
+
+# Reading
+
+
+def read_sections(ret: Return, workbook) -> Sections:
+    """The optional sheets of an uploaded workbook, each checked as the page's form checks it. Problems are
+    collected in ``Sections.problems`` (each naming its cell), never raised, so the caller lists them with
+    the Assignments sheet's."""
+    sections = Sections()
+    sheets = {ws.title.strip().lower(): ws for ws in workbook.worksheets}
+    readers = (
+        (WORKFORCE_SHEET, _read_workforce),
+        (SPEND_SHEET, _read_spend),
+        (QUERIES_SHEET, _read_queries),
+    )
+    for title, reader in readers:
+        ws = sheets.get(title.lower())
+        if ws is None:
+            continue
+        merged = merged_ranges(ws)
+        if merged:
+            sections.problems.append(
+                f"Cells {quoted_list(merged)} on the {title} sheet are merged. Unmerge them so that each cell "
+                "holds one value."
+            )
+            continue
+        try:
+            reader(ret, _rows(ws, title), sections)
+        except SpreadsheetError as exc:
+            sections.problems.append(exc.message)
+    if sections.workforce is not None or sections.totals is not None:
+        _check_figures(ret, sections)
+    del sections.problems[MAX_KEPT:]  # each sheet is at most MAX_ROWS rows, so this bounds a file wrong everywhere
+    return sections
+
+
+def _rows(ws, title: str):
+    """``(number, [value, ...])`` for each non-blank row after the header; a formula is a problem."""
+    for number, cells in sheet_rows(ws, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS):
+        values = []
+        for index, cell in enumerate(cells):
+            value = cell.value
+            if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
+                raise SpreadsheetError(
+                    f"{title}!{get_column_letter(index + 1)}{number} holds a formula. Type the value itself."
+                )
+            values.append(value)
+        yield number, values
+
+
+def _header(rows, title: str, expected: list[str], required: list[str], sections: Sections) -> dict[str, int] | None:
+    number, cells = next(rows, (1, []))
+    found = {_key(cell_text(value)): index for index, value in enumerate(cells) if cell_text(value)}
+    missing = [name for name in required if _key(name) not in found]
+    if missing:
+        sections.problems.append(
+            f"The {title} sheet is missing the column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(f'“{m}”' for m in missing)}. Row 1 must have the headings of the downloaded template: "
+            f"{', '.join(expected)}."
+        )
+        return None
+    return {name: found[_key(name)] for name in expected if _key(name) in found}
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _cell(values: list, index: int):
+    return values[index] if index < len(values) else None
+
+
+def _raw(value) -> str:
+    """A figure's value as the form's field reads it: a whole float without its ".0"."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, date):
+        return value.isoformat()  # not a figure: the form's field says so
+    return cell_text(value)
+
+
+def _read_workforce(ret: Return, rows, sections: Sections) -> None:
+    columns = _header(rows, WORKFORCE_SHEET, WORKFORCE_HEADERS, ["Role"], sections)
+    if columns is None:
+        return
+    lines = {line.role: line for line in ret.workforce.select_related("role")}
+    roles = {_key(role.code): role for role in lines} | {_key(role.name): role for role in lines}
+    workforce: dict[int, dict] = {}
+    seen: dict[int, int] = {}
+    cells: dict[str, str] = {}
+    for number, values in rows:
+        role_text = cell_text(_cell(values, columns["Role"]))
+        figures = {name: _cell(values, columns[header]) for name, header in FIGURE_HEADERS.items() if header in columns}
+        if not role_text and all(cell_text(v) == "" for v in figures.values()):
+            continue
+        ref = f"{WORKFORCE_SHEET}!{get_column_letter(columns['Role'] + 1)}{number}"
+        role = roles.get(_key(role_text))
+        if role is None:
+            known = ", ".join(role.code for role in lines)
+            sections.problems.append(
+                f"{ref}: ‘{quote(role_text)}’ is not a core role of this return. Choose one of: {known}."
+                if role_text
+                else f"{ref}: say which role the figures on row {number} are for."
+            )
+            continue
+        if role.pk in seen:
+            sections.problems.append(f"{ref}: {role.code} is also on row {seen[role.pk]}. Give each role one row.")
+            continue
+        seen[role.pk] = number
+        # A figure whose column was deleted keeps its value; every other cell of the row sets its figure.
+        kept = {name: _raw(getattr(lines[role], name)) for name in FIGURE_HEADERS if name not in figures}
+        workforce[role.pk] = {name: _raw(value) for name, value in figures.items()} | kept
+        for name, header in FIGURE_HEADERS.items():
+            if header in columns:
+                cells[f"{role.pk}-{name}"] = f"{WORKFORCE_SHEET}!{get_column_letter(columns[header] + 1)}{number}"
+    sections.workforce = workforce
+    sections.cells |= cells
+
+
+def _read_spend(ret: Return, rows, sections: Sections) -> None:
+    columns = _header(rows, SPEND_SHEET, SPEND_HEADERS, ["Figure", "Value"], sections)
+    if columns is None:
+        return
+    labels = {_key(label): name for name, label in SPEND_FIELDS.items()} | {_key(n): n for n in SPEND_FIELDS}
+    totals: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    cells: dict[str, str] = {}
+    for number, values in rows:
+        label = cell_text(_cell(values, columns["Figure"]))
+        value = _cell(values, columns["Value"])
+        if not label and cell_text(value) == "":
+            continue
+        ref = f"{SPEND_SHEET}!A{number}"
+        name = labels.get(_key(label))
+        if name is None:
+            sections.problems.append(
+                f"{ref}: ‘{quote(label)}’ is not a figure of the Spend sheet. Keep the template's labels: "
+                f"{', '.join(SPEND_FIELDS.values())}."
+            )
+            continue
+        if name in seen:
+            sections.problems.append(f"{ref}: {SPEND_FIELDS[name]} is also on row {seen[name]}. Keep one.")
+            continue
+        seen[name] = number
+        totals[name] = _raw(value)
+        cells[name] = f"{SPEND_SHEET}!{get_column_letter(columns['Value'] + 1)}{number}"
+    sections.totals = totals
+    sections.cells |= cells
+
+
+def _read_queries(ret: Return, rows, sections: Sections) -> None:
+    columns = _header(rows, QUERIES_SHEET, QUERY_HEADERS, ["Query key", "Explanation"], sections)
+    if columns is None:
+        return
+    explanations: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for number, values in rows:
+        key = cell_text(_cell(values, columns["Query key"]))
+        text = cell_text(_cell(values, columns["Explanation"]))
+        if not text:
+            continue  # a blank explanation leaves the query as it was
+        column = get_column_letter(columns["Explanation"] + 1)
+        if not key:
+            sections.problems.append(
+                f"{QUERIES_SHEET}!A{number}: the explanation in {column}{number} has no query key. Keep the key "
+                "of the query it explains, as the template gave it."
+            )
+        elif key in seen:
+            sections.problems.append(f"{QUERIES_SHEET}!A{number}: this query is also on row {seen[key]}. Keep one.")
+        elif len(text) > MAX_EXPLANATION:
+            sections.problems.append(
+                f"{QUERIES_SHEET}!{column}{number}: the explanation has {len(text):,} characters. Shorten it to "
+                f"{MAX_EXPLANATION:,} at most."
+            )
+        else:
+            seen[key] = number
+            explanations[key[:200]] = text
+    sections.explanations = explanations
+
+
+def _check_figures(ret: Return, sections: Sections) -> None:
+    """Check the figures read with the page's form, and turn them into the values the service saves."""
+    from .forms import WorkforceForm  # forms import services, which import this module's callers
+
+    data = {"revision": ret.revision}
+    for role_id, figures in (sections.workforce or {}).items():
+        data |= {f"{role_id}-{name}": value for name, value in figures.items()}
+    data |= sections.totals or {}
+    form = WorkforceForm(data, ret=ret)
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            where = sections.cells.get(name, WORKFORCE_SHEET if name[:1].isdigit() else SPEND_SHEET)
+            sections.problems += [f"{where}: {error}" for error in errors]
+        return
+    if sections.workforce is not None:
+        sections.workforce = {
+            role_id: {name: form.cleaned_data.get(f"{role_id}-{name}") for name in WorkforceLine.FIGURES}
+            for role_id in sections.workforce
+        }
+    if sections.totals is not None:
+        sections.totals = {name: form.cleaned_data.get(name) for name in sections.totals}
