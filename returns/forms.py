@@ -109,7 +109,12 @@ class LeaverForm(RevisionForm):
     """One permanent leaver for the leavers register. Every field is needed; the service checks the rest (the
     leaving date's range, a repeat) for the page, the API and the spreadsheet alike."""
 
-    borough = NamedChoice(queryset=Borough.objects.none(), label="Borough they left", empty_label=None)
+    borough = NamedChoice(
+        queryset=Borough.objects.none(),
+        label="Borough they left",
+        empty_label=None,
+        error_messages={"required": "Choose the borough they left"},
+    )
     registration_number = RegistrationNumberField(
         error_messages={"required": "Enter the Social Work England registration number"}
     )

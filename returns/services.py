@@ -537,11 +537,13 @@ def load_workbook(
     workforce: dict[int, dict] | None = None,
     totals: dict | None = None,
     explanations: dict[str, str] | None = None,
+    leavers: list[dict] | None = None,
 ) -> dict:
     """Load a whole workbook as one change: its rows (as ``load_assignments``), and the parts of the other
     sheets it has (``None`` for a sheet it has not): every figure of the roles in ``workforce``, the totals
-    ``totals`` names, and explanations of queries by key. All or nothing. Returns the counts of rows, and
-    of explanations kept and not kept (for a query the return no longer has)."""
+    ``totals`` names, explanations of queries by key, and the return's leavers, replaced by ``leavers``.
+    All or nothing. Returns the counts of rows, of explanations kept and not kept (for a query the return
+    no longer has), and of leavers (``None`` when the workbook has no Leavers sheet)."""
     _check_rows(rows, mode)
     ret = _lock_for_change(ret, by, expected_revision)
     counts = _load_rows(ret, by, rows=rows, mode=mode, source="spreadsheet")
@@ -551,6 +553,9 @@ def load_workbook(
     if explanations:
         counts["explained"], counts["not_explained"] = _explain_many(ret, by, explanations)
     counts["sections"] = workforce is not None or totals is not None
+    counts["leavers"] = None
+    if leavers is not None:
+        counts["leavers"] = _set_leavers(ret, by, leavers=leavers, source="spreadsheet")["leavers"]
     return counts
 
 
@@ -627,9 +632,10 @@ def leaving_dates_allowed(ret: Return) -> tuple[date, date]:
     return add_months(period.starts_on, -max(period.cool_off_months, period.dfe_cool_off_months)), period.ends_on
 
 
-def _clean_leaver(ret: Return, values: dict, boroughs: list[Borough]) -> dict:
-    """One leaver's values, checked as every channel must: a registration number in its stored spelling, a
-    leaving date in range, a core role, one of the unit's boroughs. Raises ``ReturnError``."""
+def check_leaver(ret: Return, values: dict, boroughs: list[Borough]) -> dict:
+    """One leaver's values, checked as every channel must (the page, the API, the workbook's Leavers sheet,
+    which calls this to name the cell): a registration number in its stored spelling, a leaving date in
+    range, a core role, one of the unit's boroughs (``boroughs``). Raises ``ReturnError``."""
     values = {k: v for k, v in values.items() if k in Leaver.INPUT_FIELDS}
     try:
         values["registration_number"] = parse_registration_number(values.get("registration_number") or "").number
@@ -657,7 +663,7 @@ def add_leaver(*, ret: Return, by, expected_revision: int, values: dict) -> Leav
     """Report one permanent leaver in the return (``values`` holds ``Leaver.INPUT_FIELDS``). Called by the page;
     the return's makers only."""
     ret = _lock_for_change(ret, by, expected_revision)
-    values = _clean_leaver(ret, values, list(ret.unit.boroughs.all()))
+    values = check_leaver(ret, values, list(ret.unit.boroughs.all()))
     if ret.leavers.filter(registration_number=values["registration_number"]).exists():
         raise ReturnError(f"{values['registration_number']} is already on this return's leavers.")
     if ret.leavers.count() >= MAX_LEAVERS:
@@ -685,16 +691,23 @@ def remove_leaver(*, ret: Return, by, expected_revision: int, leaver: Leaver) ->
 
 @transaction.atomic
 def replace_leavers(*, ret: Return, by, expected_revision: int, leavers: list[dict], source: str) -> dict:
-    """Make the return's leavers exactly ``leavers`` (the API's PUT, a workbook's Leavers sheet). All or
-    nothing: any refusal (``ReturnError``, naming the leaver) leaves them as they were. At most
-    ``MAX_LEAVERS``; one line per registration number. Returns counts of what changed."""
+    """Make the return's leavers exactly ``leavers`` (the API's PUT). All or nothing: any refusal
+    (``ReturnError``, naming the leaver) leaves them as they were. At most ``MAX_LEAVERS``; one line per
+    registration number. Returns counts of what changed. The return's makers only."""
     if len(leavers) > MAX_LEAVERS:
         raise ReturnError(f"Send at most {MAX_LEAVERS:,} leavers; {len(leavers):,} were sent.")
     ret = _lock_for_change(ret, by, expected_revision)
+    return _set_leavers(ret, by, leavers=leavers, source=source)
+
+
+def _set_leavers(ret: Return, by, *, leavers: list[dict], source: str) -> dict:
+    """The leavers of a return already locked for change, replaced by ``leavers`` (see ``replace_leavers``)."""
+    if len(leavers) > MAX_LEAVERS:
+        raise ReturnError(f"A return reports at most {MAX_LEAVERS:,} leavers; {len(leavers):,} were given.")
     boroughs = list(ret.unit.boroughs.all())
     cleaned, seen = [], set()
     for values in leavers:
-        values = _clean_leaver(ret, values, boroughs)
+        values = check_leaver(ret, values, boroughs)
         if values["registration_number"] in seen:
             raise ReturnError(f"{values['registration_number']} is on two lines. Report each leaver once.")
         seen.add(values["registration_number"])

@@ -453,3 +453,123 @@ def test_the_purge_deletes_only_leavers_past_the_window(world, hiring):
 def test_the_purge_is_on_the_beat_schedule(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "returns.tasks.purge_expired_leavers" in tasks
+
+
+# --- The spreadsheet template ---------------------------------------------------------------------------
+
+
+def _book(ret: Return, change=None) -> bytes:
+    import io
+
+    from returns import spreadsheets
+
+    from .test_spreadsheets import open_book
+
+    workbook = open_book(spreadsheets.template_workbook(ret))
+    if change is not None:
+        change(workbook["Leavers"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _upload(ret: Return, by, content: bytes) -> dict:
+    from returns import spreadsheets
+
+    from .test_spreadsheets import upload
+
+    ret.refresh_from_db()
+    return spreadsheets.import_upload(
+        ret=ret, by=by, uploaded_file=upload(content), mode="merge", expected_revision=ret.revision
+    )
+
+
+def test_the_template_s_leavers_sheet_round_trips(world, leaving):
+    leave(leaving, msp(world), "SW5", date(2026, 8, 1))
+    leaving.refresh_from_db()
+    content = _book(leaving)
+    from .test_spreadsheets import open_book
+
+    sheet = open_book(content)["Leavers"]
+    assert [c.value for c in sheet[1]] == ["Registration number", "Leaving date", "Role", "Borough"]
+    assert [sheet.cell(row=2, column=n).value for n in (1, 3, 4)] == [
+        "SW5",
+        "social-worker",
+        world.own.msp_borough.gss_code,
+    ]
+    assert sheet.cell(row=2, column=2).value.date() == date(2026, 8, 1)
+
+    counts = _upload(leaving, msp(world), content)  # downloaded and uploaded as it is: nothing changes
+    assert counts["leavers"] == 1
+    assert list(leaving.leavers.values_list("registration_number", "leaving_date")) == [("SW5", date(2026, 8, 1))]
+
+    def add_and_drop(ws):
+        ws.cell(row=2, column=1, value="sw 6")  # SW5 is replaced by SW6 ...
+        ws.cell(row=3, column=1, value="SW7")  # ... and SW7 added, its date typed as text, its role by name
+        ws.cell(row=3, column=2, value="15/09/2026")
+        ws.cell(row=3, column=3, value="Team manager")
+
+    counts = _upload(leaving, msp(world), _book(leaving, add_and_drop))
+    assert counts["leavers"] == 2
+    assert sorted(leaving.leavers.values_list("registration_number", "leaving_date", "role__code")) == [
+        ("SW6", date(2026, 8, 1), "social-worker"),
+        ("SW7", date(2026, 9, 15), "team-manager"),
+    ]
+
+
+def test_a_workbook_without_the_leavers_sheet_leaves_them_alone(world, leaving):
+    import io
+
+    from returns import spreadsheets
+
+    from .test_spreadsheets import open_book
+
+    leave(leaving, msp(world), "SW5", date(2026, 8, 1))
+    leaving.refresh_from_db()
+    workbook = open_book(spreadsheets.template_workbook(leaving))
+    del workbook["Leavers"]
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    counts = _upload(leaving, msp(world), buffer.getvalue())
+    assert counts["leavers"] is None and leaving.leavers.count() == 1
+
+
+def test_the_leavers_sheet_refuses_what_the_page_refuses_by_cell(world, leaving):
+    from returns import spreadsheets
+
+    def wrong(ws):
+        rows = [
+            ("SW1", "01/08/2026", "wizard"),  # not a core role
+            ("AB1", "01/08/2026", "social-worker"),  # not a registration number
+            ("SW2", "01/12/2026", "social-worker"),  # after the quarter
+            ("SW3", "not a date", "social-worker"),
+            ("SW4", "01/08/2026", "social-worker"),
+            ("sw4", "02/08/2026", "social-worker"),  # the same worker twice
+        ]
+        for number, values in enumerate(rows, start=2):
+            for column, value in enumerate(values, start=1):
+                ws.cell(row=number, column=column, value=value)
+        ws.cell(row=7, column=4, value="E99999999")  # not a borough of the return
+
+    with pytest.raises(spreadsheets.UploadRejected) as refused:
+        _upload(leaving, msp(world), _book(leaving, wrong))
+    problems = " | ".join(refused.value.problems)
+    for expected in (
+        "Leavers!C2: ‘wizard’ is not a core role",
+        "Leavers!A3:",
+        "Leavers!A4: SW2: enter a leaving date between",
+        "Leavers!B5: Enter a real date",
+        "Leavers!D7: ‘E99999999’ is not a borough of this return",
+    ):
+        assert expected in problems, problems
+    assert not leaving.leavers.exists()
+
+    def twice(ws):
+        for number, value in ((2, "SW4"), (3, "sw4")):
+            ws.cell(row=number, column=1, value=value)
+            ws.cell(row=number, column=2, value="01/08/2026")
+            ws.cell(row=number, column=3, value="social-worker")
+
+    with pytest.raises(spreadsheets.UploadRejected) as refused:
+        _upload(leaving, msp(world), _book(leaving, twice))
+    assert "Leavers!A3: SW4 is also on row 2" in refused.value.problems[0]
