@@ -654,6 +654,8 @@ def check_leaver(ret: Return, values: dict, boroughs: list[Borough]) -> dict:
         )
     if not isinstance(values.get("role"), RoleCategory):
         raise ReturnError(f"{number}: choose the core role they left.")
+    if values.get("borough") is None and len(boroughs) > 1:
+        raise ReturnError(f"{number}: choose which borough of {ret.unit} they left.")
     values["borough"] = _check_borough(ret, values.get("borough"), boroughs)
     return values
 

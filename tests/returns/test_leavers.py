@@ -241,6 +241,22 @@ def test_the_register_is_read_in_one_query_whatever_the_number_of_rows(world, hi
     assert len(found(hiring, "COOL-004")) == 30
 
 
+def test_in_a_joint_return_the_borough_left_decides_the_window(world):
+    side = world.own
+    unit = ReportingUnit.objects.create(region=side.region, name="Own and MSP boroughs")
+    unit.boroughs.add(side.borough, side.msp_borough)
+    ret = draft_return(side)
+    assert ret.unit == unit
+    with pytest.raises(services.ReturnError, match="choose which borough of Own and MSP boroughs they left"):
+        leave(ret, submitter(world), "SW1", date(2026, 1, 10))
+    leave(ret, submitter(world), "SW1", date(2026, 1, 10), borough=side.msp_borough)  # 4 months before
+    leave(ret, submitter(world), "SW2", date(2026, 1, 10), borough=side.borough)
+    add_row(ret, side, registration_number="SW1", start_date=START)  # both rows are with side.borough
+    add_row(ret, side, registration_number="SW2", start_date=START)
+    findings = found(ret, "COOL-004", "COOL-005")
+    assert [(f.rule_code, f.position) for f in findings] == [("COOL-004", 1)]  # the other borough: the Pledge's
+
+
 # --- Who sees which borough ---------------------------------------------------------------------------
 
 
