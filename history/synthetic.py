@@ -11,8 +11,8 @@ and agency starts within the cool-off after leaving another authority's permanen
 
 Every return also reports its permanent leavers (the leavers register, ``returns.leavers``) at about 15% of
 permanent staff a year; a tenth of them turn up later as agency workers in the region, some within the
-cool-off, for the register's check to find. At the end only the leavers the daily purge would keep remain
-(``returns.leavers.kept_since``), so the register is the size a live one is.
+cool-off, for the register's check to find. At the end only the leavers the daily purge would keep the day
+after the last quarter remain (``returns.leavers.kept_since``), so the register is the size a live one is.
 
 It is fast because it bypasses the services and the audit log: rows are built in memory and written with
 ``bulk_create``, a quarter at a time, with no query per row.
@@ -858,9 +858,10 @@ def generate(
         history = _History(regions=shaped, quarters=quarters, user=user, seed=seed, summary=summary)
         history.run({(p.region_id, p.starts_on): p for p in periods}, progress)
         _reset_row_ids()
-        # The register as the daily purge leaves it (returns.tasks.purge_expired_leavers).
+        # The register as the daily purge (returns.tasks.purge_expired_leavers) leaves it the day after the
+        # history's last quarter, which may end before today when demo or real periods follow it.
         Leaver.objects.filter(
-            ret__created_by=user, leaving_date__lt=kept_since(today or timezone.localdate())
+            ret__created_by=user, leaving_date__lt=kept_since(_quarter_end(quarters[-1]) + timedelta(days=1))
         )._raw_delete(Leaver.objects.db)
         summary.leavers_kept = Leaver.objects.filter(ret__created_by=user).count()
         summary.live_at_end = sum(len(u.spells) for r in shaped for u in r.units)

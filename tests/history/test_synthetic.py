@@ -145,7 +145,9 @@ def test_cross_borough_cases_are_there_for_the_rules_to_find(db):
     permanent = WorkforceLine.objects.filter(ret__period__starts_on=first).aggregate(n=Sum("permanent_headcount"))["n"]
     assert 0.12 <= summary.leavers / permanent <= 0.19  # a year of history
     assert 0 < summary.leavers_kept == Leaver.objects.count() < summary.leavers
-    assert not Leaver.objects.filter(leaving_date__lt=kept_since(TODAY)).exists()
+    day_after = services._quarter_end(summary.last_quarter) + timedelta(days=1)
+    assert not Leaver.objects.filter(leaving_date__lt=kept_since(day_after)).exists()
+    assert Leaver.objects.filter(leaving_date__lt=kept_since(day_after) + timedelta(days=31)).exists()
     assert Leaver.objects.filter(registration_number__startswith="SW9").count() == summary.leavers_kept
     numbers = Leaver.objects.values("registration_number")
     assert Assignment.objects.filter(registration_number__in=numbers).exists()
