@@ -41,12 +41,29 @@ class MoneyString(serializers.Field):
             raise ValidationError(str(exc)) from exc
 
 
+class BoroughCode(serializers.SlugRelatedField):
+    """A borough by its GSS code, the register read once per request (its context), not once per row."""
+
+    def __init__(self, **kwargs):
+        errors = GSS_CODE_ERRORS
+        super().__init__(slug_field="gss_code", queryset=Borough.objects.all(), error_messages=errors, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        boroughs = self.context.get("boroughs_by_code")
+        if boroughs is None:
+            boroughs = {b.gss_code: b for b in Borough.objects.all()}
+            self.context["boroughs_by_code"] = boroughs
+        if data not in boroughs:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=quote(data))
+        return boroughs[data]
+
+
 class AssignmentSerializer(serializers.ModelSerializer):
     """One row, with the limits of the spreadsheet's column for each field (text lengths, amounts, dates)."""
 
-    borough = serializers.SlugRelatedField(
-        slug_field="gss_code", queryset=Borough.objects.all(), error_messages=GSS_CODE_ERRORS
-    )
+    borough = BoroughCode()
     registration_number = RegistrationNumberField(required=False, allow_blank=True)
     role = serializers.CharField(
         required=False,
@@ -78,13 +95,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
     )
     hourly_pay_rate = MoneyString(required=False, allow_null=True)
     hourly_charge_rate = MoneyString(required=False, allow_null=True)
-    previous_employer = serializers.SlugRelatedField(
-        slug_field="gss_code",
-        queryset=Borough.objects.all(),
-        required=False,
-        allow_null=True,
-        error_messages=GSS_CODE_ERRORS,
-    )
+    previous_employer = BoroughCode(required=False, allow_null=True)
     breach_sign_off = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
@@ -120,12 +131,13 @@ class AssignmentSerializer(serializers.ModelSerializer):
         if not value:
             return (None, None)
         region = self.context["ret"].period.region
-        core = RoleCategory.objects.filter(code=value).first()
-        if core:
-            return (core, None)
-        local = LocalRole.objects.filter(region=region, code=value).select_related("core").first()
-        if local:
-            return (local.core, local)
+        roles = self.context.get("roles")
+        if roles is None:  # read once for the whole body (the context is the request's), not once per row
+            roles = {r.code: (r.core, r) for r in LocalRole.objects.filter(region=region).select_related("core")}
+            roles |= {r.code: (r, None) for r in RoleCategory.objects.all()}  # a core role's code wins
+            self.context["roles"] = roles
+        if value in roles:
+            return roles[value]
         raise ValidationError(f"“{quote(value)}” is not a role code of {region.name}.")
 
     def to_values(self, data: dict) -> dict:

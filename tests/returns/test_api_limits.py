@@ -143,3 +143,18 @@ def test_the_api_description_states_the_limits(client_for, world):
     assert fields["Load"]["properties"]["rows"]["maxItems"] == 20_000
     assert "10 MB" in schema["info"]["description"] and "20 levels deep" in schema["info"]["description"]
     assert "413" in schema["paths"]["/api/v1/returns/{id}/assignments/"]["put"]["responses"]
+
+
+def test_sending_more_rows_costs_no_more_queries(world, msp, msp_return):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(count: int) -> int:
+        msp_return.refresh_from_db()
+        rows = [api_row(world, registration_number=f"SW{7000 + n}") for n in range(count)]
+        with CaptureQueriesContext(connection) as queries:
+            response = put_rows(msp, msp_return, rows)
+        assert response.status_code == 200, response.content
+        return len(queries)
+
+    assert cost(3) == cost(60)
