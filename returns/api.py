@@ -504,29 +504,36 @@ class ReturnExplanationsApi(ReturnScoped, APIView):
 # --- The leavers register ------------------------------------------------------------------------------
 
 
+class CoreRoleCode(serializers.SlugRelatedField):
+    """A core role by its code, the roles read once per request (its context), not once per leaver."""
+
+    def __init__(self, **kwargs):
+        errors = {"does_not_exist": "Send a core role code, like social-worker.", "invalid": "Send a core role code."}
+        super().__init__(slug_field="code", queryset=RoleCategory.objects.all(), error_messages=errors, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        roles = self.context.get("core_roles_by_code")
+        if roles is None:
+            roles = self.context["core_roles_by_code"] = {r.code: r for r in RoleCategory.objects.all()}
+        if data not in roles:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=quote(data))
+        return roles[data]
+
+
 class LeaverSerializer(serializers.Serializer):
     """One permanent leaver: every field the page's form needs, refused as the form refuses it; the service
     then checks the leaving date's range and repeats for the page, the API and the spreadsheet alike."""
 
-    borough = serializers.SlugRelatedField(
-        slug_field="gss_code",
-        queryset=Borough.objects.all(),
+    borough = BoroughCode(
         required=False,
         allow_null=True,
-        error_messages=GSS_CODE_ERRORS,
         help_text="The GSS code of the borough they left; needed only in a joint return",
     )
     registration_number = RegistrationNumberField()
     leaving_date = serializers.DateField(help_text="Their last day in the permanent post")
-    role = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=RoleCategory.objects.all(),
-        help_text="The core role they left: social-worker, senior-social-worker, ...",
-        error_messages={
-            "does_not_exist": "Send a core role code, like social-worker.",
-            "invalid": "Send a core role code.",
-        },
-    )
+    role = CoreRoleCode(help_text="The core role they left: social-worker, senior-social-worker, ...")
 
     def to_representation(self, leaver):
         return {
@@ -569,7 +576,7 @@ class ReturnLeaversApi(ReturnScoped, APIView):
         ret = selectors.returns_for(request.user, "return.edit").filter(pk=pk).first()
         if ret is None:
             raise NotFound()
-        body = LeaversIn(data=request.data)
+        body = LeaversIn(data=request.data, context={})  # the context keeps the roles and boroughs read once
         body.is_valid(raise_exception=True)
         try:
             counts = services.replace_leavers(

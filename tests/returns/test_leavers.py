@@ -428,6 +428,24 @@ def test_the_api_bounds_the_list_and_the_revision(world, leaving, client_for):
     assert not leaving.leavers.exists()
 
 
+def test_sending_more_leavers_costs_no_more_queries(world, leaving, client_for):
+    client = client_for(msp(world))
+
+    def cost(count: int) -> int:
+        leaving.refresh_from_db()
+        leavers = [
+            api_leaver(registration_number=f"SW{7000 + n}", borough=world.own.msp_borough.gss_code)
+            for n in range(count)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            response = put_leavers(client, leaving, leavers)
+        assert response.status_code == 200, response.content
+        return len(queries)
+
+    assert cost(3) == cost(60)
+    assert leaving.leavers.count() == 60
+
+
 def test_the_api_put_is_for_the_return_s_makers(world, hiring, leaving, client_for):
     analyst = client_for(world.own.users[Role.REGIONAL_ANALYST])
     assert analyst.get(reverse("api-return-leavers", args=[leaving.pk])).status_code == 200  # the region reads
@@ -589,3 +607,24 @@ def test_the_leavers_sheet_refuses_what_the_page_refuses_by_cell(world, leaving)
     with pytest.raises(spreadsheets.UploadRejected) as refused:
         _upload(leaving, msp(world), _book(leaving, twice))
     assert "Leavers!A3: SW4 is also on row 2" in refused.value.problems[0]
+
+
+def test_reading_more_leaver_lines_costs_no_more_queries(world, leaving):
+    from returns import spreadsheets
+
+    from .test_spreadsheets import upload
+
+    def cost(count: int) -> int:
+        def fill(ws):
+            for n in range(count):
+                ws.cell(row=n + 2, column=1, value=f"SW{7000 + n}")
+                ws.cell(row=n + 2, column=2, value="01/08/2026")
+                ws.cell(row=n + 2, column=3, value="social-worker")
+
+        content = _book(leaving, fill)
+        with CaptureQueriesContext(connection) as queries:
+            _rows, sections = spreadsheets.read_upload(leaving, upload(content))
+        assert len(sections.leavers) == count
+        return len(queries)
+
+    assert cost(3) == cost(60)
