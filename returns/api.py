@@ -554,6 +554,19 @@ class LeaversIn(serializers.Serializer):
     )
 
 
+class LeaversOut(serializers.Serializer):
+    revision = serializers.IntegerField(help_text="The return's revision: name it when you PUT")
+    leavers = LeaverSerializer(many=True)
+
+
+class LeaversPut(ReturnSerializer):
+    leavers = serializers.IntegerField(help_text="How many leavers the return now reports")
+    removed = serializers.IntegerField(help_text="How many it reported before")
+
+    class Meta(ReturnSerializer.Meta):
+        fields = [*ReturnSerializer.Meta.fields, "leavers", "removed"]
+
+
 class ReturnLeaversApi(ReturnScoped, APIView):
     """The permanent leavers the return reports (the leavers register the region's cool-off check reads).
     GET lists them, for whoever may read the return (audited). PUT makes them exactly the list sent, for the
@@ -562,14 +575,14 @@ class ReturnLeaversApi(ReturnScoped, APIView):
 
     action_required = "return.read"
 
-    @extend_schema(responses={200: LeaverSerializer(many=True)})
+    @extend_schema(responses={200: LeaversOut})
     def get(self, request, pk):
         ret = self.get_return(pk)
         services.record_read(ret=ret, by=request.user, what="leavers_read_by_api", request=request)
         leavers = selectors.leavers_of(ret)
         return Response({"revision": ret.revision, "leavers": LeaverSerializer(leavers, many=True).data})
 
-    @extend_schema(request=LeaversIn, responses={200: dict})
+    @extend_schema(request=LeaversIn, responses={200: LeaversPut})
     def put(self, request, pk):
         if not access.can(request.user, "return.edit"):
             raise PermissionDenied("Only a return's own users (or its managed service provider) can change it.")

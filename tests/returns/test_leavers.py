@@ -446,6 +446,15 @@ def test_sending_more_leavers_costs_no_more_queries(world, leaving, client_for):
     assert leaving.leavers.count() == 60
 
 
+def test_the_api_description_states_the_leavers_limits(world, client_for):
+    schema = client_for(msp(world)).get(reverse("api-schema"), {"format": "json"}).json()
+    fields = schema["components"]["schemas"]
+    assert fields["LeaversIn"]["properties"]["leavers"]["maxItems"] == 1_000
+    assert fields["Leaver"]["properties"]["registration_number"]["maxLength"] == 50
+    path = schema["paths"]["/api/v1/returns/{id}/leavers/"]
+    assert set(path) >= {"get", "put"} and "not carried forward" in path["get"]["description"]
+
+
 def test_the_api_put_is_for_the_return_s_makers(world, hiring, leaving, client_for):
     analyst = client_for(world.own.users[Role.REGIONAL_ANALYST])
     assert analyst.get(reverse("api-return-leavers", args=[leaving.pk])).status_code == 200  # the region reads
