@@ -137,12 +137,9 @@ def matches_for_return(ret: Return, rows: list[Assignment]) -> dict[int, Registe
 # --- Keeping leavers only for the window ----------------------------------------------------------------
 
 
-def longest_window_months(*, region_id: int | None = None) -> int:
-    """The longest cool-off any period sets (of a region, or anywhere), in months; the defaults when none."""
-    periods = ReportingPeriod.objects.all()
-    if region_id is not None:
-        periods = periods.filter(region_id=region_id)
-    longest = periods.aggregate(pledge=Max("cool_off_months"), dfe=Max("dfe_cool_off_months"))
+def longest_window_months() -> int:
+    """The longest cool-off any period of any region sets, in months; the defaults when there is none."""
+    longest = ReportingPeriod.objects.aggregate(pledge=Max("cool_off_months"), dfe=Max("dfe_cool_off_months"))
     return max(longest["pledge"] or DEFAULT_PLEDGE_MONTHS, longest["dfe"] or DEFAULT_DFE_MONTHS)
 
 
