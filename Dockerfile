@@ -62,4 +62,5 @@ EXPOSE 8000
 # header, so the probe is not refused as a disallowed host; /healthz is exempt from the HTTPS redirect.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["python", "-c", "import os, urllib.request as u; h = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); h = h if h and h != '*' else 'localhost'; u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=8)"]
 
-CMD ["gunicorn", "pledge_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The pages pool; PORTAL_POOL=rates makes it the rate check's pool (pledge_portal/gunicorn_conf.py).
+CMD ["gunicorn", "-c", "python:pledge_portal.gunicorn_conf", "pledge_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -8,7 +8,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 GOVUK := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: run setup install assets migrate demo test lint format bench fuzz worker beat clean code
+.PHONY: run setup install assets migrate demo test lint format bench bench-load fuzz worker beat clean code
 
 run: setup ## Install, migrate, load demo data and serve the portal at http://127.0.0.1:8000
 	$(BIN)/python manage.py demo_logins
@@ -71,6 +71,10 @@ beat: install ## The Celery beat scheduler (needs REDIS_URL)
 
 bench: install assets ## Prints performance figures
 	$(BIN)/python -m benchmarks
+
+# Needs DATABASE_URL (PostgreSQL: a throwaway database is made on its server) and REDIS_URL. See README.
+bench-load: install assets ## Deadline day under load (gunicorn, Celery, locust), then the load's ceiling
+	$(BIN)/python -m benchmarks.loadtest
 
 fuzz: install assets ## The API fuzzed from its OpenAPI description in full (make test runs it bounded)
 	API_FUZZ_EXAMPLES=$${API_FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest -p no:cacheprovider tests/api $(PYTEST_ARGS)

@@ -41,7 +41,9 @@ def bench_home_pages() -> None:
 
 
 def main() -> int:
+    from .bidding import bench_bidding_up
     from .dashboards import bench_dashboards
+    from .dfe import bench_dfe_extract
     from .packs import bench_compliance_pack
     from .rates import bench_rate_check_throughput
     from .returns import bench_returns_validation
@@ -54,7 +56,9 @@ def main() -> int:
             bench_returns_validation,
             bench_hostile_uploads,
             bench_dashboards,
+            bench_bidding_up,
             bench_compliance_pack,
+            bench_dfe_extract,
         ):
             bench()
             print()

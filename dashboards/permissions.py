@@ -5,7 +5,7 @@ and its region's team; an agency's to its own users. Platform admins may open an
 """
 
 from pledge_portal.access import ADMIN_EVERYWHERE, Action, declare, grant
-from pledge_portal.access.roles import AGENCY, BOROUGH, MSP, REGIONAL
+from pledge_portal.access.roles import AGENCY, ANALYST, BOROUGH, MSP, REGIONAL
 
 declare(
     Action("dashboard.index", "Choose a dashboard.", signed_in=True),
@@ -28,5 +28,22 @@ declare(
         "dashboard.agency",
         "Read an agency's dashboard: its own users.",
         grants=(grant(AGENCY, "organisation"), ADMIN_EVERYWHERE),
+    ),
+    Action(
+        "bidding_up.region",
+        "See the region's signs of bidding up (workers' rates rising between assignments), with boroughs named: "
+        "its regional analysts.",
+        grants=(grant(ANALYST, "organisation"), ADMIN_EVERYWHERE),
+    ),
+    Action(
+        "bidding_up.borough",
+        "See a borough's own rises in pay between a worker's assignments, other boroughs not named: its own users.",
+        grants=(grant(BOROUGH, "organisation"), ADMIN_EVERYWHERE),
+    ),
+    Action(
+        "bidding_up.set_threshold",
+        "Set where a rise in pay becomes a sign of bidding up, for one's region.",
+        grants=(grant(ANALYST, "organisation"), ADMIN_EVERYWHERE),
+        refusal="Only the region's analysts can set its bidding-up threshold.",
     ),
 )

@@ -3,7 +3,7 @@ with ``?download=<panel>``."""
 
 from django.urls import path
 
-from . import views
+from . import api, bidding_views, views
 
 app_name = "dashboards"
 
@@ -12,4 +12,15 @@ urlpatterns = [
     path("regions/<int:pk>/", views.RegionDashboardView.as_view(), name="region"),
     path("boroughs/<int:pk>/", views.BoroughDashboardView.as_view(), name="borough"),
     path("agencies/<int:pk>/", views.AgencyDashboardView.as_view(), name="agency"),
+    path("regions/<int:pk>/bidding-up/", bidding_views.RegionBiddingUpView.as_view(), name="bidding-region"),
+    path(
+        "regions/<int:pk>/bidding-up/threshold/",
+        bidding_views.BiddingUpThresholdView.as_view(),
+        name="bidding-threshold",
+    ),
+    path("boroughs/<int:pk>/bidding-up/", bidding_views.BoroughBiddingUpView.as_view(), name="bidding-borough"),
+]
+
+api_urlpatterns = [
+    path("dashboards/regions/<int:pk>/bidding-up/", api.RegionBiddingUpApi.as_view(), name="api-bidding-up"),
 ]

@@ -145,7 +145,16 @@ class DashboardView(ActionRequiredMixin, View):
             return super().dispatch(request, *args, **kwargs)
 
     def respond(
-        self, request, *, title: str, caption: str, filters: Filters, panels: list[Panel], back: str = "", subject: str
+        self,
+        request,
+        *,
+        title: str,
+        caption: str,
+        filters: Filters,
+        panels: list[Panel],
+        back: str = "",
+        subject: str,
+        links: list[tuple[str, str]] = (),
     ):
         for panel in panels:
             panel.csv_url = "?" + filters.query(download=panel.slug)
@@ -157,7 +166,14 @@ class DashboardView(ActionRequiredMixin, View):
             response = HttpResponse(table_csv(panel.table), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{filters.file_name(panel.slug, subject)}"'
             return response
-        context = {"title": title, "caption": caption, "filters": filters, "panels": panels, "back": back}
+        context = {
+            "title": title,
+            "caption": caption,
+            "filters": filters,
+            "panels": panels,
+            "back": back,
+            "links": links,
+        }
         return render(request, self.template_name, context)
 
     def panels_wanted(self, request) -> set[str] | None:
@@ -397,6 +413,17 @@ class RegionDashboardView(DashboardView):
             "agencies": lambda: self.agencies_panel(scope, filters),
         }
         panels = [build() for slug, build in builders.items() if wanted is None or slug in wanted]
+        links = []
+        if access.can(request.user, "bidding_up.region", region):
+            url = reverse("dashboards:bidding-region", kwargs={"pk": region.pk})
+            links.append(("Signs of bidding up: workers' rates rising between assignments", f"{url}?{self.drill}"))
+        if access.can(request.user, "referee_contacts.read", region):
+            links.append(
+                (
+                    "Shared referee contacts: one referee vouching for different candidates",
+                    reverse("references:shared-contacts", kwargs={"pk": region.pk}),
+                )
+            )
         return self.respond(
             request,
             title=f"{region.name} dashboard",
@@ -404,6 +431,7 @@ class RegionDashboardView(DashboardView):
             filters=filters,
             panels=panels,
             subject=region.name,
+            links=links,
         )
 
     def completeness_panel(self, region, filters: Filters, visible: set[int]) -> Panel:
@@ -579,6 +607,10 @@ class BoroughDashboardView(DashboardView):
         back = ""
         if access.can(request.user, "dashboard.region", borough.region):
             back = reverse("dashboards:region", kwargs={"pk": borough.region_id}) + "?" + filters.drill_query
+        links = []
+        if access.can(request.user, "bidding_up.borough", borough):
+            url = reverse("dashboards:bidding-borough", kwargs={"pk": borough.pk})
+            links.append(("Rises in pay between a worker's assignments", f"{url}?{filters.drill_query}"))
         return self.respond(
             request,
             title=f"{borough.name} dashboard",
@@ -587,6 +619,7 @@ class BoroughDashboardView(DashboardView):
             panels=panels,
             back=back,
             subject=borough.name,
+            links=links,
         )
 
     def comparison_panel(self, scope, borough) -> Panel:

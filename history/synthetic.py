@@ -7,7 +7,9 @@ behave like the real thing: about 7,000 assignments live nationally at a time (1
 ``scale`` 1, each lasting 3 to 18 months and carried forward quarter to quarter (``carried_from``), with
 pay mostly within the caps, some breaches (signed off where a rate card covers the date), some PQE under
 3 years, and a few cross-borough cases for the rules to find: the same worker in two authorities at once,
-and agency starts within the cool-off after leaving another authority's permanent post.
+and agency starts within the cool-off after leaving another authority's permanent post. A worker who comes
+back for another assignment keeps roughly their last rate, and now and then another borough bids it up
+(8-22%, never above the cap) to win them: the signs of bidding up the region looks for.
 
 Every return also reports its permanent leavers (the leavers register, ``returns.leavers``) at about 15% of
 permanent staff a year; a tenth of them turn up later as agency workers in the region, some within the
@@ -24,7 +26,9 @@ What is synthetic, so that ``delete_synthetic()`` never touches anything else:
 - invented authorities' GSS codes: E06, E08 or E10, then ``9`` and five digits (real codes have ``000``);
 - the inactive user ``synthetic-history@pledge.test``, who opened every synthetic period, made every
   synthetic return and signed off every synthetic breach;
-- workers' registration numbers ``SW9`` and six digits (permanent leavers' too).
+- workers' registration numbers ``SW9`` and six digits (permanent leavers' too);
+- references written by that user (a modest number on the current template, with referees' and candidates'
+  contacts, a few of them shared for the region's shared-contacts page to find).
 
 Real and demo data are left alone: London's boroughs (and their reporting units) are reused, not made, and
 the history ends before any period that already exists in a region it covers.
@@ -141,6 +145,9 @@ class Summary:
     leavers_kept: int = 0  # still on the register at the end, as the purge leaves it
     low_pqe: int = 0
     breaches: int = 0
+    bid_up: int = 0  # returning workers whose new borough raised their rate to win them
+    references: int = 0
+    shared_referees: int = 0  # references whose referee's contact is planted on another's
     first_quarter: date | None = None
     last_quarter: date | None = None
     seconds: float = 0.0
@@ -384,7 +391,8 @@ class _Region:
     cards: list  # (effective_from, effective_to, card, {role_id: (inclusive, paye)})
     live: float
     cool_off_months: int
-    free: list = field(default_factory=list)  # (registration number, free from, qualified on)
+    free: list = field(default_factory=list)  # (registration number, free from, qualified on, last pay, borough)
+    workers: list = field(default_factory=list)  # registration numbers of the region's workers, for references
 
 
 class _History:
@@ -443,17 +451,21 @@ class _History:
         s.planted = overlap is not None
         if overlap is not None:
             s.worker, s.qualified_on = overlap.worker, overlap.qualified_on
-        elif region.free and rng.random() < 0.35:
+        prior = None  # the worker's last pay and borough, when they come back for another assignment
+        if overlap is None and region.free and rng.random() < 0.35:
             j = rng.randrange(len(region.free))
-            number, free_from, qualified_on = region.free[j]
+            number, free_from, qualified_on, last_pay, last_borough = region.free[j]
             if free_from + timedelta(days=7) <= start:
                 region.free[j] = region.free[-1]
                 region.free.pop()
                 s.worker, s.qualified_on = number, qualified_on
+                prior = (float(last_pay), last_borough)
             else:
                 s.worker, s.qualified_on = self._new_worker(start)
-        else:
+                region.workers.append(s.worker)
+        elif overlap is None:
             s.worker, s.qualified_on = self._new_worker(start)
+            region.workers.append(s.worker)
         s.start = start
         s.end = start + timedelta(days=max(91, round(months * 30.44)))
         s.borough_id = rng.choice(unit.borough_ids)
@@ -465,6 +477,15 @@ class _History:
         cap, card = self._caps(region, s.role, s.engagement, start)
         breach = rng.random() < 0.02
         pay = cap * (rng.uniform(1.01, 1.10) if breach else rng.uniform(0.86, 1.0))
+        if prior is not None and not breach:
+            # A returning worker's rate follows their last one: a little up or down on renewal, and now and then
+            # bid up by another borough to win them (the sign the region looks for), never above the cap.
+            last_pay, last_borough = prior
+            if last_borough != s.borough_id and rng.random() < 0.25:
+                pay = min(cap, last_pay * rng.uniform(1.08, 1.22))
+                self.summary.bid_up += 1
+            else:
+                pay = min(cap, last_pay * rng.uniform(0.97, 1.05))
         s.pay = Decimal(f"{pay:.2f}")
         s.charge = Decimal(f"{pay * rng.uniform(1.28, 1.45 if s.engagement == 'paye' else 1.32):.2f}")
         s.project_team = rng.random() < 0.05
@@ -614,7 +635,7 @@ class _History:
                 if s.end > ends_on:
                     still.append(s)
                 elif not s.planted:
-                    region.free.append((s.worker, s.end, s.qualified_on))
+                    region.free.append((s.worker, s.end, s.qualified_on, s.pay, s.borough_id))
             unit.spells = still
         for region in self.regions:
             if len(region.free) > 4 * region.live + 50:
@@ -698,6 +719,65 @@ class _History:
                 )
             )
         return made
+
+
+REFERENCES_PER_LIVE = 0.25  # references written per live assignment of a region, at the end of the history
+SHARED_REFEREE = 0.01  # of references, whose referee's contact is planted on another candidate's reference
+SELF_REFEREE = 0.005  # of references, whose referee's contact is the candidate's own
+
+
+def _make_references(regions: list[_Region], user: User, seed: int, summary: Summary) -> None:
+    """A modest number of practice-based references on the current template, issued by the region's
+    authorities about its workers, with referees' work contacts and candidates' own, a few of them shared
+    (one referee's contact vouching for another candidate, or for the candidate themselves) for the region's
+    shared-contacts page to find. Written straight to the table, like the rows."""
+    from references.contacts import contact_columns
+    from references.models import Reference
+    from references.selectors import current_template
+
+    template = current_template()
+    if template is None:
+        return
+    rng = random.Random(f"synthetic references {seed}")
+    retain_until = timezone.localdate() + timedelta(days=settings.REFERENCE_RETENTION_DAYS)
+    names = dict(Borough.objects.filter(region__in=[r.region for r in regions]).values_list("pk", "short_name"))
+    made = []
+    for region in regions:
+        workers = region.workers
+        if not workers:
+            continue
+        for n in range(round(region.live * REFERENCES_PER_LIVE)):
+            worker = rng.choice(workers)
+            borough_id = rng.choice(region.borough_ids)
+            place = slugify(names.get(borough_id, "borough"))
+            answers = {
+                "referee_email": f"referee.{region.region.pk}.{n}@{place}.gov.test",
+                "referee_phone": f"020 7{region.region.pk % 10}{n:06d}"[:13],
+            }
+            own_email, own_phone = f"{worker.lower()}@candidate.test", f"07700 9{int(worker[3:]) % 100000:05d}"
+            roll = rng.random()
+            if roll < SHARED_REFEREE and made:
+                answers["referee_email"] = rng.choice(made[-50:]).answers["referee_email"]
+                summary.shared_referees += 1
+            elif roll < SHARED_REFEREE + SELF_REFEREE:
+                answers["referee_phone"] = own_phone
+                summary.shared_referees += 1
+            made.append(
+                Reference(
+                    source=Reference.Source.COMPLETED,
+                    template=template,
+                    registration_number=worker,
+                    candidate_name="Synthetic candidate",
+                    issuing_borough_id=borough_id,
+                    agency=rng.choices(region.agencies, region.agency_weights)[0],
+                    answers=answers,
+                    **contact_columns(answers, candidate_email=own_email, candidate_phone=own_phone),
+                    author=user,
+                    retain_until=retain_until,
+                )
+            )
+    Reference.objects.bulk_create(made, batch_size=BATCH)
+    summary.references = len(made)
 
 
 def _financial_year(day: date) -> date:
@@ -864,6 +944,7 @@ def generate(
             ret__created_by=user, leaving_date__lt=kept_since(_quarter_end(quarters[-1]) + timedelta(days=1))
         )._raw_delete(Leaver.objects.db)
         summary.leavers_kept = Leaver.objects.filter(ret__created_by=user).count()
+        _make_references(shaped, user, seed, summary)
         summary.live_at_end = sum(len(u.spells) for r in shaped for u in r.units)
         summary.london_live_at_end = sum(len(u.spells) for r in shaped if r.region.code == LONDON_CODE for u in r.units)
     _analyse()
@@ -895,6 +976,9 @@ def delete_synthetic(*, progress: Callable[[str], None] | None = None) -> dict[s
         returns = Return.objects.filter(created_by__email=USER_EMAIL)
         Assignment.objects.filter(carried_from__ret__in=returns).exclude(ret__in=returns).update(carried_from=None)
         Finding.objects.filter(assignment__ret__in=returns).update(assignment=None)
+        from references.models import Reference
+
+        counts["references"] = Reference.objects.filter(author__email=USER_EMAIL).delete()[0]
         # The big tables go in one statement each; the rest through the ORM, which follows the cascades.
         counts["rows"] = Assignment.objects.filter(ret__in=returns)._raw_delete(Assignment.objects.db)
         WorkforceLine.objects.filter(ret__in=returns)._raw_delete(WorkforceLine.objects.db)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "returns",
     "dashboards",
     "packs",
+    "dfe",
     "history",
 ]
 

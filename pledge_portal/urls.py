@@ -9,6 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from agencies.urls import api_urlpatterns as agencies_api
+from dashboards.urls import api_urlpatterns as dashboards_api
+from dfe.urls import api_urlpatterns as dfe_api
 from pledge_portal.core import views as core_views
 from pledge_portal.jobs.urls import api_urlpatterns as jobs_api
 from rates.urls import api_urlpatterns as rates_api
@@ -47,10 +49,12 @@ admin.site.site_title = "London Pledge portal admin"
 
 api_v1 = [
     *agencies_api,
+    *dashboards_api,
     *jobs_api,
     *rates_api,
     *references_api,
     *returns_api,
+    *dfe_api,
 ]
 
 urlpatterns = [
@@ -66,6 +70,7 @@ urlpatterns = [
     path("references/", include("references.urls")),
     path("returns/", include("returns.urls")),
     path("returns/packs/", include("packs.urls")),
+    path("dfe/", include("dfe.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),

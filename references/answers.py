@@ -2,7 +2,9 @@
 
 from datetime import date
 
-TYPES = {"date", "choice", "rating", "text", "short_text", "yes_no_details"}
+from .contacts import ContactInvalid, clean_email, clean_phone
+
+TYPES = {"date", "choice", "rating", "text", "short_text", "yes_no_details", "email", "phone"}
 SHORT_TEXT_MAX = 200
 TEXT_MAX = 5000
 
@@ -52,6 +54,12 @@ def clean_answers(template, raw: dict) -> dict:
                 cleaned[key] = (value if isinstance(value, date) else date.fromisoformat(str(value))).isoformat()
             except ValueError:
                 errors[key] = f"Enter “{label}” as a real date, like 2026-03-27"
+        elif kind in ("email", "phone"):
+            try:
+                clean = clean_email if kind == "email" else clean_phone
+                cleaned[key] = clean(value, what=f"“{label}”")
+            except ContactInvalid as exc:
+                errors[key] = str(exc)
         elif kind in ("choice", "rating"):
             if value not in question["choices"]:
                 errors[key] = f"Choose one of the options for “{label}”"
@@ -101,6 +109,8 @@ QUESTION_TYPES = {
     "choice": "One of a list",
     "rating": "Rating (one of a scale)",
     "yes_no_details": "Yes or no, with details",
+    "email": "Email address (checked; compared in lower case)",
+    "phone": "Phone number (checked; compared by its digits)",
 }
 
 

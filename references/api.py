@@ -34,6 +34,8 @@ class ReferenceRequestSerializer(serializers.ModelSerializer):
             "candidate_name",
             "employed_from",
             "employed_to",
+            "candidate_email",
+            "candidate_phone",
             "status",
             "requested_at",
             "due_on",
@@ -89,6 +91,8 @@ class ReferenceRequestListApi(ListCreateAPIView):
                 candidate_name=data["candidate_name"],
                 employed_from=data.get("employed_from"),
                 employed_to=data.get("employed_to"),
+                candidate_email=data.get("candidate_email", ""),
+                candidate_phone=data.get("candidate_phone", ""),
             )
         except services.ReferenceError as exc:
             raise ValidationError({"non_field_errors": [str(exc)]}) from exc

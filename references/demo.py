@@ -29,7 +29,9 @@ DEMO_ANSWERS = {
     "would_re_employ": {"answer": "yes", "details": "We would welcome them back."},
     "referee_name": "Rowan Referee",
     "referee_role": "Team manager",
-    "referee_contact": "rowan@camden.pledge.test",
+    "referee_contact": "rowan@camden.pledge.test",  # versions 1 and 2
+    "referee_email": "rowan@camden.pledge.test",  # version 3 on
+    "referee_phone": "020 7974 0000",
 }
 
 

@@ -8,6 +8,7 @@ from django import forms
 from pledge_portal.core.forms import DATE_HELP, GovukDateField, RegistrationNumberField
 
 from .answers import QUESTION_TYPES, AnswersInvalid, clean_answers, details_when
+from .contacts import EMAIL_MAX, PHONE_MAX, ContactInvalid, clean_email, clean_phone
 from .models import ReferenceTemplate
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -28,6 +29,16 @@ def _question_field(question: dict) -> forms.Field:
         return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **options)
     if kind == "short_text":
         return forms.CharField(max_length=200, **options)
+    if kind == "email":
+        return forms.CharField(
+            max_length=EMAIL_MAX,
+            widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            **options,
+        )
+    if kind == "phone":
+        return forms.CharField(
+            max_length=PHONE_MAX, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}), **options
+        )
     return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **options)
 
 
@@ -105,6 +116,38 @@ class CandidateFields(forms.Form):
     )
 
 
+class CandidateContactFields(forms.Form):
+    """The candidate's own email and phone, optional: the region compares them with referees' contacts, since a
+    referee who shares a contact with the candidate is a known sign of a fabricated reference."""
+
+    candidate_email = forms.CharField(
+        label="Candidate's own email address (optional)",
+        required=False,
+        max_length=EMAIL_MAX,
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    candidate_phone = forms.CharField(
+        label="Candidate's own phone number (optional)",
+        required=False,
+        max_length=PHONE_MAX,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+
+    def clean_candidate_email(self) -> str:
+        value = self.cleaned_data.get("candidate_email", "")
+        try:
+            return clean_email(value, what="the candidate's email address") if value else ""
+        except ContactInvalid as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_candidate_phone(self) -> str:
+        value = self.cleaned_data.get("candidate_phone", "")
+        try:
+            return clean_phone(value, what="the candidate's phone number") if value else ""
+        except ContactInvalid as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
 class BoroughChoice(forms.ModelChoiceField):
     def label_from_instance(self, borough) -> str:
         return borough.name
@@ -120,7 +163,7 @@ class BoroughChoiceMixin:
         self.fields[self.borough_field].queryset = boroughs
 
 
-class ReferenceRequestForm(BoroughChoiceMixin, CandidateFields):
+class ReferenceRequestForm(BoroughChoiceMixin, CandidateFields, CandidateContactFields):
     borough = BoroughChoice(
         label="Borough that employed them",
         queryset=None,
@@ -129,7 +172,15 @@ class ReferenceRequestForm(BoroughChoiceMixin, CandidateFields):
     )
     employed_from = GovukDateField(label="Employed from (if known)", required=False, help_text=DATE_HELP)
     employed_to = GovukDateField(label="Employed until (if known)", required=False, help_text=DATE_HELP)
-    field_order = ["borough", "registration_number", "candidate_name", "employed_from", "employed_to"]
+    field_order = [
+        "borough",
+        "registration_number",
+        "candidate_name",
+        "candidate_email",
+        "candidate_phone",
+        "employed_from",
+        "employed_to",
+    ]
 
     def clean(self):
         cleaned = super().clean()
@@ -159,7 +210,7 @@ class DeclineForm(forms.Form):
     )
 
 
-class UploadDetailsForm(BoroughChoiceMixin, CandidateFields):
+class UploadDetailsForm(BoroughChoiceMixin, CandidateFields, CandidateContactFields):
     borough_field = "issuing_borough"
     issuing_borough = BoroughChoice(
         label="Borough that wrote the reference",
@@ -173,7 +224,14 @@ class UploadDetailsForm(BoroughChoiceMixin, CandidateFields):
         "its name says the same.",
         error_messages={"required": "Choose the file to upload"},
     )
-    field_order = ["issuing_borough", "registration_number", "candidate_name", "file"]
+    field_order = [
+        "issuing_borough",
+        "registration_number",
+        "candidate_name",
+        "candidate_email",
+        "candidate_phone",
+        "file",
+    ]
 
 
 # --- Drafting a version of the template --------------------------------------------------------------

@@ -61,6 +61,12 @@ class ReferenceRequest(models.Model):
     candidate_name = models.CharField(max_length=150)
     employed_from = models.DateField(null=True, blank=True, help_text="As the candidate told the agency.")
     employed_to = models.DateField(null=True, blank=True)
+    candidate_email = models.CharField(
+        max_length=254, blank=True, help_text="The candidate's own email address, if the agency gave it (lower case)."
+    )
+    candidate_phone = models.CharField(
+        max_length=30, blank=True, help_text="The candidate's own phone number, if the agency gave it."
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED, db_index=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
@@ -111,6 +117,12 @@ class Reference(models.Model):
         help_text="The agency that asked for it or uploaded it.",
     )
     answers = models.JSONField(default=dict, help_text="Keyed by question key of the template version.")
+    # Contacts as compared (``references.contacts``): the referee's from the answers (template version 3 on) and
+    # the candidate's own as the agency gave them; blank when not known.
+    referee_email = models.CharField(max_length=254, blank=True, db_index=True)
+    referee_phone = models.CharField(max_length=16, blank=True, db_index=True)
+    candidate_email = models.CharField(max_length=254, blank=True)
+    candidate_phone = models.CharField(max_length=16, blank=True)
     file = models.FileField(upload_to="references/%Y/%m/", blank=True)
     file_name = models.CharField(max_length=200, blank=True)
     file_type = models.CharField(max_length=10, blank=True)

@@ -2,7 +2,8 @@
 
 Access is narrow by design (DESIGN.md section 5): the issuing borough, the requesting or uploading agency,
 and boroughs the agency has proposed the candidate to. Not other agencies, not other boroughs, not the
-region. An MSP reports a borough's assignments; it does not read the borough's references.
+region: the region's analysts see only which references share a referee's contact (``referee_contacts.read``),
+never their content. An MSP reports a borough's assignments; it does not read the borough's references.
 """
 
 from django.db.models import Exists, OuterRef, Q
@@ -97,6 +98,13 @@ declare(
         "Draft, preview and publish a new version of the shared reference template (it serves every region).",
         grants=(grant(ANALYST, ALL), ADMIN_EVERYWHERE),
         refusal="Only regional analysts can change the reference template.",
+    ),
+    Action(
+        "referee_contacts.read",
+        "See the region's references that share a referee's contact across candidates (or with a candidate): its "
+        "regional analysts. They see what identifies each reference, never its content, and each listing is "
+        "audited in the reference's history.",
+        grants=(grant(ANALYST, "organisation"), ADMIN_EVERYWHERE),
     ),
     Action(
         "cool_off.check",

@@ -77,3 +77,10 @@ def todo_for(user, *, today: date) -> list[ToDo]:
         )
         for r in waiting
     ]
+
+
+def regions_for_shared_contacts(user) -> QuerySet:
+    """Regions whose shared referee contacts the user may see: their own region, as a regional analyst."""
+    from boroughs.models import Region
+
+    return access.visible(user, "referee_contacts.read", Region.objects.select_related("organisation"))

@@ -21,6 +21,7 @@ from pledge_portal.core.identity import RegistrationNumberError, parse_registrat
 from pledge_portal.core.working_days import add_working_days
 
 from .answers import build_schema, clean_answers, questions_of
+from .contacts import ContactInvalid, clean_email, clean_phone, contact_columns
 from .models import Proposal, Reference, ReferenceRequest, ReferenceTemplate
 from .selectors import current_template
 
@@ -34,6 +35,17 @@ def _registration_number(value: str) -> str:
     try:
         return parse_registration_number(value).number
     except RegistrationNumberError as exc:
+        raise ReferenceError(str(exc)) from exc
+
+
+def _candidate_contacts(email: str, phone: str) -> tuple[str, str]:
+    """The candidate's own email and phone in stored form ("" for none), checked as the forms check them."""
+    try:
+        return (
+            clean_email(email, what="the candidate's email address") if (email or "").strip() else "",
+            clean_phone(phone, what="the candidate's phone number") if (phone or "").strip() else "",
+        )
+    except ContactInvalid as exc:
         raise ReferenceError(str(exc)) from exc
 
 
@@ -58,11 +70,14 @@ def request_reference(
     candidate_name: str,
     employed_from: date | None = None,
     employed_to: date | None = None,
+    candidate_email: str = "",
+    candidate_phone: str = "",
 ) -> ReferenceRequest:
     """An agency asks a borough that employed the candidate for a reference. Due in
     ``REFERENCE_DUE_WORKING_DAYS`` working days (England and Wales bank holidays excluded)."""
     acting = access.require(by, "reference_request.make", agency, error=ReferenceError)
     number = _registration_number(registration_number)
+    candidate_email, candidate_phone = _candidate_contacts(candidate_email, candidate_phone)
     if ReferenceRequest.objects.filter(
         agency=agency, borough=borough, registration_number=number, status=ReferenceRequest.Status.REQUESTED
     ).exists():
@@ -74,6 +89,8 @@ def request_reference(
         candidate_name=candidate_name.strip(),
         employed_from=employed_from,
         employed_to=employed_to,
+        candidate_email=candidate_email,
+        candidate_phone=candidate_phone,
         requested_by=by,
         due_on=add_working_days(timezone.localdate(), settings.REFERENCE_DUE_WORKING_DAYS),
     )
@@ -99,6 +116,7 @@ def complete_reference(*, request: ReferenceRequest, by, answers: dict) -> Refer
     if not request.is_open:
         raise ReferenceError(f"This request is already {request.get_status_display().lower()}.")
     template = current_template()
+    cleaned = clean_answers(template, answers)
     reference = Reference.objects.create(
         source=Reference.Source.COMPLETED,
         template=template,
@@ -107,7 +125,8 @@ def complete_reference(*, request: ReferenceRequest, by, answers: dict) -> Refer
         candidate_name=request.candidate_name,
         issuing_borough=request.borough,
         agency=request.agency,
-        answers=clean_answers(template, answers),
+        answers=cleaned,
+        **contact_columns(cleaned, candidate_email=request.candidate_email, candidate_phone=request.candidate_phone),
         author=by,
         retain_until=_retain_until(),
     )
@@ -265,13 +284,17 @@ def upload_reference(
     candidate_name: str,
     uploaded: UploadedFile,
     answers: dict,
+    candidate_email: str = "",
+    candidate_phone: str = "",
 ) -> Reference:
     """An agency uploads a reference it holds, with the template's key answers. The file is checked by its
     content and stored privately; only ``references_visible_to`` users reach it, through a view."""
     acting = access.require(by, "reference.upload", agency, error=ReferenceError)
     number = _registration_number(registration_number)
+    candidate_email, candidate_phone = _candidate_contacts(candidate_email, candidate_phone)
     kind = sniff_document(uploaded)
     template = current_template()
+    cleaned = clean_answers(template, answers)
     reference = Reference(
         source=Reference.Source.UPLOADED,
         template=template,
@@ -279,7 +302,8 @@ def upload_reference(
         candidate_name=candidate_name.strip(),
         issuing_borough=issuing_borough,
         agency=agency,
-        answers=clean_answers(template, answers),
+        answers=cleaned,
+        **contact_columns(cleaned, candidate_email=candidate_email, candidate_phone=candidate_phone),
         author=by,
         retain_until=_retain_until(),
         file_name=f"reference-{number}.{kind}",
@@ -372,3 +396,17 @@ def publish_template(*, template: ReferenceTemplate, by) -> ReferenceTemplate:
     template.save(update_fields=["published_on", "published_by"])
     audit.record(by, "reference_template.published", template, detail={"version": template.version})
     return template
+
+
+def record_shared_contacts_listing(*, references, region, by, request=None) -> int:
+    """Listing references on the region's shared-contacts page is a view of personal data: one audit event per
+    reference, in its history, with the region the analyst acted for."""
+    organisation = access.require(by, "referee_contacts.read", region, error=ReferenceError)
+    return audit.record_each(
+        by,
+        "reference.listed_as_shared_contact",
+        references,
+        organisation=organisation,
+        detail={"region": region.pk},
+        request=request,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, template_views, views
+from . import api, contact_views, template_views, views
 
 app_name = "references"
 
@@ -18,6 +18,11 @@ urlpatterns = [
     path("proposals/", views.ProposalListView.as_view(), name="proposals"),
     path("proposals/new/", views.ProposalCreateView.as_view(), name="proposal-create"),
     path("cool-off/", template_views.CoolOffCheckView.as_view(), name="cool-off-check"),
+    path(
+        "regions/<int:pk>/shared-referee-contacts/",
+        contact_views.SharedContactsView.as_view(),
+        name="shared-contacts",
+    ),
     path("templates/", template_views.TemplateListView.as_view(), name="templates"),
     path("templates/new/", template_views.TemplateDraftView.as_view(), name="template-draft"),
     path("templates/<int:version>/", template_views.TemplateDetailView.as_view(), name="template-detail"),

@@ -286,6 +286,8 @@ class ReferenceUploadView(AgencyActionMixin, View):
                     candidate_name=data["candidate_name"],
                     uploaded=data["file"],
                     answers=answers.answers(),
+                    candidate_email=data["candidate_email"],
+                    candidate_phone=data["candidate_phone"],
                 )
             except services.ReferenceError as exc:
                 details.add_error("file", str(exc))

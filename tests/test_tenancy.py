@@ -28,6 +28,7 @@ from django.core.files.storage import default_storage
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from dfe.models import DfeExtract
 from packs.models import CompliancePack
 from pledge_portal.access.roles import AGENCY as AGENCY_ROLES
 from pledge_portal.access.roles import BOROUGH as BOROUGH_ROLES
@@ -145,6 +146,10 @@ def _leaver(side: Side, role: str) -> dict:
     return {"pk": ret.pk, "leaver": ret.leavers.get().pk}
 
 
+def _dfe_borough(side: Side, role: str) -> dict:
+    return {"pk": side.ret.period_id, "borough": side.borough.pk}
+
+
 def _draft(side: Side, role: str) -> dict:
     return {"pk": side.draft_card.pk}
 
@@ -241,6 +246,10 @@ TABLE: dict[str, Access] = {
     "references:proposals": Access("proposal.read", REFERENCE_PARTIES),
     "references:proposal-create": Access("proposal.make", AGENCY_ROLES),
     "references:cool-off-check": Access("cool_off.check", AGENCY_ROLES | {Role.PLATFORM_ADMIN}),
+    # Shared referee contacts: the region's analysts, who see what identifies references, never their content.
+    "references:shared-contacts": Access(
+        "referee_contacts.read", ANALYSTS_AND_ADMINS, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
     # The shared reference template: published versions for all; the draft for regional analysts only.
     "references:templates": Access("reference_template.read", SIGNED_IN),
     "references:template-detail": Access(
@@ -277,6 +286,19 @@ TABLE: dict[str, Access] = {
     ),
     "dashboards:agency": Access(
         "dashboard.agency", AGENCY_ROLES | {Role.PLATFORM_ADMIN}, kwargs=lambda s, r: {"pk": s.agency.pk}
+    ),
+    # Signs of bidding up: the region's analysts with boroughs named; a borough's own users, others anonymised.
+    "dashboards:bidding-region": Access(
+        "bidding_up.region", ANALYSTS_AND_ADMINS, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
+    "dashboards:bidding-threshold": Access(
+        "bidding_up.set_threshold", ANALYSTS_AND_ADMINS, kwargs=lambda s, r: {"pk": s.region.pk}
+    ),
+    "dashboards:bidding-borough": Access(
+        "bidding_up.borough", BOROUGH_ROLES | {Role.PLATFORM_ADMIN}, kwargs=lambda s, r: {"pk": s.borough.pk}
+    ),
+    "api-bidding-up": Access(
+        "bidding_up.region", ANALYSTS_AND_ADMINS, anon=401, kwargs=lambda s, r: {"pk": s.region.pk}
     ),
     "returns:list": Access("return.read", RETURN_READERS),
     "returns:start": Access("unit.start_return", RETURN_MAKERS, ok=405),
@@ -324,6 +346,23 @@ TABLE: dict[str, Access] = {
     "packs:build": Access("pack.build", ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period),
     "packs:download": Access("pack.download", PACK_READERS, kwargs=lambda s, r: {"pk": s.pack.pk, "kind": "pdf"}),
     "api-agencies": Access("agency.lookup", RETURN_MAKERS | ANALYSTS_AND_ADMINS, anon=401),
+    # DfE return: a borough's own users its file; the region's roles every borough's and the regional extract.
+    "dfe:index": Access("dfe.read", PACK_READERS),
+    "dfe:period": Access("dfe.read", PACK_READERS, kwargs=_period),
+    "dfe:borough": Access("dfe.download", PACK_READERS, kwargs=_dfe_borough),
+    "dfe:borough-assignments": Access("dfe.download", PACK_READERS, kwargs=_dfe_borough),
+    "dfe:extract-build": Access(
+        "dfe.extract_build", ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period
+    ),
+    "dfe:extract-download": Access(
+        "dfe.extract_download", REGIONAL_AND_ADMIN, kwargs=lambda s, r: {"pk": s.dfe_extract.pk}
+    ),
+    "api-dfe-period": Access("dfe.read", PACK_READERS, anon=401, kwargs=_period),
+    "api-dfe-borough": Access("dfe.download", PACK_READERS, anon=401, kwargs=_dfe_borough),
+    "api-dfe-borough-assignments": Access("dfe.download", PACK_READERS, anon=401, kwargs=_dfe_borough),
+    "api-dfe-extract": Access(
+        "dfe.extract_download", REGIONAL_AND_ADMIN, anon=401, kwargs=lambda s, r: {"pk": s.dfe_extract.pk}
+    ),
     "api-returns": Access("return.read", RETURN_READERS, anon=401),
     "api-return": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
     "api-return-assignments": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
@@ -521,6 +560,14 @@ def _fill_walk_world(world: World) -> None:
             pdf=default_storage.save(f"compliance-packs/walk-{side.region.pk}.pdf", ContentFile(b"%PDF-1.7")),
             xlsx=default_storage.save(f"compliance-packs/walk-{side.region.pk}.xlsx", ContentFile(b"PK")),
             pdf_sha256="0" * 64,
+            xlsx_sha256="0" * 64,
+        )
+        side.dfe_extract = DfeExtract.objects.create(
+            period=period,
+            version=1,
+            status=DfeExtract.Status.READY,
+            data_version="walk",
+            xlsx=default_storage.save(f"dfe-extracts/walk-{side.region.pk}.xlsx", ContentFile(b"PK")),
             xlsx_sha256="0" * 64,
         )
         side.open_request = reference_services.request_reference(

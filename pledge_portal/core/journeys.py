@@ -45,6 +45,14 @@ JOURNEYS: tuple[Journey, ...] = (
         "is recorded.",
     ),
     Journey(
+        "DfE return",
+        "dfe:index",
+        "dfe.read",
+        "Each quarter's statutory agency return to the DfE, and the census's agency-worker items, made from the "
+        "same returns: a borough's file, or the region's extract.",
+        in_navigation=False,  # reached from its home-page card, the return and the dashboards (one-line menu)
+    ),
+    Journey(
         "Caps",
         "rates:current",
         "rates.read",

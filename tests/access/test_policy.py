@@ -62,6 +62,11 @@ CASES = [
     Case("period.open", lambda s: s.region, frozenset({AN})),
     Case("pack.build", lambda s: s.ret.period, frozenset({AN})),
     Case("pack.download", lambda s: s.pack, frozenset({S, A, AN, ST})),
+    Case("dfe.read", lambda s: s.ret.period, frozenset({S, A, AN, ST})),
+    Case("dfe.download", lambda s: s.borough, frozenset({S, A, AN, ST})),
+    Case("dfe.download", lambda s: s.msp_borough, frozenset({AN, ST})),
+    Case("dfe.extract_build", lambda s: s.ret.period, frozenset({AN})),
+    Case("dfe.extract_download", lambda s: s.dfe_extract, frozenset({AN, ST})),
     Case("reference.read", lambda s: s.reference, frozenset({S, A, AU, AA})),
     Case("reference.read_history", lambda s: s.reference, frozenset({S, A, AU, AA})),
     Case("reference_request.read", lambda s: s.open_request, frozenset({S, A, AU, AA})),
@@ -79,6 +84,10 @@ CASES = [
     Case("dashboard.borough", lambda s: s.borough, frozenset({S, A, AN, ST})),
     Case("dashboard.borough", lambda s: s.msp_borough, frozenset({MSP, AN, ST})),
     Case("dashboard.agency", lambda s: s.agency, frozenset({AU, AA})),
+    Case("bidding_up.region", lambda s: s.region, frozenset({AN})),
+    Case("bidding_up.set_threshold", lambda s: s.region, frozenset({AN})),
+    Case("bidding_up.borough", lambda s: s.borough, frozenset({S, A})),
+    Case("referee_contacts.read", lambda s: s.region, frozenset({AN})),
     Case("audit.read", _event, frozenset({AN})),
 ]
 

@@ -25,7 +25,7 @@ def test_an_analyst_publishes_a_new_template_version_in_the_browser(page: Page, 
     page.goto(live_server.url + "/references/templates/")
     assert_accessible(page)
     page.get_by_role("button", name="Draft the next version").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Change the draft of version 3")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Change the draft of version 4")
     assert_accessible(page)
     page.get_by_label("Title").fill("London practice-based reference")
     page.get_by_label("What changed from the previous version").fill("A clearer question on supervision.")
@@ -34,9 +34,9 @@ def test_an_analyst_publishes_a_new_template_version_in_the_browser(page: Page, 
     expect(page.get_by_text("Nothing typed here is saved")).to_be_visible()
     expect(page.get_by_text("Employed from (first day)")).to_be_visible()  # the preview, as referees see it
     assert_accessible(page)
-    page.get_by_role("button", name="Publish version 3").click()
+    page.get_by_role("button", name="Publish version 4").click()
     expect(page.get_by_text("Version 3 is published")).to_be_visible()
-    assert current_template().version == 3
+    assert current_template().version == 4
 
 
 def test_an_agency_checks_a_cool_off_in_the_browser(page: Page, live_server):

@@ -265,3 +265,21 @@ def test_each_year_of_history_has_an_illustrative_card_unless_a_real_one_covers_
     assert synthetic.filter(status=RateCard.Status.PUBLISHED).count() == 1  # North East's current year
     delete_synthetic()
     assert list(RateCard.objects.values_list("pk", flat=True)) == [real.pk]
+
+
+def test_returning_workers_are_sometimes_bid_up_and_references_carry_contacts(db):
+    from dashboards.figures import Scope, bidding
+    from references.models import Reference
+
+    summary = small(years=2, regions=["London", "North East"])
+    london = Region.objects.get(code="E12000007")
+    scope = Scope(summary.first_quarter, summary.last_quarter, region=london)
+    assert summary.bid_up > 0
+    rises, workers = bidding.count_rises(scope, bidding.DEFAULT)
+    assert rises > 0 and workers > 0  # the bidding-up page has something to find
+    made = Reference.objects.filter(author__email=USER_EMAIL)
+    assert made.count() == summary.references > 0
+    assert not made.filter(referee_email="").exists() and not made.filter(candidate_phone="").exists()
+    assert all(r.registration_number.startswith("SW9") for r in made)
+    delete_synthetic()
+    assert not Reference.objects.filter(author__email=USER_EMAIL).exists()

@@ -25,12 +25,14 @@ GOOD_ANSWERS = {
     "would_re_employ": {"answer": "yes", "details": "Without hesitation"},
     "referee_name": "Rita Referee",
     "referee_role": "Team manager",
-    "referee_contact": "rita@camden.example.test",
+    "referee_contact": "rita@camden.example.test",  # versions 1 and 2 ask this
+    "referee_email": "Rita.Referee@Camden.example.test",  # version 3 on
+    "referee_phone": "020 7946 0001",
 }
 
 
 def ensure_reference_template() -> None:
-    """Template versions 1 and 2 come from data migrations; a transactional test's flush empties the table, so
+    """Template versions 1, 2 and 3 come from data migrations; a transactional test's flush empties the table, so
     tests that run after one put it back the way the migration does."""
     import importlib
 
@@ -38,6 +40,7 @@ def ensure_reference_template() -> None:
 
     importlib.import_module("references.migrations.0002_template_v1").create(apps, None)
     importlib.import_module("references.migrations.0004_template_v2").create(apps, None)
+    importlib.import_module("references.migrations.0006_template_v3_referee_contacts").create(apps, None)
 
 
 def completed_reference(side, *, registration_number="SW900001", candidate_name="Kit Completed"):

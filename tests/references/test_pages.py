@@ -280,7 +280,7 @@ def test_the_api_makes_and_reads_requests_and_audits_each_read(world, client_for
     listed = agency.get(reverse("api-references")).json()
     assert [r["id"] for r in listed["results"]] == [reference.pk] and "answers" not in listed["results"][0]
     read = agency.get(reverse("api-reference", args=[reference.pk])).json()
-    assert read["answers"]["job_title"] == "Senior social worker" and read["template_version"] == 2
+    assert read["answers"]["job_title"] == "Senior social worker" and read["template_version"] == 3
     assert AuditEvent.objects.filter(action="reference.viewed_by_api", target_id=str(reference.pk)).count() == 1
     assert (
         client_for(world.other.users[Role.AGENCY_USER]).get(reverse("api-reference", args=[reference.pk])).status_code

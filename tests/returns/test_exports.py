@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from dfe import mapping
 from pledge_portal.accounts.roles import Role
 from rates.models import LocalRole, RoleCategory
 from returns import exports, services
@@ -30,6 +31,11 @@ def joint(world):
     return draft_return(own)
 
 
+def rows_of(content: bytes) -> list[dict]:
+    header, *rows = read_csv(content)
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
 def test_rows_are_in_the_dfe_shape(world):
     own = world.own
     ret = draft_return(own)
@@ -47,56 +53,41 @@ def test_rows_are_in_the_dfe_shape(world):
         pqe_years=Decimal("12.5"),
         reference_received=None,
     )
-    header, first, second = read_csv(exports.dfe_return_csv(ret, own.borough))
-    assert header == [
-        "LA code",
-        "LA name",
-        "Period",
-        "Social Work England registration number",
-        "DfE job role",
-        "Agency",
-        "Engagement type",
-        "Start date",
-        "End date",
-        "Hourly pay rate (£)",
-        "Hourly charge rate (£)",
-        "Project team (Y/N)",
-        "PQE (years)",
-        "Reference received (Y/N)",
-        "Cap breach signed off (Y/N)",
-    ]
+    content = exports.dfe_return_csv(ret, own.borough)
+    assert read_csv(content)[0] == [f.heading for f in mapping.ASSIGNMENTS.fields]  # the one declared mapping
+    first, second = rows_of(content)
     code = own.borough.dfe_code
-    assert first == [
-        code,
-        "Own Borough",
-        "2026-27 Q2",
-        "SW100200",
-        "Social worker",
-        "Own Agency Ltd",
-        "Umbrella company",
-        "2026-05-04",
-        "",
-        "35.00",
-        "42.00",
-        "N",
-        "5.0",
-        "Y",
-        "N",
-    ]
-    assert second[3:] == [
-        "SW300400",
-        "Social worker",
-        "Own Agency Ltd",
-        "Limited company",
-        "2026-01-12",
+    assert first == {
+        "LA code": code,
+        "LA name": "Own Borough",
+        "Quarter": "2026-27 Q2",
+        "Row": "1",
+        "SWE registration number": "SW100200",
+        "Role type": "social_worker",
+        "Local role": "",
+        "Agency": "Own Agency Ltd",
+        "Payment route": "umbrella",
+        "Assignment start date": "2026-05-04",
+        "Assignment end date": "",
+        "Hourly pay rate (£)": "35.00",
+        "Hourly charge rate (£)": "42.00",
+        "Project team or packaged model": "N",
+        "PQE (years)": "5.00",
+        "Notice period (weeks)": "4",
+        "References received before start": "Y",
+        "Price cap (£)": "36.40",
+        "Price cap breach": "N",
+        "Breach signed off on": "",
+    }
+    assert second["SWE registration number"] == "SW300400"
+    assert (second["Payment route"], second["Assignment end date"], second["Hourly pay rate (£)"]) == (
+        "ltd",
         "2026-08-28",
         "38.50",
-        "47.10",
-        "Y",
-        "12.5",
-        "",
-        "N",
-    ]
+    )
+    assert (second["Project team or packaged model"], second["References received before start"]) == ("Y", "")
+    # No card covered 12 January 2026 (the test card starts in April): no cap, so not judged.
+    assert (second["Price cap (£)"], second["Price cap breach"]) == ("", "")
 
 
 def test_a_local_role_is_reported_as_its_dfe_core_role(world):
@@ -109,8 +100,8 @@ def test_a_local_role_is_reported_as_its_dfe_core_role(world):
         core=RoleCategory.objects.get(code="advanced-practitioner"),
     )
     add_row(ret, own, role=local.core, local_role=local)
-    [_header, row] = read_csv(exports.dfe_return_csv(ret, own.borough))
-    assert row[4] == "Advanced practitioner"
+    [row] = rows_of(exports.dfe_return_csv(ret, own.borough))
+    assert (row["Role type"], row["Local role"]) == ("advanced_practitioner", "Principal social worker")
 
 
 def test_a_signed_off_breach_is_reported(world):
@@ -125,8 +116,9 @@ def test_a_signed_off_breach_is_reported(world):
         signed_by_title="DCS",
         chief_executive="A. Chief",
     )
-    [_header, line] = read_csv(exports.dfe_return_csv(ret, own.borough))
-    assert line[9] == "40.00" and line[-1] == "Y"
+    [line] = rows_of(exports.dfe_return_csv(ret, own.borough))
+    assert line["Hourly pay rate (£)"] == "40.00" and line["Price cap breach"] == "Y"
+    assert line["Breach signed off on"] == str(date.today())
 
 
 def test_each_borough_of_a_joint_return_gets_only_its_own_rows(world, joint):
@@ -137,11 +129,11 @@ def test_each_borough_of_a_joint_return_gets_only_its_own_rows(world, joint):
 
     mine = read_csv(exports.dfe_return_csv(joint, own.borough))[1:]
     theirs = read_csv(exports.dfe_return_csv(joint, own.msp_borough))[1:]
-    assert [(r[0], r[1], r[3]) for r in mine] == [
+    assert [(r[0], r[1], r[4]) for r in mine] == [
         (own.borough.dfe_code, "Own Borough", "SW000001"),
         (own.borough.dfe_code, "Own Borough", "SW000003"),
     ]
-    assert [(r[0], r[1], r[3]) for r in theirs] == [(own.msp_borough.dfe_code, "Own MSP Borough", "SW000002")]
+    assert [(r[0], r[1], r[4]) for r in theirs] == [(own.msp_borough.dfe_code, "Own MSP Borough", "SW000002")]
 
 
 def test_a_return_with_no_rows_for_the_borough_gives_the_header_only(world, joint):
@@ -154,9 +146,9 @@ def test_formula_like_values_are_neutralised(world):
     ret = draft_return(own)
     add_row(ret, own, agency_name='=HYPERLINK("http://evil.example","click")')
     add_row(ret, own, registration_number="+SW1", agency_name="@SUM(1+1)")
-    _header, first, second = read_csv(exports.dfe_return_csv(ret, own.borough))
-    assert first[5] == '\'=HYPERLINK("http://evil.example","click")'
-    assert second[3] == "'+SW1" and second[5] == "'@SUM(1+1)"
+    first, second = rows_of(exports.dfe_return_csv(ret, own.borough))
+    assert first["Agency"] == '\'=HYPERLINK("http://evil.example","click")'
+    assert second["SWE registration number"] == "'+SW1" and second["Agency"] == "'@SUM(1+1)"
 
 
 def test_filename_names_the_borough_and_quarter(world):
@@ -176,4 +168,4 @@ def test_the_dfe_return_downloads_from_the_return_page(world, client_for):
     )
     assert response.status_code == 200
     assert exports.dfe_return_filename(ret, own.borough) in response["Content-Disposition"]
-    assert read_csv(response.content)[1][3] == "SW100200"
+    assert rows_of(response.content)[0]["SWE registration number"] == "SW100200"
