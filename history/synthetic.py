@@ -391,7 +391,8 @@ class _Region:
     cards: list  # (effective_from, effective_to, card, {role_id: (inclusive, paye)})
     live: float
     cool_off_months: int
-    free: list = field(default_factory=list)  # (registration number, free from, qualified on, last pay, borough)
+    # (registration number, free from, qualified on, last agency pay and borough: None for a permanent leaver)
+    free: list = field(default_factory=list)
     workers: list = field(default_factory=list)  # registration numbers of the region's workers, for references
 
 
@@ -459,7 +460,7 @@ class _History:
                 region.free[j] = region.free[-1]
                 region.free.pop()
                 s.worker, s.qualified_on = number, qualified_on
-                prior = (float(last_pay), last_borough)
+                prior = None if last_pay is None else (float(last_pay), last_borough)  # a leaver has no agency pay
             else:
                 s.worker, s.qualified_on = self._new_worker(start)
                 region.workers.append(s.worker)
@@ -669,7 +670,7 @@ class _History:
             )
             if rng.random() < LEAVERS_TURNING_LOCUM:
                 qualified_on = left - timedelta(days=round(rng.triangular(3.0, 30.0, 8.0) * 365.25))
-                region.free.append((number, left, qualified_on))
+                region.free.append((number, left, qualified_on, None, None))
         return made
 
     def _return(self, unit: _Unit, period: ReportingPeriod, opened: datetime, starts_on: date, ends_on: date):
