@@ -2,9 +2,9 @@
 
 ``run_validation`` is called by the ``validate_return`` task. It reads everything the rules need in a
 handful of queries whatever the size of the return (the rows once, the workforce section, the previous
-return, and what other boroughs report, set-based and chunked), runs every rule in memory, then replaces
-the run's findings in one transaction. Running it again for the same run (a redelivered task after a
-worker crash) gives the same findings, never twice as many.
+return, what other boroughs report, set-based and chunked, and the region's leavers register), runs every
+rule in memory, then replaces the run's findings in one transaction. Running it again for the same run (a
+redelivered task after a worker crash) gives the same findings, never twice as many.
 
 A finding's key names what it is about (rule, worker, start date, field) rather than the row's id, so an
 explanation written for a query still answers it after the return is checked again.
@@ -28,7 +28,8 @@ from pledge_portal.core.identity import is_registration_number
 from rates.selectors import RateCheck, RateCheckError, check_rate
 from rates.table import rate_table
 
-from . import selectors
+from . import leavers, selectors
+from .leavers import RegisterMatch
 from .models import Assignment, Finding, ReportingPeriod, Return, ValidationRun, WorkforceLine
 from .rules import Issue, all_rules
 
@@ -93,6 +94,8 @@ class ReturnContext:
     rates: _RateChecks | None = None
     # (borough id, registration number, start, rule code) -> figures the DCS and Chief Executive agreed
     agreed: dict[tuple, set[str]] = field(default_factory=dict)
+    # row id -> the leavers register's match (``returns.leavers``): a leaving whose cool-off the start breaks
+    register_matches: dict[int, RegisterMatch] = field(default_factory=dict)
     agency_register: object = None  # agencies.names.Register, read when a row names an unmatched agency
     _closest: dict[str, object] = field(default_factory=dict)
 
@@ -145,6 +148,7 @@ def load_context(ret: Return) -> ReturnContext:
     ctx.overlapping_rows = _overlapping_rows(rows)
     ctx.reported_elsewhere = _reported_elsewhere(ret, rows)
     ctx.agreed = _agreements(rows)
+    ctx.register_matches = leavers.matches_for_return(ret, rows)
     return ctx
 
 
