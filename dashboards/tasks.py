@@ -9,6 +9,12 @@ def rebuild_dashboard_figures() -> dict[str, int]:
     and drop those of returns no longer accepted (``dashboards.aggregates.rebuild``). Idempotent: safe to
     run twice or at the same time as a return is accepted (each return's figures are replaced in one
     transaction)."""
-    from .aggregates import rebuild
+    from django.core.cache import cache
 
-    return rebuild()
+    from .aggregates import rebuild
+    from .figures.aggregated import REBUILD_LOCK
+
+    try:
+        return rebuild()
+    finally:
+        cache.delete(REBUILD_LOCK)  # the next page to find them stale may queue another
