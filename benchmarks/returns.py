@@ -38,14 +38,16 @@ BENCH_USER = "bench-submitter@pledge.test"
 TARGET_SECONDS, TARGET_MB, TARGET_RATIO = 10.0, 400.0, 3.0
 
 
-def _history() -> str:
-    """Ten years of national history in the database, made now unless it is already there."""
+def _history(scale: float | None = None) -> str:
+    """Ten years of national history in the database (at ``scale``, else ``BENCH_HISTORY_SCALE``), made now
+    unless it is already there."""
     from history.synthetic import USER_EMAIL, generate, synthetic_exists
     from returns.models import Assignment
 
+    scale = HISTORY_SCALE if scale is None else scale
     if not synthetic_exists():
-        print(f"  making {HISTORY_YEARS} years of synthetic national history (scale {HISTORY_SCALE:g})...", flush=True)
-        summary = generate(years=HISTORY_YEARS, scale=HISTORY_SCALE, seed=1)
+        print(f"  making {HISTORY_YEARS} years of synthetic national history (scale {scale:g})...", flush=True)
+        summary = generate(years=HISTORY_YEARS, scale=scale, seed=1)
         print(
             f"  made {summary.rows:,} rows in {summary.returns:,} returns of {summary.authorities} authorities "
             f"in {summary.seconds:.0f} s"

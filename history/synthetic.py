@@ -949,19 +949,27 @@ def generate(
         summary.live_at_end = sum(len(u.spells) for r in shaped for u in r.units)
         summary.london_live_at_end = sum(len(u.spells) for r in shaped if r.region.code == LONDON_CODE for u in r.units)
     _analyse()
+    # The returns were written directly, not accepted through the services: build their dashboard figures.
+    from dashboards.aggregates import rebuild
+
+    progress("Building the dashboards' per-return figures...")
+    rebuild()
+    _analyse(figures=True)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _analyse() -> None:
-    """Refresh the planner's statistics of the tables just filled. Without it PostgreSQL plans the first
-    queries on the new rows as if the tables were nearly empty (sorting on disk instead of hashing), until
-    autovacuum gets round to them."""
+def _analyse(*, figures: bool = False) -> None:
+    """Refresh the planner's statistics of the tables just filled (``figures``: the dashboards' aggregates).
+    Without it PostgreSQL plans the first queries on the new rows as if the tables were nearly empty
+    (sorting on disk instead of hashing), until autovacuum gets round to them."""
     if connection.vendor != "postgresql":
         return
-    tables = [
-        m._meta.db_table for m in (Assignment, Return, ReportingPeriod, WorkforceLine, Finding, BreachSignOff, Leaver)
-    ]
+    from dashboards.models import AgencyFigures, BoroughFigures, PayFigures, ReturnFigures
+
+    models = (ReturnFigures, BoroughFigures, AgencyFigures, PayFigures) if figures else ()
+    models = models or (Assignment, Return, ReportingPeriod, WorkforceLine, Finding, BreachSignOff, Leaver)
+    tables = [m._meta.db_table for m in models]
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f'ANALYZE "{table}"')
@@ -981,6 +989,9 @@ def delete_synthetic(*, progress: Callable[[str], None] | None = None) -> dict[s
 
         counts["references"] = Reference.objects.filter(author__email=USER_EMAIL).delete()[0]
         # The big tables go in one statement each; the rest through the ORM, which follows the cascades.
+        from dashboards.aggregates import forget
+
+        forget(returns.values("pk"))
         counts["rows"] = Assignment.objects.filter(ret__in=returns)._raw_delete(Assignment.objects.db)
         WorkforceLine.objects.filter(ret__in=returns)._raw_delete(WorkforceLine.objects.db)
         Leaver.objects.filter(ret__in=returns)._raw_delete(Leaver.objects.db)

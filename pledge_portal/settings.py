@@ -246,6 +246,8 @@ CELERY_TIMEZONE = "Europe/London"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "mark-stale-task-runs": {"task": "pledge_portal.jobs.tasks.fail_stale_task_runs", "schedule": 15 * 60},
+    # A safety net: the services keep the dashboards' aggregates up to date; this catches rate card changes.
+    "rebuild-stale-dashboard-figures": {"task": "dashboards.tasks.rebuild_dashboard_figures", "schedule": 10 * 60},
     "remind-about-reference-requests": {
         "task": "references.tasks.send_reference_reminders",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon-fri"),

@@ -1021,7 +1021,15 @@ def accept_return(*, ret: Return, by, comment: str = "") -> Return:
     _move(ret, by, Return.Status.ACCEPTED, comment=comment, organisation=acting)
     ret.accepted_at, ret.accepted_by = timezone.now(), by
     ret.save(update_fields=["status", "accepted_at", "accepted_by"])
+    _refresh_dashboard_figures(ret)
     return ret
+
+
+def _refresh_dashboard_figures(ret: Return) -> None:
+    """The dashboards read an accepted return's figures from aggregates built now, in the same transaction."""
+    from dashboards.aggregates import refresh
+
+    refresh(ret)
 
 
 @transaction.atomic
@@ -1053,4 +1061,5 @@ def reopen_return(*, ret: Return, by, comment: str) -> Return:
     _move(ret, by, Return.Status.RETURNED, comment=comment.strip(), organisation=acting)
     ret.returned_comment = comment.strip()
     ret.save(update_fields=["status", "returned_comment"])
+    _refresh_dashboard_figures(ret)  # no longer accepted: its figures leave the dashboards
     return ret

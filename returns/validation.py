@@ -334,4 +334,9 @@ def run_validation(validation_run: ValidationRun, *, progress: Progress | None =
         Return.objects.filter(pk=ret.pk, revision=validation_run.revision).update(
             validated_revision=validation_run.revision
         )
+        current = Return.objects.only("pk", "status").get(pk=ret.pk)
+        if current.status == Return.Status.ACCEPTED:  # the dashboards' flags of it are this run's findings now
+            from dashboards.aggregates import refresh
+
+            refresh(current)
     validation_run.errors, validation_run.queries, validation_run.finished_at = errors, queries, finished_at
