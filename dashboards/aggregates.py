@@ -1,4 +1,4 @@
-"""The per-return aggregates the dashboards read (``models.ReturnFigures`` and its parts; decision note 0008).
+"""The per-return aggregates the dashboards read (``models.ReturnFigures`` and its parts; decision note 0013).
 
 An accepted return's rows are summed once, when it is accepted, into a few rows per borough and core role
 (``BoroughFigures``), per agency (``AgencyFigures``) and per pay rate (``PayFigures``), so a dashboard over
