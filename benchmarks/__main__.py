@@ -1,7 +1,9 @@
 """`make bench`: print performance figures for the portal.
 
 Runs against a throwaway test database (created and destroyed here, on DATABASE_URL's server if set,
-otherwise SQLite), never the development or production data. Figures are printed, not asserted: tests
+otherwise SQLite), never the development or production data. ``BENCH_SCALES=1,10`` times the dashboards
+again on ten times the national history (a throwaway database of its own) and prints their growth.
+Figures are printed, not asserted: tests
 assert query counts and behaviour; this is where speed is measured.
 """
 
@@ -42,20 +44,21 @@ def bench_home_pages() -> None:
 
 def main() -> int:
     from .bidding import bench_bidding_up
-    from .dashboards import bench_dashboards
+    from .dashboards import SCALES, bench_dashboards, bench_dashboards_at_scales
     from .dfe import bench_dfe_extract
     from .packs import bench_compliance_pack
     from .rates import bench_card_impact, bench_rate_check_throughput
-    from .returns import bench_returns_validation
+    from .returns import HISTORY_SCALE, bench_returns_validation
     from .uploads import bench_hostile_uploads
 
+    dashboards = {}
     with throwaway_database():
         for bench in (
             bench_home_pages,
             bench_rate_check_throughput,
             bench_returns_validation,
             bench_hostile_uploads,
-            bench_dashboards,
+            lambda: dashboards.update(bench_dashboards(HISTORY_SCALE)),  # the history the benches share
             bench_bidding_up,
             bench_compliance_pack,
             bench_dfe_extract,
@@ -63,6 +66,8 @@ def main() -> int:
         ):
             bench()
             print()
+    if set(SCALES) - {HISTORY_SCALE}:  # BENCH_SCALES=1,10: the dashboards again on larger histories, and growth
+        bench_dashboards_at_scales(dashboards)
     return 0
 
 

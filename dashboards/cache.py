@@ -88,7 +88,8 @@ def figure(function, scope, *args):
         scope.role,
         scope.units,
     )
-    key = ":".join(["figures", version, function.__name__, *map(_part, fields), *map(_part, args)])
+    name = f"{function.__module__}.{function.__qualname__}"  # the rows' and the aggregates' namesakes apart
+    key = ":".join(["figures", version, name, *map(_part, fields), *map(_part, args)])
     value = cache.get(key)
     if value is None:
         value = function(scope, *args)

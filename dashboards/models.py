@@ -75,3 +75,88 @@ class BiddingUpThreshold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region}: bidding-up threshold"
+
+
+# --- Per-return aggregates: what the dashboards read instead of every row (docs/decisions/0013) ---------
+
+
+class ReturnFigures(models.Model):
+    """That an accepted return's figures are in the aggregate tables below, and what they were built from:
+    the rate cards (``rates_version``, a digest of ``rates.table.fingerprint()``: breaches depend on the caps)
+    and the validation run whose findings gave the flags. Kept by ``dashboards.aggregates``: built when a
+    return is accepted or its check finishes while accepted, deleted when it is reopened, and rebuilt by
+    ``manage.py rebuild_dashboard_figures`` (or the task) for anything missing or built on older rate cards.
+    Only accepted returns have one."""
+
+    ret = models.OneToOneField("returns.Return", on_delete=models.CASCADE, primary_key=True, related_name="figures")
+    rates_version = models.CharField(max_length=20)
+    run = models.ForeignKey("returns.ValidationRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    built_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "return's dashboard figures"
+        verbose_name_plural = "returns' dashboard figures"
+
+    def __str__(self) -> str:
+        return f"Figures of return {self.ret_id}"
+
+
+class _ReturnPart(models.Model):
+    """What every aggregate row says about where it belongs: its return, and (copied from it, so a figure
+    reads one table) its quarter, region and reporting unit; the rows' borough and core role (the local
+    role's core type when there is one; blank when the row has neither)."""
+
+    # Only the indexes the dashboards read by (each table's Meta): every index is written for every row.
+    figures = models.ForeignKey(ReturnFigures, on_delete=models.CASCADE, related_name="+")
+    quarter = models.DateField()
+    region = models.ForeignKey("boroughs.Region", on_delete=models.CASCADE, related_name="+", db_index=False)
+    unit = models.ForeignKey("returns.ReportingUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    borough = models.ForeignKey("boroughs.Borough", on_delete=models.CASCADE, related_name="+", db_index=False)
+    core_role = models.ForeignKey(
+        "rates.RoleCategory", null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} of return {self.figures_id}, borough {self.borough_id}"
+
+
+class BoroughFigures(_ReturnPart):
+    """Per accepted return, borough and core role: rows, rows over the cap, those signed off, and rows
+    flagged (cool-off, PQE under 3 years, overlap) by the return's latest finished check."""
+
+    breaches = models.PositiveIntegerField(default=0)
+    signed_off = models.PositiveIntegerField(default=0)
+    cool_off = models.PositiveIntegerField(default=0)
+    low_pqe = models.PositiveIntegerField(default=0)
+    overlap = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["region", "quarter"])]
+
+
+class AgencyFigures(_ReturnPart):
+    """Per accepted return, borough, core role and agency (blank: not known to the portal): rows, rows over
+    the cap and those signed off."""
+
+    agency = models.ForeignKey("agencies.Agency", null=True, on_delete=models.CASCADE, related_name="+", db_index=False)
+    breaches = models.PositiveIntegerField(default=0)
+    signed_off = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["region", "quarter"]), models.Index(fields=["agency", "quarter"])]
+
+
+class PayFigures(_ReturnPart):
+    """Per accepted return, borough, core role, cap basis and hourly pay rate: how many rows have it (the
+    frequency table the quartiles are read from). Rows without a rate, engagement type or role are left out,
+    as the pay figures leave them out."""
+
+    basis = models.CharField(max_length=10)  # "inclusive" or "paye"
+    rate = models.DecimalField(max_digits=7, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["region", "quarter"])]

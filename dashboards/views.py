@@ -3,7 +3,8 @@
 Every page is a list of *panels*: a chart, and a ``core.tables.Table`` of the same numbers that the page
 shows and the CSV download (``?download=<panel>``) writes, so the three can never disagree. The figures come
 from ``dashboards.figures``; which region, borough or agency a user may open is decided by the scoping
-selectors, so another tenant's dashboard answers 404.
+selectors, so another tenant's dashboard answers 404. Figures counted from assignment rows are read from the
+per-return aggregates (``figures.aggregated``), so a page costs the same whatever the number of rows.
 """
 
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,7 @@ from returns.models import ReportingPeriod
 
 from . import figures
 from .cache import figure, once, one_version
+from .figures import aggregated
 from .selectors import agencies_with_dashboards, regions_visible_to
 
 DEFAULT_QUARTERS = 4
@@ -242,7 +244,7 @@ def share_over_time_panel(scope: figures.Scope, slug: str = "share-over-time") -
 
 
 def pay_panel(scope: figures.Scope) -> Panel:
-    lines = figure(figures.pay_rates_by_role, scope)
+    lines = figure(aggregated.pay_rates_by_role, scope)
     chart = charts.range_chart(
         chart_id="pay",
         title="Hourly pay rates against caps by role",
@@ -288,7 +290,7 @@ def pay_panel(scope: figures.Scope) -> Panel:
 
 
 def breaches_over_time_panel(scope: figures.Scope) -> Panel:
-    lines = figure(figures.breaches_over_time, scope)
+    lines = figure(aggregated.breaches_over_time, scope)
     coverage, note = _coverage(scope)
     chart = charts.line_chart(
         chart_id="breaches-over-time",
@@ -356,7 +358,7 @@ def spend_panel(scope: figures.Scope) -> Panel:
 def comparison_panel(scope: figures.Scope) -> Panel:
     """The last quarter chosen against the one before, on the units with an accepted return for both."""
     latest = replace(scope, start=scope.end)
-    comparison = figure(figures.compare_quarters, latest, figures.previous_quarter(scope.end))
+    comparison = figure(aggregated.compare_quarters, latest, figures.previous_quarter(scope.end))
     return Panel(
         "quarter-comparison",
         "Against the previous quarter",
@@ -483,7 +485,7 @@ class RegionDashboardView(DashboardView):
         )
 
     def breaches_panel(self, scope, visible: set[int]) -> Panel:
-        lines = figure(figures.breaches_by_borough, scope)
+        lines = figure(aggregated.breaches_by_borough, scope)
         chart = charts.bar_chart(
             chart_id="breaches",
             title="Rows over the cap by borough",
@@ -506,7 +508,7 @@ class RegionDashboardView(DashboardView):
         )
 
     def flags_panel(self, scope, visible: set[int]) -> Panel:
-        lines = figure(figures.flags_by_borough, scope)
+        lines = figure(aggregated.flags_by_borough, scope)
         chart = charts.bar_chart(
             chart_id="flags",
             title="Flagged rows in the region",
@@ -535,7 +537,7 @@ class RegionDashboardView(DashboardView):
 
     def agencies_panel(self, scope, filters: Filters) -> Panel:
         label, key = AGENCY_RANKS[filters.rank]
-        lines = sorted(figure(figures.agencies_ranked, scope), key=key)
+        lines = sorted(figure(aggregated.agencies_ranked, scope), key=key)
         if filters.rank == "turnaround":
             bars = [charts.Bar(a.name, a.median_turnaround, f"{a.median_turnaround} working days") for a in lines]
         elif filters.rank == "breaches":
@@ -623,7 +625,7 @@ class BoroughDashboardView(DashboardView):
         )
 
     def comparison_panel(self, scope, borough) -> Panel:
-        lines = figure(figures.borough_comparison, scope, borough)
+        lines = figure(aggregated.borough_comparison, scope, borough)
         return Panel(
             "comparison",
             "Against the region",
@@ -666,7 +668,7 @@ class AgencyDashboardView(DashboardView):
         )
 
     def boroughs_panel(self, scope) -> Panel:
-        lines = figure(figures.agency_by_borough, scope)
+        lines = figure(aggregated.agency_by_borough, scope)
         chart = charts.bar_chart(
             chart_id="boroughs",
             title="Your rows by borough",

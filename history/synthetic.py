@@ -11,6 +11,11 @@ and agency starts within the cool-off after leaving another authority's permanen
 back for another assignment keeps roughly their last rate, and now and then another borough bids it up
 (8-22%, never above the cap) to win them: the signs of bidding up the region looks for.
 
+Every return also reports its permanent leavers (the leavers register, ``returns.leavers``) at about 15% of
+permanent staff a year; a tenth of them turn up later as agency workers in the region, some within the
+cool-off, for the register's check to find. At the end only the leavers the daily purge would keep the day
+after the last quarter remain (``returns.leavers.kept_since``), so the register is the size a live one is.
+
 It is fast because it bypasses the services and the audit log: rows are built in memory and written with
 ``bulk_create``, a quarter at a time, with no query per row.
 
@@ -21,7 +26,7 @@ What is synthetic, so that ``delete_synthetic()`` never touches anything else:
 - invented authorities' GSS codes: E06, E08 or E10, then ``9`` and five digits (real codes have ``000``);
 - the inactive user ``synthetic-history@pledge.test``, who opened every synthetic period, made every
   synthetic return and signed off every synthetic breach;
-- workers' registration numbers ``SW9`` and six digits;
+- workers' registration numbers ``SW9`` and six digits (permanent leavers' too);
 - references written by that user (a modest number on the current template, with referees' and candidates'
   contacts, a few of them shared for the region's shared-contacts page to find).
 
@@ -50,7 +55,8 @@ from boroughs.models import Borough, Region
 from pledge_portal.accounts.models import Organisation, User
 from pledge_portal.accounts.roles import OrganisationKind
 from rates.models import BreachSignOff, RateCard, RateCardLine, RoleCategory
-from returns.models import Assignment, Finding, ReportingPeriod, ReportingUnit, Return, WorkforceLine
+from returns.leavers import kept_since
+from returns.models import Assignment, Finding, Leaver, ReportingPeriod, ReportingUnit, Return, WorkforceLine
 from returns.services import _quarter_end, ensure_reporting_units
 
 PREFIX = "synthetic-"
@@ -91,6 +97,11 @@ NOMINAL_CAPS = {
 CAPS_DATE = date(2026, 4, 1)
 # Share of permanent staff by role, in RoleCategory order.
 PERMANENT_MIX = (0.52, 0.24, 0.1, 0.09, 0.05)
+# Permanent staff who leave in a year (children's social work runs at about 15%), as a quarter's share; and
+# the share of leavers who later work as agency workers in the same region.
+ANNUAL_TURNOVER = 0.15
+QUARTERLY_LEAVING = 1 - (1 - ANNUAL_TURNOVER) ** 0.25
+LEAVERS_TURNING_LOCUM = 0.1
 
 _PLACE_START = (
     "Ash", "Bram", "Brook", "Calder", "Chal", "Crane", "Dun", "Elm", "Fern", "Gale", "Hart", "Holl", "Kes",
@@ -130,6 +141,8 @@ class Summary:
     london_live_at_end: int = 0
     overlaps: int = 0
     cool_offs: int = 0
+    leavers: int = 0  # reported over the whole history
+    leavers_kept: int = 0  # still on the register at the end, as the purge leaves it
     low_pqe: int = 0
     breaches: int = 0
     bid_up: int = 0  # returning workers whose new borough raised their rate to win them
@@ -378,13 +391,15 @@ class _Region:
     cards: list  # (effective_from, effective_to, card, {role_id: (inclusive, paye)})
     live: float
     cool_off_months: int
-    free: list = field(default_factory=list)  # (registration number, free from, qualified on, last pay, borough)
+    # (registration number, free from, qualified on, last agency pay and borough: None for a permanent leaver)
+    free: list = field(default_factory=list)
     workers: list = field(default_factory=list)  # registration numbers of the region's workers, for references
 
 
 class _History:
     def __init__(self, *, regions: list[_Region], quarters: list[date], user: User, seed: int, summary: Summary):
         self.rng = random.Random(seed)
+        self.leaver_rng = random.Random(f"{seed} leavers")  # its own, so the rows are drawn as before
         self.regions, self.quarters, self.user, self.summary = regions, quarters, user, summary
         self.roles = list(RoleCategory.objects.order_by("order"))
         self.role_index = {role.pk: i for i, role in enumerate(self.roles)}
@@ -445,7 +460,7 @@ class _History:
                 region.free[j] = region.free[-1]
                 region.free.pop()
                 s.worker, s.qualified_on = number, qualified_on
-                prior = (float(last_pay), last_borough)
+                prior = None if last_pay is None else (float(last_pay), last_borough)  # a leaver has no agency pay
             else:
                 s.worker, s.qualified_on = self._new_worker(start)
                 region.workers.append(s.worker)
@@ -580,6 +595,9 @@ class _History:
                 made.append((region, unit, ret))
         Return.objects.bulk_create(returns, batch_size=BATCH)
         BreachSignOff.objects.bulk_create(sign_offs, batch_size=BATCH)
+        leavers = [leaver for region, unit, ret in made for leaver in self._leavers(region, unit, ret, starts_on, days)]
+        Leaver.objects.bulk_create(leavers, batch_size=BATCH)
+        self.summary.leavers += len(leavers)
         rows = []
         for region, unit, ret in made:
             for position, s in enumerate(unit.spells, start=1):
@@ -629,6 +647,31 @@ class _History:
         WorkforceLine.objects.bulk_create(lines, batch_size=BATCH)
         self.summary.returns += len(returns)
         self.summary.rows += len(rows)
+
+    def _leavers(self, region: _Region, unit: _Unit, ret: Return, starts_on: date, days: int) -> list[Leaver]:
+        """The permanent staff who left the unit in the quarter; a few become agency workers in the region
+        later (``region.free``), and those who start within the cool-off are what the register's check finds."""
+        rng = self.leaver_rng
+        expected = sum(unit.permanent) * QUARTERLY_LEAVING
+        count = int(expected) + (1 if rng.random() < expected - int(expected) else 0)
+        made = []
+        for _ in range(count):
+            number = f"SW9{self.next_worker:06d}"
+            self.next_worker += 1
+            left = starts_on + timedelta(days=rng.randint(0, days))
+            made.append(
+                Leaver(
+                    ret_id=ret.pk,
+                    borough_id=rng.choice(unit.borough_ids),
+                    registration_number=number,
+                    leaving_date=left,
+                    role=rng.choices(self.roles, PERMANENT_MIX[: len(self.roles)])[0],
+                )
+            )
+            if rng.random() < LEAVERS_TURNING_LOCUM:
+                qualified_on = left - timedelta(days=round(rng.triangular(3.0, 30.0, 8.0) * 365.25))
+                region.free.append((number, left, qualified_on, None, None))
+        return made
 
     def _return(self, unit: _Unit, period: ReportingPeriod, opened: datetime, starts_on: date, ends_on: date):
         rng = self.rng
@@ -896,21 +939,37 @@ def generate(
         history = _History(regions=shaped, quarters=quarters, user=user, seed=seed, summary=summary)
         history.run({(p.region_id, p.starts_on): p for p in periods}, progress)
         _reset_row_ids()
+        # The register as the daily purge (returns.tasks.purge_expired_leavers) leaves it the day after the
+        # history's last quarter, which may end before today when demo or real periods follow it.
+        Leaver.objects.filter(
+            ret__created_by=user, leaving_date__lt=kept_since(_quarter_end(quarters[-1]) + timedelta(days=1))
+        )._raw_delete(Leaver.objects.db)
+        summary.leavers_kept = Leaver.objects.filter(ret__created_by=user).count()
         _make_references(shaped, user, seed, summary)
         summary.live_at_end = sum(len(u.spells) for r in shaped for u in r.units)
         summary.london_live_at_end = sum(len(u.spells) for r in shaped if r.region.code == LONDON_CODE for u in r.units)
     _analyse()
+    # The returns were written directly, not accepted through the services: build their dashboard figures.
+    from dashboards.aggregates import rebuild
+
+    progress("Building the dashboards' per-return figures...")
+    rebuild()
+    _analyse(figures=True)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _analyse() -> None:
-    """Refresh the planner's statistics of the tables just filled. Without it PostgreSQL plans the first
-    queries on the new rows as if the tables were nearly empty (sorting on disk instead of hashing), until
-    autovacuum gets round to them."""
+def _analyse(*, figures: bool = False) -> None:
+    """Refresh the planner's statistics of the tables just filled (``figures``: the dashboards' aggregates).
+    Without it PostgreSQL plans the first queries on the new rows as if the tables were nearly empty
+    (sorting on disk instead of hashing), until autovacuum gets round to them."""
     if connection.vendor != "postgresql":
         return
-    tables = [m._meta.db_table for m in (Assignment, Return, ReportingPeriod, WorkforceLine, Finding, BreachSignOff)]
+    from dashboards.models import AgencyFigures, BoroughFigures, PayFigures, ReturnFigures
+
+    models = (ReturnFigures, BoroughFigures, AgencyFigures, PayFigures) if figures else ()
+    models = models or (Assignment, Return, ReportingPeriod, WorkforceLine, Finding, BreachSignOff, Leaver)
+    tables = [m._meta.db_table for m in models]
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f'ANALYZE "{table}"')
@@ -930,8 +989,12 @@ def delete_synthetic(*, progress: Callable[[str], None] | None = None) -> dict[s
 
         counts["references"] = Reference.objects.filter(author__email=USER_EMAIL).delete()[0]
         # The big tables go in one statement each; the rest through the ORM, which follows the cascades.
+        from dashboards.aggregates import forget
+
+        forget(returns.values("pk"))
         counts["rows"] = Assignment.objects.filter(ret__in=returns)._raw_delete(Assignment.objects.db)
         WorkforceLine.objects.filter(ret__in=returns)._raw_delete(WorkforceLine.objects.db)
+        Leaver.objects.filter(ret__in=returns)._raw_delete(Leaver.objects.db)
         try:
             counts["returns"] = returns.delete()[1].get("returns.Return", 0)
             BreachSignOff.objects.filter(signed_by__email=USER_EMAIL).delete()

@@ -381,8 +381,10 @@ def _cool_off_register(scope: figures.Scope) -> Section:
         [
             "Agency starts within the Pledge's cool-off after leaving a permanent post with another borough of the "
             "region, or within the DfE's (COOL-001); rows whose leaving date is missing (COOL-002); and starts within "
-            "the DfE's cool-off after leaving the same borough (COOL-003), from the latest check of each accepted "
-            "return, each with the explanation the borough gave when it submitted."
+            "the DfE's cool-off after leaving the same borough (COOL-003); and the same two kinds of start found "
+            "by the leavers register whatever the row declared (COOL-004 another borough, COOL-005 the same one), "
+            "from the latest check of each accepted return, each with the explanation the borough gave when it "
+            "submitted."
         ],
         [table],
         wide=True,

@@ -194,6 +194,11 @@ REFERENCE_DUE_WORKING_DAYS = env.int("REFERENCE_DUE_WORKING_DAYS", default=5)
 REFERENCE_RETENTION_DAYS = env.int("REFERENCE_RETENTION_DAYS", default=2 * 365)
 # A draft rate card's impact counts £ a month as the hourly excess times these hours a week × 52 ÷ 12.
 CONTRACTED_HOURS_PER_WEEK = Decimal(env.str("CONTRACTED_HOURS_PER_WEEK", default="37"))
+# The leavers register keeps a leaver for the longest cool-off any period sets (6 months by default) plus
+# this margin, then deletes them (returns.tasks.purge_expired_leavers). The margin covers late reporting: an
+# assignment starting on the last day of a cool-off is reported in its quarter's return, made after the
+# quarter ends (up to 3 months later) and due about a month after that, so 4 months (120 days).
+LEAVERS_KEPT_AFTER_WINDOW_DAYS = env.int("LEAVERS_KEPT_AFTER_WINDOW_DAYS", default=120)
 # Dashboard figures are cached by a version of the data (dashboards/cache.py); 0 turns the cache off.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 REFERENCE_UPLOAD_MAX_BYTES = env.int("REFERENCE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
@@ -241,6 +246,8 @@ CELERY_TIMEZONE = "Europe/London"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "mark-stale-task-runs": {"task": "pledge_portal.jobs.tasks.fail_stale_task_runs", "schedule": 15 * 60},
+    # A safety net: the services keep the dashboards' aggregates up to date; this catches rate card changes.
+    "rebuild-stale-dashboard-figures": {"task": "dashboards.tasks.rebuild_dashboard_figures", "schedule": 10 * 60},
     "remind-about-reference-requests": {
         "task": "references.tasks.send_reference_reminders",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon-fri"),
@@ -261,6 +268,10 @@ CELERY_BEAT_SCHEDULE = {
     "delete-references-past-retention": {
         "task": "references.tasks.delete_references_past_retention",
         "schedule": 24 * 60 * 60,
+    },
+    "delete-leavers-past-the-cool-off": {
+        "task": "returns.tasks.purge_expired_leavers",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import ListCreateAPIView, RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from agencies.models import Agency
 from agencies.names import match_key
 from boroughs.models import Borough
+from pledge_portal import access
 from pledge_portal.core.serializers import GSS_CODE_ERRORS, RegistrationNumberField
 from pledge_portal.core.text import quote
 from rates.models import EngagementType, LocalRole, RoleCategory
@@ -554,3 +555,109 @@ class ReturnExplanationsApi(ReturnScoped, APIView):
         except services.ReturnError as exc:
             raise ValidationError({"explanations": [str(exc)]}) from exc
         return Response({"explained": len(body.validated_data["explanations"])})
+
+
+# --- The leavers register ------------------------------------------------------------------------------
+
+
+class CoreRoleCode(serializers.SlugRelatedField):
+    """A core role by its code, the roles read once per request (its context), not once per leaver."""
+
+    def __init__(self, **kwargs):
+        errors = {"does_not_exist": "Send a core role code, like social-worker.", "invalid": "Send a core role code."}
+        super().__init__(slug_field="code", queryset=RoleCategory.objects.all(), error_messages=errors, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        roles = self.context.get("core_roles_by_code")
+        if roles is None:
+            roles = self.context["core_roles_by_code"] = {r.code: r for r in RoleCategory.objects.all()}
+        if data not in roles:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=quote(data))
+        return roles[data]
+
+
+class LeaverSerializer(serializers.Serializer):
+    """One permanent leaver: every field the page's form needs, refused as the form refuses it; the service
+    then checks the leaving date's range and repeats for the page, the API and the spreadsheet alike."""
+
+    borough = BoroughCode(
+        required=False,
+        allow_null=True,
+        help_text="The GSS code of the borough they left; needed only in a joint return",
+    )
+    registration_number = RegistrationNumberField()
+    leaving_date = serializers.DateField(help_text="Their last day in the permanent post")
+    role = CoreRoleCode(help_text="The core role they left: social-worker, senior-social-worker, ...")
+
+    def to_representation(self, leaver):
+        return {
+            "borough": leaver.borough.gss_code,
+            "registration_number": leaver.registration_number,
+            "leaving_date": leaver.leaving_date.isoformat(),
+            "role": leaver.role.code,
+        }
+
+
+class LeaversIn(serializers.Serializer):
+    revision = serializers.IntegerField(help_text="The return's revision you are changing (from GET)")
+    leavers = serializers.ListSerializer(
+        child=LeaverSerializer(),
+        max_length=services.MAX_LEAVERS,  # checked before any leaver is read
+        validators=[MaxLengthValidator(services.MAX_LEAVERS)],  # what the description states as maxItems
+        help_text=f"Every leaver of the return (at most {services.MAX_LEAVERS:,}); those left out are removed.",
+    )
+
+
+class LeaversOut(serializers.Serializer):
+    revision = serializers.IntegerField(help_text="The return's revision: name it when you PUT")
+    leavers = LeaverSerializer(many=True)
+
+
+class LeaversPut(ReturnSerializer):
+    leavers = serializers.IntegerField(help_text="How many leavers the return now reports")
+    removed = serializers.IntegerField(help_text="How many it reported before")
+
+    class Meta(ReturnSerializer.Meta):
+        fields = [*ReturnSerializer.Meta.fields, "leavers", "removed"]
+
+
+class ReturnLeaversApi(ReturnScoped, APIView):
+    """The permanent leavers the return reports (the leavers register the region's cool-off check reads).
+    GET lists them, for whoever may read the return (audited). PUT makes them exactly the list sent, for the
+    return's own users and its MSP: all or nothing, refused as the page refuses (400 naming the leaver), 409
+    if the return changed since the revision you name. Leavers are not carried forward to the next return."""
+
+    action_required = "return.read"
+
+    @extend_schema(responses={200: LeaversOut})
+    def get(self, request, pk):
+        ret = self.get_return(pk)
+        services.record_read(ret=ret, by=request.user, what="leavers_read_by_api", request=request)
+        leavers = selectors.leavers_of(ret)
+        return Response({"revision": ret.revision, "leavers": LeaverSerializer(leavers, many=True).data})
+
+    @extend_schema(request=LeaversIn, responses={200: LeaversPut})
+    def put(self, request, pk):
+        if not access.can(request.user, "return.edit"):
+            raise PermissionDenied("Only a return's own users (or its managed service provider) can change it.")
+        ret = selectors.returns_for(request.user, "return.edit").filter(pk=pk).first()
+        if ret is None:
+            raise NotFound()
+        body = LeaversIn(data=request.data, context={})  # the context keeps the roles and boroughs read once
+        body.is_valid(raise_exception=True)
+        try:
+            counts = services.replace_leavers(
+                ret=ret,
+                by=request.user,
+                expected_revision=body.validated_data["revision"],
+                leavers=[dict(item) for item in body.validated_data["leavers"]],
+                source="api",
+            )
+        except services.StaleRevision as exc:
+            return Response({"detail": str(exc), "revision": exc.ret.revision}, status=status.HTTP_409_CONFLICT)
+        except services.ReturnError as exc:
+            raise ValidationError({"leavers": [str(exc)]}) from exc
+        ret.refresh_from_db()
+        return Response({**ReturnSerializer(ret).data, **counts})

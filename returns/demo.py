@@ -1,5 +1,6 @@
 """Demo returns: last quarter accepted for Camden, Hackney and the joint Kingston and Richmond unit, and this
-quarter's returns open now (Camden's draft pre-filled from last quarter, with a row over the cap). Before
+quarter's returns open now (Camden's draft pre-filled from last quarter, with a row over the cap, whose worker
+Hackney reported leaving a permanent post last quarter: the leavers register flags it, COOL-004). Before
 those, four quarters of accepted returns from every London unit, made up but deterministic, so the
 dashboards have trends, breaches, flags and agencies to show."""
 
@@ -16,7 +17,16 @@ from pledge_portal.accounts.models import User
 from rates.models import RoleCategory
 
 from . import services
-from .models import Assignment, ReportingPeriod, ReportingUnit, Return, Transition, ValidationRun, WorkforceLine
+from .models import (
+    Assignment,
+    Leaver,
+    ReportingPeriod,
+    ReportingUnit,
+    Return,
+    Transition,
+    ValidationRun,
+    WorkforceLine,
+)
 from .validation import run_validation
 
 HISTORY_QUARTERS = 4
@@ -112,6 +122,29 @@ def _rows(ret: Return, borough: Borough, offset: int) -> list[Assignment]:
             )
         )
     return Assignment.objects.bulk_create(made)
+
+
+# Permanent leavers each demo borough reported last quarter: (registration number, days before the quarter's
+# end, role). Hackney's first is the worker Camden's draft engages as a locum within the cool-off.
+LEAVERS = {
+    "E09000007": [("SW401001", 40, "social-worker"), ("SW401002", 70, "team-manager")],
+    "E09000012": [("SW201099", 30, "social-worker"), ("SW402001", 55, "senior-social-worker")],
+    JOINT[0]: [("SW403001", 20, "advanced-practitioner")],
+}
+
+
+def _leavers(ret: Return, borough: Borough, gss: str) -> None:
+    roles = {r.code: r for r in RoleCategory.objects.all()}
+    Leaver.objects.bulk_create(
+        Leaver(
+            ret=ret,
+            borough=borough,
+            registration_number=number,
+            leaving_date=ret.period.ends_on - timedelta(days=days),
+            role=roles[role],
+        )
+        for number, days, role in LEAVERS.get(gss, [])
+    )
 
 
 def _history(region: Region, analyst: User, before: date) -> None:
@@ -238,6 +271,7 @@ def seed_demo_returns() -> None:
         unit = borough.reporting_units.get()
         ret = services.start_return(unit=unit, period=last, by=maker)
         _rows(ret, borough, offset)
+        _leavers(ret, borough, gss)
         _workforce(ret, list(ret.assignments.all()))
         now = timezone.now()
         for status in (Return.Status.SUBMITTED, Return.Status.SIGNED_OFF, Return.Status.ACCEPTED):

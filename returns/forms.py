@@ -105,6 +105,42 @@ class AssignmentForm(RevisionForm):
         return data
 
 
+class LeaverForm(RevisionForm):
+    """One permanent leaver for the leavers register. Every field is needed; the service checks the rest (the
+    leaving date's range, a repeat) for the page, the API and the spreadsheet alike."""
+
+    borough = NamedChoice(
+        queryset=Borough.objects.none(),
+        label="Borough they left",
+        empty_label=None,
+        error_messages={"required": "Choose the borough they left"},
+    )
+    registration_number = RegistrationNumberField(
+        error_messages={"required": "Enter the Social Work England registration number"}
+    )
+    leaving_date = GovukDateField(
+        label="Last day in the permanent post",
+        help_text=DATE_HELP,
+        error_messages={"required": "Enter the date they left"},
+    )
+    role = NamedChoice(
+        queryset=RoleCategory.objects.all(),
+        label="Core role they left",
+        empty_label="Choose a role",
+        error_messages={"required": "Choose the core role they left"},
+    )
+
+    def __init__(self, *args, ret: Return, **kwargs):
+        super().__init__(*args, **kwargs)
+        boroughs = ret.unit.boroughs.all()
+        self.fields["borough"].queryset = boroughs
+        if len(boroughs) == 1:  # a unit of one borough is not asked
+            del self.fields["borough"]
+
+    def values(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "revision"}
+
+
 class EndAssignmentForm(RevisionForm):
     end_date = GovukDateField(
         label="Last day of the assignment", help_text=DATE_HELP, error_messages={"required": "Enter the end date"}

@@ -456,3 +456,36 @@ class WorkbookUpload(models.Model):
 
     def __str__(self) -> str:
         return f"Workbook uploaded to {self.ret}"
+
+
+class Leaver(models.Model):
+    """A permanent children's social worker who left the reporting borough, as its return reports them: the
+    leavers register the cool-off check reads across the region (``returns.leavers``).
+
+    Minimised (DESIGN.md section 3, "Worker identity"): the registration number, the day they left, their core
+    role and which of the unit's boroughs they left, nothing else. Reported per quarter and never carried
+    forward; kept only while a cool-off could still be broken (``tasks.purge_expired_leavers``)."""
+
+    ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="leavers")
+    borough = models.ForeignKey(
+        "boroughs.Borough",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Which of the unit's boroughs they left (a joint unit has two).",
+    )
+    registration_number = models.CharField("Social Work England registration number", max_length=12)
+    leaving_date = models.DateField(help_text="Their last day in the permanent post.")
+    role = models.ForeignKey("rates.RoleCategory", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["leaving_date", "registration_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["ret", "registration_number"], name="one_leaver_per_worker_per_return")
+        ]
+        indexes = [models.Index(fields=["registration_number", "leaving_date"]), models.Index(fields=["leaving_date"])]
+
+    # The fields a person fills in, in the order the form, the spreadsheet and the API use.
+    INPUT_FIELDS = ("borough", "registration_number", "leaving_date", "role")
+
+    def __str__(self) -> str:
+        return f"{self.registration_number} left on {self.leaving_date:%-d %b %Y}"

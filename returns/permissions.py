@@ -129,5 +129,10 @@ declare(
         grants=(grant(ANALYST, "region__organisation"), ADMIN_EVERYWHERE),
         refusal="Only the regional analysts of {obj}'s region can lock it.",
     ),
+    Action(
+        "leaver.read_matches",
+        "See, for a period, which rows the leavers register matched and which borough each worker left.",
+        grants=(grant(ANALYST, "region__organisation"), ADMIN_EVERYWHERE),
+    ),
     Action("rules.read", "Read the validation rules.", signed_in=True),
 )

@@ -478,6 +478,59 @@ def cool_off_date_missing(row: Assignment, ctx: ReturnContext) -> Iterator[Issue
         )
 
 
+def _declared_alike(row: Assignment, match) -> bool:
+    """Whether the row itself declares the leaving the register found (the same borough and day): COOL-001 or
+    COOL-003 then already reports it, with the same windows, and one query is enough."""
+    return row.previous_employer_id == match.left_borough_id and row.left_previous_on == match.leaving_date
+
+
+@rule(
+    code="COOL-004",
+    severity=QUERY,
+    title="Started within the cool-off after leaving another borough (leavers register)",
+    description="""Boroughs report the permanent social workers who leave them in their returns. This worker's
+    registration number is on that register: they left a permanent post in another borough of the region and
+    started this agency assignment within the cool-off (the London Pledge's 6 months or DfE's 3, whichever is
+    longer), whatever the row says about their previous employer. The finding gives the leaving date, not the
+    borough; the regional team sees both. Check the registration number and start date; if they are right,
+    explain how the worker came to be engaged: the breach is shown to the region.""",
+)
+def cool_off_from_register(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
+    match = ctx.register_matches.get(row.pk)
+    if match is None or match.own_borough or _declared_alike(row, match):
+        return
+    yield Issue(
+        f"The leavers register shows this worker ({row.registration_number}) left a permanent post in another "
+        f"borough of {ctx.region.name} on {day(match.leaving_date)} and started here on {day(row.start_date)}, "
+        f"within {match.broken} (the earliest allowed start was {day(match.earliest)}). Check the registration "
+        "number and start date; if they are right, explain how the worker came to be engaged.",
+        field="start_date",
+    )
+
+
+@rule(
+    code="COOL-005",
+    severity=QUERY,
+    title="Started within the DfE cool-off after leaving this borough (leavers register)",
+    description="""Your own borough reported this worker as a permanent leaver, and they came back as its agency
+    worker within DfE statutory guidance's cool-off (3 months unless the period says otherwise), whatever the
+    row says about their previous employer. Check the registration number and both dates; if they are right,
+    explain how the worker came to be engaged (the guidance's exceptions, such as redundancy or leaving in
+    probation, belong in the explanation).""",
+)
+def own_leaver_from_register(row: Assignment, ctx: ReturnContext) -> Iterator[Issue]:
+    match = ctx.register_matches.get(row.pk)
+    if match is None or not match.own_borough or _declared_alike(row, match):
+        return
+    yield Issue(
+        f"Your own borough reported this worker ({row.registration_number}) leaving a permanent post on "
+        f"{day(match.leaving_date)}, and they came back as an agency worker on {day(row.start_date)}, within "
+        f"{match.broken} (the earliest allowed start was {day(match.earliest)}). Check the registration number "
+        "and both dates; if they are right, explain how the worker came to be engaged.",
+        field="start_date",
+    )
+
+
 def _left_another_borough(row: Assignment, ctx: ReturnContext) -> bool:
     employer = row.previous_employer
     return employer is not None and employer.region_id == ctx.region.pk and employer.pk != row.borough_id

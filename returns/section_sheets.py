@@ -1,23 +1,27 @@
 """The template's other sheets: "Workforce" (the aggregate section per role), "Spend" (the quarter's monthly
-agency spend and project teams) and "Queries" (the latest check's queries, with a column to explain each).
+agency spend and project teams), "Queries" (the latest check's queries, with a column to explain each) and
+"Leavers" (the permanent leavers the return reports, for the region's cool-off check: ``returns.leavers``).
 
 With them a managed service provider can finish a return from the workbook alone. Each sheet is optional
 on upload: a workbook without it (an older template, or a borough that fills the section in the browser)
 leaves that part of the return as it is. Figures are checked by the browser form's own fields
-(``forms.WorkforceForm``), so the workbook, the page and the API accept and refuse the same values; a
-problem names its cell, like the Assignments sheet's.
+(``forms.WorkforceForm``), and leavers by ``forms.LeaverForm`` and ``services.check_leaver``, so the workbook,
+the page and the API accept and refuse the same values; a problem names its cell, like the Assignments
+sheet's. The Leavers sheet, when present, is the return's whole list of leavers (as the API's PUT).
 """
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from pledge_portal.core.excel import MONEY, Sheet, SpreadsheetError, cell_text, merged_ranges, sheet_rows
+from pledge_portal.core.excel import DATE, MONEY, Sheet, SpreadsheetError, cell_text, merged_ranges, sheet_rows
 from pledge_portal.core.problems import MAX_KEPT
 from pledge_portal.core.text import quote, quoted_list
+from rates.models import RoleCategory
 
 from . import selectors
 from .models import Finding, QueryExplanation, Return, WorkforceLine
@@ -25,8 +29,9 @@ from .models import Finding, QueryExplanation, Return, WorkforceLine
 WORKFORCE_SHEET = "Workforce"
 SPEND_SHEET = "Spend"
 QUERIES_SHEET = "Queries"
+LEAVERS_SHEET = "Leavers"
 MAX_COLUMNS = 16
-MAX_ROWS = 2_000  # far more than roles or queries a return has; a larger sheet is refused before it is read
+MAX_ROWS = 2_000  # a sheet's most lines (headings, roles, figures, queries listed, leavers); more is refused unread
 MAX_EXPLANATION = 5_000  # as the page's and the API's explanation
 
 FIGURE_HEADERS = {
@@ -47,7 +52,8 @@ SPEND_FIELDS = {
 }
 SPEND_HEADERS = ["Figure", "Value", "Month"]
 QUERY_HEADERS = ["Query key", "Rule", "Row", "Query", "Explanation"]
-QUERIES_LISTED = 2_000
+QUERIES_LISTED = MAX_ROWS - 1  # with its headings, a downloaded Queries sheet always uploads again
+LEAVER_HEADERS = ["Registration number", "Leaving date", "Role", "Borough"]
 
 
 @dataclass
@@ -57,21 +63,22 @@ class Sections:
     workforce: dict[int, dict] | None = None  # role id -> every figure of that role (blank is None)
     totals: dict | None = None  # the Spend sheet's figures present in it (blank is None)
     explanations: dict[str, str] | None = None  # query key -> text, blank explanations left out
+    leavers: list[dict] | None = None  # every leaver of the sheet, as ``Leaver.INPUT_FIELDS`` values
     problems: list[str] = field(default_factory=list)
     cells: dict[str, str] = field(default_factory=dict)  # the form's field name -> the cell it was read from
 
     @property
     def empty(self) -> bool:
-        return self.workforce is None and self.totals is None and self.explanations is None
+        return self.workforce is None and self.totals is None and self.explanations is None and self.leavers is None
 
 
 # Writing
 
 
 def template_sheets(ret: Return) -> list[Sheet]:
-    """The three sheets, filled with the return's figures and its latest check's queries."""
+    """The four sheets, filled with the return's figures, its latest check's queries and its leavers."""
     lines = list(ret.workforce.select_related("role"))
-    return [_workforce_sheet(lines), _spend_sheet(ret), _queries_sheet(ret)]
+    return [_workforce_sheet(lines), _spend_sheet(ret), _queries_sheet(ret), _leavers_sheet(ret)]
 
 
 def _workforce_sheet(lines: list[WorkforceLine]) -> Sheet:
@@ -141,6 +148,44 @@ def _queries_sheet(ret: Return) -> Sheet:
     return Sheet(title=QUERIES_SHEET, header=QUERY_HEADERS, rows=rows, widths=[30, 10, 8, 70, 70])
 
 
+def _leavers_sheet(ret: Return) -> Sheet:
+    from .services import MAX_LEAVERS
+
+    boroughs = list(ret.unit.boroughs.all())
+    leavers = selectors.leavers_of(ret)
+    last = MAX_LEAVERS + 1
+    role = DataValidation(
+        type="list",
+        formula1='"' + ",".join(RoleCategory.objects.values_list("code", flat=True)) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+    )
+    role.error = "Choose a core role from the list."
+    role.add(f"C2:C{last}")
+    when = DataValidation(type="date", operator="greaterThanOrEqual", formula1="1", allow_blank=True)
+    when.error = "Type a date, like 27/03/2026."
+    when.showErrorMessage = True
+    when.add(f"B2:B{last}")
+    validations = [role, when]
+    if len(boroughs) > 1:  # names may hold commas, so the list is kept short and plain
+        where = DataValidation(
+            type="list", formula1='"' + ",".join(b.gss_code for b in boroughs) + '"', allow_blank=True
+        )
+        where.add(f"D2:D{last}")
+        validations.append(where)
+    return Sheet(
+        title=LEAVERS_SHEET,
+        header=LEAVER_HEADERS,
+        rows=[
+            [leaver.registration_number, leaver.leaving_date, leaver.role.code, leaver.borough.gss_code]
+            for leaver in leavers
+        ],
+        column_formats={1: DATE},
+        widths=[24, 16, 26, 14],
+        validations=validations,
+    )
+
+
 def guidance_notes() -> list[str]:
     return [
         f"The {WORKFORCE_SHEET} sheet holds the aggregate section, a row per core role: permanent and agency staff "
@@ -152,8 +197,13 @@ def guidance_notes() -> list[str]:
         f"The {QUERIES_SHEET} sheet lists the queries of the return's latest check. Write your explanation of each "
         "in its Explanation column; keep the Query key as it is. A blank explanation leaves the query as it was. "
         "Queries the return no longer has once the rows are loaded are listed after the upload, not kept.",
-        f"You may delete the {WORKFORCE_SHEET}, {SPEND_SHEET} or {QUERIES_SHEET} sheet: the upload then leaves "
-        "that part of the return as it is.",
+        f"The {LEAVERS_SHEET} sheet lists the permanent children's social workers who left in the quarter: their "
+        "registration number, their last day, the core role they left and (in a joint return) the borough's GSS "
+        "code. It is the return's whole list: a leaver you remove from the sheet is removed from the return. "
+        "Leavers are not carried forward to the next quarter. The region's cool-off check reads them; the borough "
+        "that hires one of them as an agency worker within the cool-off is told the date, not your borough.",
+        f"You may delete the {WORKFORCE_SHEET}, {SPEND_SHEET}, {QUERIES_SHEET} or {LEAVERS_SHEET} sheet: the upload "
+        "then leaves that part of the return as it is.",
     ]
 
 
@@ -170,6 +220,7 @@ def read_sections(ret: Return, workbook) -> Sections:
         (WORKFORCE_SHEET, _read_workforce),
         (SPEND_SHEET, _read_spend),
         (QUERIES_SHEET, _read_queries),
+        (LEAVERS_SHEET, _read_leavers),
     )
     for title, reader in readers:
         ws = sheets.get(title.lower())
@@ -357,3 +408,78 @@ def _check_figures(ret: Return, sections: Sections) -> None:
         }
     if sections.totals is not None:
         sections.totals = {name: form.cleaned_data.get(name) for name in sections.totals}
+
+
+def _read_leavers(ret: Return, rows, sections: Sections) -> None:
+    """Each line checked by the page's form's fields (``forms.LeaverForm``) and the service's rules
+    (``services.check_leaver``), a problem naming the line's cell. A fixed number of queries, whatever the
+    number of lines."""
+    from .forms import LeaverForm  # forms import services, which import this module's callers
+    from .services import MAX_LEAVERS, ReturnError, check_leaver
+
+    columns = _header(rows, LEAVERS_SHEET, LEAVER_HEADERS, LEAVER_HEADERS[:3], sections)
+    if columns is None:
+        return
+    boroughs = list(ret.unit.boroughs.all())
+    by_borough = {_key(b.gss_code): b for b in boroughs} | {_key(b.name): b for b in boroughs}
+    roles = {_key(r.code): r for r in RoleCategory.objects.all()}
+    roles |= {_key(r.name): r for r in roles.values()}
+    leavers: list[dict] = []
+    seen: dict[str, int] = {}
+    for number, values in rows:
+        cells = {header: _cell(values, index) for header, index in columns.items()}
+        if all(cell_text(v) == "" for v in cells.values()):
+            continue
+        if len(leavers) >= MAX_LEAVERS:
+            sections.problems.append(
+                f"{LEAVERS_SHEET}!A{number}: a return reports at most {MAX_LEAVERS:,} leavers. Remove the extra lines."
+            )
+            break
+        ref = f"{LEAVERS_SHEET}!A{number}"
+        role_text, borough_text = cell_text(cells["Role"]), cell_text(cells.get("Borough"))
+        role = roles.get(_key(role_text))
+        if role is None:
+            sections.problems.append(
+                f"{LEAVERS_SHEET}!C{number}: ‘{quote(role_text)}’ is not a core role. Choose one from the list."
+                if role_text
+                else f"{LEAVERS_SHEET}!C{number}: choose the core role they left."
+            )
+            continue
+        borough = by_borough.get(_key(borough_text)) if borough_text else None
+        if borough_text and borough is None:
+            sections.problems.append(
+                f"{LEAVERS_SHEET}!D{number}: ‘{quote(borough_text)}’ is not a borough of this return. Use one of "
+                f"{', '.join(b.gss_code for b in boroughs)}."
+            )
+            continue
+        when = cells["Leaving date"]
+        if isinstance(when, datetime):  # a date cell reads as a datetime at midnight
+            when = when.date()
+        typed = {
+            "registration_number": cell_text(cells["Registration number"]),
+            "leaving_date": when.isoformat() if isinstance(when, date) else cell_text(when),
+        }
+        values, wrong = {"role": role, "borough": borough}, False
+        for name, raw in typed.items():  # the page's own fields (no query): the same values pass and fail
+            try:
+                values[name] = LeaverForm.base_fields[name].clean(raw)
+            except ValidationError as exc:
+                sections.problems += [f"{LEAVERS_SHEET}!{_LEAVER_COLUMNS[name]}{number}: {m}" for m in exc.messages]
+                wrong = True
+        if wrong:
+            continue
+        try:
+            leaver = check_leaver(ret, values, boroughs)
+        except ReturnError as exc:
+            sections.problems.append(f"{ref}: {exc}")
+            continue
+        worker = leaver["registration_number"]
+        if worker in seen:
+            sections.problems.append(f"{ref}: {worker} is also on row {seen[worker]}. Report each leaver once.")
+            continue
+        seen[worker] = number
+        leavers.append(leaver)
+    sections.leavers = leavers
+
+
+_LEAVER_COLUMNS = {"registration_number": "A", "leaving_date": "B"}

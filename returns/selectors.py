@@ -12,6 +12,7 @@ from pledge_portal.core.todo import SHOWN, ToDo
 from .models import (
     Assignment,
     Finding,
+    Leaver,
     QueryExplanation,
     ReportingPeriod,
     ReportingUnit,
@@ -342,3 +343,80 @@ def cool_off_answer(*, registration_number: str, borough, start: date) -> CoolOf
     if start >= earliest:
         return CoolOffAnswer(known=True, months=months, rule=rule)
     return CoolOffAnswer(known=True, earliest=earliest, months=months, rule=rule)
+
+
+# --- The leavers register -----------------------------------------------------------------------------
+
+
+def leavers_of(ret: Return) -> QuerySet[Leaver]:
+    """The leavers a return reports, for whoever may read the return (its own users, its MSP, its region)."""
+    return ret.leavers.select_related("borough", "role")
+
+
+@dataclass(frozen=True)
+class LeaverMatch:
+    """A row of a return that started within a cool-off of a leaving on the register, as the region sees it:
+    both boroughs. Never shown to a borough (the hiring borough's finding does not say which it left)."""
+
+    ret_id: int
+    hiring_borough: str
+    position: int
+    registration_number: str
+    start_date: date
+    leaving_date: date
+    left_borough: str
+    own_borough: bool
+    cool_off: str
+    status: str
+
+
+def leaver_matches(period: ReportingPeriod, *, limit: int = 500) -> tuple[list[LeaverMatch], int]:
+    """Rows of the period's returns (any status) whose start the region's leavers register puts within a
+    cool-off, with the borough the worker left: for the period's regional analysts (``leaver.read_matches``).
+    Three queries whatever the size: the period's rows with a leaver's number, their leavers, borough names. At most
+    ``limit`` lines, and how many there are in all."""
+    from boroughs.models import Borough
+
+    from .leavers import leavings_by_number, match, windows
+
+    region_leavers = Leaver.objects.filter(ret__period__region_id=period.region_id).values("registration_number")
+    matched = Assignment.objects.filter(
+        ret__period=period, registration_number__in=region_leavers, start_date__isnull=False
+    )
+    rows = list(
+        matched.values_list(
+            "ret_id", "ret__status", "borough_id", "borough__name", "position", "registration_number", "start_date"
+        )
+    )
+    if not rows:
+        return [], 0
+    pledge, dfe = windows(period)
+    leavings = leavings_by_number(
+        period.region_id,
+        matched.values("registration_number"),  # a subquery: no list of parameters to outgrow
+        earliest_start=min(r[6] for r in rows),
+        latest_start=max(r[6] for r in rows),
+        months=max(pledge, dfe),
+    )
+    names = dict(Borough.objects.filter(region_id=period.region_id).values_list("pk", "name"))
+    statuses = dict(Return.Status.choices)
+    found = []
+    for ret_id, status, borough_id, borough_name, position, number, start in rows:
+        hit = match(borough_id=borough_id, start=start, leavings=leavings.get(number, ()), pledge=pledge, dfe=dfe)
+        if hit is not None:
+            found.append(
+                LeaverMatch(
+                    ret_id,
+                    borough_name,
+                    position,
+                    number,
+                    start,
+                    hit.leaving_date,
+                    names.get(hit.left_borough_id, ""),
+                    hit.own_borough,
+                    hit.broken,
+                    statuses.get(status, status),
+                )
+            )
+    found.sort(key=lambda m: (m.hiring_borough, m.position))
+    return found[:limit], len(found)

@@ -29,6 +29,7 @@ from . import rules, selectors
 from .models import (
     Assignment,
     Finding,
+    Leaver,
     QueryExplanation,
     ReportingPeriod,
     ReportingUnit,
@@ -544,11 +545,13 @@ def load_workbook(
     workforce: dict[int, dict] | None = None,
     totals: dict | None = None,
     explanations: dict[str, str] | None = None,
+    leavers: list[dict] | None = None,
 ) -> dict:
     """Load a whole workbook as one change: its rows (as ``load_assignments``), and the parts of the other
     sheets it has (``None`` for a sheet it has not): every figure of the roles in ``workforce``, the totals
-    ``totals`` names, and explanations of queries by key. All or nothing. Returns the counts of rows, and
-    of explanations kept and not kept (for a query the return no longer has)."""
+    ``totals`` names, explanations of queries by key, and the return's leavers, replaced by ``leavers``.
+    All or nothing. Returns the counts of rows, of explanations kept and not kept (for a query the return
+    no longer has), and of leavers (``None`` when the workbook has no Leavers sheet)."""
     _check_rows(rows, mode)
     ret = _lock_for_change(ret, by, expected_revision)
     counts = _load_rows(ret, by, rows=rows, mode=mode, source="spreadsheet")
@@ -558,6 +561,9 @@ def load_workbook(
     if explanations:
         counts["explained"], counts["not_explained"] = _explain_many(ret, by, explanations)
     counts["sections"] = workforce is not None or totals is not None
+    counts["leavers"] = None
+    if leavers is not None:
+        counts["leavers"] = _set_leavers(ret, by, leavers=leavers, source="spreadsheet")["leavers"]
     return counts
 
 
@@ -699,6 +705,119 @@ def delete_stale_uploads(*, now=None) -> int:
             discard_upload(upload)
             deleted += 1
     return deleted
+
+
+# --- The leavers register -------------------------------------------------------------------------------
+
+# The most leavers one return reports, by any channel (a large borough loses a few dozen permanent social
+# workers a quarter).
+MAX_LEAVERS = 1_000
+
+
+def leaving_dates_allowed(ret: Return) -> tuple[date, date]:
+    """The leaving dates a return may report: up to its quarter's last day, and back as far as a cool-off
+    that an assignment starting in the quarter could break (earlier leavings matter to no check)."""
+    from .rules import add_months
+
+    period = ret.period
+    return add_months(period.starts_on, -max(period.cool_off_months, period.dfe_cool_off_months)), period.ends_on
+
+
+def check_leaver(ret: Return, values: dict, boroughs: list[Borough]) -> dict:
+    """One leaver's values, checked as every channel must (the page, the API, the workbook's Leavers sheet,
+    which calls this to name the cell): a registration number in its stored spelling, a leaving date in
+    range, a core role, one of the unit's boroughs (``boroughs``). Raises ``ReturnError``."""
+    values = {k: v for k, v in values.items() if k in Leaver.INPUT_FIELDS}
+    try:
+        values["registration_number"] = parse_registration_number(values.get("registration_number") or "").number
+    except RegistrationNumberError as exc:
+        raise ReturnError(str(exc)) from exc
+    number = values["registration_number"]
+    first, last = leaving_dates_allowed(ret)
+    leaving = values.get("leaving_date")
+    if leaving is None:
+        raise ReturnError(f"Enter the date {number} left their permanent post.")
+    if not first <= leaving <= last:
+        raise ReturnError(
+            f"{number}: enter a leaving date between {first:%-d %B %Y} and {last:%-d %B %Y}, the last day of the "
+            "quarter. An earlier leaving is outside every cool-off an assignment of this quarter could break, so "
+            "it is not reported; a later one goes in next quarter's return."
+        )
+    if not isinstance(values.get("role"), RoleCategory):
+        raise ReturnError(f"{number}: choose the core role they left.")
+    if values.get("borough") is None and len(boroughs) > 1:
+        raise ReturnError(f"{number}: choose which borough of {ret.unit} they left.")
+    values["borough"] = _check_borough(ret, values.get("borough"), boroughs)
+    return values
+
+
+@transaction.atomic
+def add_leaver(*, ret: Return, by, expected_revision: int, values: dict) -> Leaver:
+    """Report one permanent leaver in the return (``values`` holds ``Leaver.INPUT_FIELDS``). Called by the page;
+    the return's makers only."""
+    ret = _lock_for_change(ret, by, expected_revision)
+    values = check_leaver(ret, values, list(ret.unit.boroughs.all()))
+    if ret.leavers.filter(registration_number=values["registration_number"]).exists():
+        raise ReturnError(f"{values['registration_number']} is already on this return's leavers.")
+    if ret.leavers.count() >= MAX_LEAVERS:
+        raise ReturnError(f"A return reports at most {MAX_LEAVERS:,} leavers.")
+    leaver = Leaver.objects.create(ret=ret, **values)
+    audit.record(
+        by,
+        "return.leaver_added",
+        ret,
+        organisation=_organisation(by, ret),
+        detail={"leaver": leaver.pk},  # not the number: the log outlives the register's short retention
+    )
+    return leaver
+
+
+@transaction.atomic
+def remove_leaver(*, ret: Return, by, expected_revision: int, leaver: Leaver) -> None:
+    """Take a leaver off the return (reported in error). The return's makers only."""
+    ret = _lock_for_change(ret, by, expected_revision)
+    leaver = ret.leavers.get(pk=leaver.pk)
+    removed = leaver.pk
+    leaver.delete()
+    audit.record(by, "return.leaver_removed", ret, organisation=_organisation(by, ret), detail={"leaver": removed})
+
+
+@transaction.atomic
+def replace_leavers(*, ret: Return, by, expected_revision: int, leavers: list[dict], source: str) -> dict:
+    """Make the return's leavers exactly ``leavers`` (the API's PUT). All or nothing: any refusal
+    (``ReturnError``, naming the leaver) leaves them as they were. At most ``MAX_LEAVERS``; one line per
+    registration number. Returns counts of what changed. The return's makers only."""
+    if len(leavers) > MAX_LEAVERS:
+        raise ReturnError(f"Send at most {MAX_LEAVERS:,} leavers; {len(leavers):,} were sent.")
+    ret = _lock_for_change(ret, by, expected_revision)
+    return _set_leavers(ret, by, leavers=leavers, source=source)
+
+
+def _set_leavers(ret: Return, by, *, leavers: list[dict], source: str) -> dict:
+    """The leavers of a return already locked for change, replaced by ``leavers`` (see ``replace_leavers``)."""
+    if len(leavers) > MAX_LEAVERS:
+        raise ReturnError(f"A return reports at most {MAX_LEAVERS:,} leavers; {len(leavers):,} were given.")
+    boroughs = list(ret.unit.boroughs.all())
+    cleaned, seen = [], set()
+    for values in leavers:
+        values = check_leaver(ret, values, boroughs)
+        if values["registration_number"] in seen:
+            raise ReturnError(f"{values['registration_number']} is on two lines. Report each leaver once.")
+        seen.add(values["registration_number"])
+        cleaned.append(values)
+    removed, _ = ret.leavers.all().delete()
+    Leaver.objects.bulk_create(Leaver(ret=ret, **values) for values in cleaned)
+    counts = {"leavers": len(cleaned), "removed": removed}
+    audit.record(
+        by, "return.leavers_replaced", ret, organisation=_organisation(by, ret), detail={"source": source, **counts}
+    )
+    return counts
+
+
+def record_leaver_matches_read(*, period: ReportingPeriod, by, request=None) -> None:
+    """The region's list of leavers register matches names workers and boroughs: every view is audited."""
+    organisation = access.acting_for(by, "leaver.read_matches", period)
+    audit.record(by, "period.leaver_matches_viewed", period, organisation=organisation, request=request)
 
 
 # --- Validation and explanations --------------------------------------------------------------------
@@ -993,7 +1112,15 @@ def accept_return(*, ret: Return, by, comment: str = "") -> Return:
     _move(ret, by, Return.Status.ACCEPTED, comment=comment, organisation=acting)
     ret.accepted_at, ret.accepted_by = timezone.now(), by
     ret.save(update_fields=["status", "accepted_at", "accepted_by"])
+    _refresh_dashboard_figures(ret)
     return ret
+
+
+def _refresh_dashboard_figures(ret: Return) -> None:
+    """The dashboards read an accepted return's figures from aggregates built now, in the same transaction."""
+    from dashboards.aggregates import refresh
+
+    refresh(ret)
 
 
 @transaction.atomic
@@ -1025,4 +1152,5 @@ def reopen_return(*, ret: Return, by, comment: str) -> Return:
     _move(ret, by, Return.Status.RETURNED, comment=comment.strip(), organisation=acting)
     ret.returned_comment = comment.strip()
     ret.save(update_fields=["status", "returned_comment"])
+    _refresh_dashboard_figures(ret)  # no longer accepted: its figures leave the dashboards
     return ret

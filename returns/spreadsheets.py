@@ -361,8 +361,9 @@ def _about(ret: Return, boroughs: list[Borough]) -> list:
         ("Rows", ret.assignments.count()),
         ("Downloaded", timezone.now()),
         "",
-        "Fill in the Assignments sheet (and the Workforce, Spend and Queries sheets, or leave them to the return's "
-        "pages), then upload this workbook on the return's Upload page. The Guidance sheet explains each column.",
+        "Fill in the Assignments sheet (and the Workforce, Spend, Queries and Leavers sheets, or leave them to the "
+        "return's pages), then upload this workbook on the return's Upload page. The Guidance sheet explains each "
+        "column.",
     ]
 
 
@@ -371,7 +372,7 @@ def _about(ret: Return, boroughs: list[Borough]) -> list:
 
 def import_upload(*, ret: Return, by, uploaded_file, mode: str, expected_revision: int) -> dict:
     """Load a completed template into the draft: its rows, ``mode`` "merge" or "replace" (see
-    ``services.load_assignments``), and the Workforce, Spend and Queries sheets it has (see
+    ``services.load_assignments``), and the Workforce, Spend, Queries and Leavers sheets it has (see
     ``section_sheets``). Raises ``UploadRejected`` listing every problem, or ``ReturnError`` when the return
     cannot change; either way the draft is as it was. Returns counts of rows added, updated and removed, and
     of explanations kept and not kept. The service checks that ``by`` may change the return."""
@@ -385,6 +386,7 @@ def import_upload(*, ret: Return, by, uploaded_file, mode: str, expected_revisio
         workforce=sections.workforce,
         totals=sections.totals,
         explanations=sections.explanations,
+        leavers=sections.leavers,
     )
 
 
@@ -395,6 +397,8 @@ def loaded_message(counts: dict) -> str:
         parts.append("the workforce and spend figures set")
     if counts.get("explained"):
         parts.append(f"{counts['explained']} quer{'y' if counts['explained'] == 1 else 'ies'} explained")
+    if counts.get("leavers") is not None:
+        parts.append(f"{counts['leavers']} leaver{'' if counts['leavers'] == 1 else 's'} reported")
     message = f"Workbook loaded: {', '.join(parts)}."
     if counts.get("not_explained"):
         n = counts["not_explained"]

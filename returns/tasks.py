@@ -260,3 +260,15 @@ def remind_submitters_of_deadlines(days_before: int = 5) -> int:
             )
             sent += 1
     return sent
+
+
+@shared_task
+def purge_expired_leavers() -> int:
+    """Daily: delete the leavers no cool-off check can need any more, those who left before
+    ``leavers.kept_since(today)`` (the longest cool-off configured, plus the margin ``settings`` explains).
+    Safe to run twice. Returns how many were deleted."""
+    from .leavers import kept_since
+    from .models import Leaver
+
+    deleted, _ = Leaver.objects.filter(leaving_date__lt=kept_since(timezone.localdate())).delete()
+    return deleted

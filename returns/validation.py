@@ -2,9 +2,9 @@
 
 ``run_validation`` is called by the ``validate_return`` task. It reads everything the rules need in a
 handful of queries whatever the size of the return (the rows once, the workforce section, the previous
-return, and what other boroughs report, set-based and chunked), runs every rule in memory, then replaces
-the run's findings in one transaction. Running it again for the same run (a redelivered task after a
-worker crash) gives the same findings, never twice as many.
+return, what other boroughs report, set-based and chunked, and the region's leavers register), runs every
+rule in memory, then replaces the run's findings in one transaction. Running it again for the same run (a
+redelivered task after a worker crash) gives the same findings, never twice as many.
 
 A finding's key names what it is about (rule, worker, start date, field) rather than the row's id, so an
 explanation written for a query still answers it after the return is checked again.
@@ -29,7 +29,8 @@ from pledge_portal.core.identity import is_registration_number
 from rates.selectors import RateCheck, RateCheckError, check_rate
 from rates.table import rate_table
 
-from . import selectors
+from . import leavers, selectors
+from .leavers import RegisterMatch
 from .models import Assignment, Finding, ReportingPeriod, Return, ValidationRun, WorkforceLine
 from .rules import Issue, all_rules
 
@@ -94,6 +95,8 @@ class ReturnContext:
     rates: _RateChecks | None = None
     # (borough id, registration number, start, rule code) -> figures the DCS and Chief Executive agreed
     agreed: dict[tuple, set[str]] = field(default_factory=dict)
+    # row id -> the leavers register's match (``returns.leavers``): a leaving whose cool-off the start breaks
+    register_matches: dict[int, RegisterMatch] = field(default_factory=dict)
     agency_register: object = None  # agencies.names.Register, read when a row names an unmatched agency
     _closest: dict[str, object] = field(default_factory=dict)
 
@@ -144,6 +147,7 @@ def load_context(ret: Return) -> ReturnContext:
     ctx.overlapping_rows = _overlapping_rows(rows)
     ctx.reported_elsewhere = _reported_elsewhere(ret, rows)
     ctx.agreed = _agreements(rows)
+    ctx.register_matches = leavers.matches_for_return(ret, rows)
     return ctx
 
 
@@ -340,4 +344,9 @@ def run_validation(validation_run: ValidationRun, *, progress: Progress | None =
         Return.objects.filter(pk=ret.pk, revision=validation_run.revision).update(
             validated_revision=validation_run.revision
         )
+        current = Return.objects.only("pk", "status").get(pk=ret.pk)
+        if current.status == Return.Status.ACCEPTED:  # the dashboards' flags of it are this run's findings now
+            from dashboards.aggregates import refresh
+
+            refresh(current)
     validation_run.errors, validation_run.queries, validation_run.finished_at = errors, queries, finished_at

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
@@ -23,6 +24,7 @@ from pledge_portal import access
 from pledge_portal.access.views import ActionRequiredMixin, get_visible_or_404
 from pledge_portal.core import problems as upload_problems
 from pledge_portal.core.exports import table_csv
+from pledge_portal.core.tables import Column, Table
 from pledge_portal.core.uploads import explain_refused_uploads
 from pledge_portal.jobs.selectors import task_runs_visible_to
 from rates.selectors import RateCheckError, check_rate
@@ -37,6 +39,7 @@ from .forms import (
     ExceptionForm,
     ExplanationForm,
     ExtendPeriodForm,
+    LeaverForm,
     OptionalCommentForm,
     PeriodForm,
     ReturnFilterForm,
@@ -363,6 +366,82 @@ class WorkforceView(ReturnMixin, View):
                 messages.success(request, "Workforce figures saved.")
                 return redirect("returns:detail", pk=self.ret.pk)
         return render(request, self.template_name, self.context(form=form), status=400)
+
+
+class LeaversView(ReturnMixin, View):
+    """The permanent leavers the return reports (the leavers register): anyone who may read the return sees
+    them; its makers add and remove them. Every view is audited (personal data)."""
+
+    template_name = "returns/leavers.html"
+    page_title = "Leavers"
+
+    def get(self, request, pk):
+        services.record_read(ret=self.ret, by=request.user, what="leavers_viewed", request=request)
+        return render(
+            request,
+            self.template_name,
+            self.context(
+                leavers=selectors.leavers_of(self.ret),
+                joint=self.ret.unit.boroughs.count() > 1,
+                allowed=services.leaving_dates_allowed(self.ret),
+                max_leavers=services.MAX_LEAVERS,
+            ),
+        )
+
+
+class LeaverAddView(ReturnMixin, View):
+    action_required = "return.edit"
+    template_name = "returns/leaver_form.html"
+    page_title = "Add a leaver"
+
+    def get(self, request, pk):
+        form = LeaverForm(initial={"revision": self.ret.revision}, ret=self.ret)
+        return render(request, self.template_name, self.context(form=form))
+
+    def post(self, request, pk):
+        form = LeaverForm(request.POST, ret=self.ret)
+        if form.is_valid():
+            try:
+                leaver = services.add_leaver(
+                    ret=self.ret, by=request.user, expected_revision=form.cleaned_data["revision"], values=form.values()
+                )
+            except services.ReturnError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"{leaver.registration_number} added to the leavers.")
+                return redirect("returns:leavers", pk=self.ret.pk)
+        return render(request, self.template_name, self.context(form=form), status=400)
+
+
+class LeaverRemoveView(ReturnMixin, View):
+    action_required = "return.edit"
+    template_name = "returns/leaver_remove.html"
+    page_title = "Remove the leaver"
+
+    def leaver(self):
+        leaver = self.ret.leavers.filter(pk=self.kwargs["leaver"]).first()
+        if leaver is None:
+            raise Http404("No such leaver on this return.")
+        return leaver
+
+    def get(self, request, pk, leaver):
+        form = RevisionForm(initial={"revision": self.ret.revision})
+        return render(request, self.template_name, self.context(form=form, leaver=self.leaver()))
+
+    def post(self, request, pk, leaver):
+        form = RevisionForm(request.POST)
+        chosen = self.leaver()
+        if form.is_valid():
+            try:
+                services.remove_leaver(
+                    ret=self.ret, by=request.user, expected_revision=form.cleaned_data["revision"], leaver=chosen
+                )
+            except services.ReturnError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"{chosen.registration_number} removed from the leavers.")
+                return redirect("returns:leavers", pk=self.ret.pk)
+        return render(request, self.template_name, self.context(form=form, leaver=chosen), status=400)
 
 
 class TemplateDownloadView(ReturnMixin, View):
@@ -799,6 +878,49 @@ class CompletenessView(PeriodMixin, View):
                 "today": today,
             },
         )
+
+
+class LeaverMatchesView(PeriodMixin, View):
+    """For the region's analysts: the rows of a period's returns that the leavers register matched, with the
+    borough each worker left (the hiring borough's finding does not say). Audited: it lists personal data."""
+
+    action_required = "leaver.read_matches"
+    template_name = "returns/leaver_matches.html"
+
+    def get(self, request, pk):
+        period = self.period
+        found, total = selectors.leaver_matches(period)
+        services.record_leaver_matches_read(period=period, by=request.user, request=request)
+        table = Table(
+            title=f"Rows matched by the leavers register, {period.label}",
+            columns=[
+                Column("Hiring borough"),
+                Column("Row", "count"),
+                Column("Registration number"),
+                Column("Started", "date"),
+                Column("Left", "date"),
+                Column("Borough they left"),
+                Column("Cool-off broken"),
+                Column("Return"),
+            ],
+            rows=[
+                (
+                    m.hiring_borough,
+                    m.position,
+                    m.registration_number,
+                    m.start_date,
+                    m.leaving_date,
+                    f"{m.left_borough} (the same borough)" if m.own_borough else m.left_borough,
+                    m.cool_off,
+                    m.status,
+                )
+                for m in found
+            ],
+            links=[reverse("returns:findings", args=[m.ret_id]) for m in found],
+            empty="No row of this period's returns started within a cool-off of a leaving on the register.",
+            note=f"Showing the first {len(found):,} of {total:,}." if total > len(found) else "",
+        )
+        return render(request, self.template_name, {"period": period, "table": table, "total": total})
 
 
 class PlacementFlagsView(ActionRequiredMixin, TemplateView):

@@ -158,6 +158,11 @@ def _row(side: Side, role: str) -> dict:
     return {"pk": ret.pk, "row": ret.assignments.get().pk}
 
 
+def _leaver(side: Side, role: str) -> dict:
+    ret = _side_return(side, role)
+    return {"pk": ret.pk, "leaver": ret.leavers.get().pk}
+
+
 def _dfe_borough(side: Side, role: str) -> dict:
     return {"pk": side.ret.period_id, "borough": side.borough.pk}
 
@@ -322,6 +327,8 @@ TABLE: dict[str, Access] = {
     "returns:completeness": Access("period.read", REGIONAL_AND_ADMIN, kwargs=_period),
     "returns:period-extend": Access("period.extend", ANALYSTS_AND_ADMINS, kwargs=_period),
     "returns:period-lock": Access("period.lock", ANALYSTS_AND_ADMINS, ok=405, methods=("get", "post"), kwargs=_period),
+    # Which borough a worker left is for the region's analysts only (the hiring borough is told the date).
+    "returns:leaver-matches": Access("leaver.read_matches", ANALYSTS_AND_ADMINS, kwargs=_period),
     "returns:detail": Access("return.read", RETURN_READERS, kwargs=_ret),
     "returns:row-add": Access("return.edit", RETURN_MAKERS, kwargs=_ret),
     "returns:row-edit": Access("return.edit", RETURN_MAKERS, kwargs=_row),
@@ -330,6 +337,9 @@ TABLE: dict[str, Access] = {
     "returns:row-breach": Access("breach.sign_off", {Role.BOROUGH_APPROVER}, kwargs=_row),
     "returns:row-exception": Access("breach.sign_off", {Role.BOROUGH_APPROVER}, kwargs=_row),
     "returns:workforce": Access("return.edit", RETURN_MAKERS, kwargs=_ret),
+    "returns:leavers": Access("return.read", RETURN_READERS, kwargs=_ret),
+    "returns:leaver-add": Access("return.edit", RETURN_MAKERS, kwargs=_ret),
+    "returns:leaver-remove": Access("return.edit", RETURN_MAKERS, kwargs=_leaver),
     "returns:template": Access("return.read", RETURN_READERS, kwargs=_ret),
     "returns:upload": Access("return.edit", RETURN_MAKERS, kwargs=_ret),
     "returns:upload-problems": Access("return.edit", RETURN_MAKERS, ok=404, kwargs=_ret),
@@ -382,6 +392,8 @@ TABLE: dict[str, Access] = {
     "api-return-changes": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
     "api-return-submit": Access("return.submit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     "api-return-workforce": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
+    # GET lists the leavers for the return's readers; PUT (not walked) is its makers' (tests/returns/test_leavers.py).
+    "api-return-leavers": Access("return.read", RETURN_READERS, anon=401, kwargs=_ret),
     "api-return-explanations": Access("return.edit", RETURN_MAKERS, ok=405, anon=401, kwargs=_ret),
     # allauth: sign-in, password and two-factor pages.
     "account_login": identity(anon=200, signed_in=302),
@@ -549,6 +561,18 @@ def _fill_walk_world(world: World) -> None:
             values=good_row(side, borough=side.msp_borough, registration_number=f"SW{side.region.pk}02"),
         )
         returns_services._snapshot(side.msp_ret, side.users[Role.MSP_USER])
+        for ret, who, number in ((side.ret, Role.BOROUGH_SUBMITTER, "03"), (side.msp_ret, Role.MSP_USER, "04")):
+            ret.refresh_from_db()
+            returns_services.add_leaver(
+                ret=ret,
+                by=side.users[who],
+                expected_revision=ret.revision,
+                values={
+                    "registration_number": f"SW{side.region.pk}{number}",
+                    "leaving_date": date(2026, 7, 31),
+                    "role": RoleCategory.objects.get(code="social-worker"),
+                },
+            )
         side.pack = CompliancePack.objects.create(
             period=period,
             borough=side.borough,

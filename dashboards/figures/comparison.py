@@ -41,14 +41,15 @@ def _median_text(values: list, *, count: bool) -> str:
     return str(Decimal(str(middle)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def borough_comparison(scope: Scope, borough: Borough) -> list[Comparison]:
+def borough_comparison(scope: Scope, borough: Borough, *, source=None) -> list[Comparison]:
     """The borough's own figures beside the median of its sub-region's boroughs and of its region's. Other
     boroughs appear only as medians, and only when at least 5 boroughs have the figure; median counts
-    under 5 are shown as "fewer than 5". ``scope`` is the region-wide scope (no borough). Five queries."""
+    under 5 are shown as "fewer than 5". ``scope`` is the region-wide scope (no borough). Five queries.
+    ``source``: where breaches and flags are counted (as for ``coverage.headlines``)."""
     region_scope = Scope(scope.start, scope.end, region=borough.region, role=scope.role)
     shares = agency_share_by_unit(region_scope)
-    breaches = {b.borough_id: b for b in breaches_by_borough(region_scope)}
-    flags = {f.borough_id: f for f in flags_by_borough(region_scope)}
+    breaches = {b.borough_id: b for b in (source.breaches_by_borough if source else breaches_by_borough)(region_scope)}
+    flags = {f.borough_id: f for f in (source.flags_by_borough if source else flags_by_borough)(region_scope)}
     subs = dict(Borough.objects.filter(region=borough.region).values_list("pk", "sub_region_id"))
     reporting = set(breaches) | {b for s in shares for b in (s.borough_ids or [])}
     share_of = {b: s.share for s in shares for b in (s.borough_ids or []) if s.share is not None}

@@ -131,10 +131,15 @@ HEADLINE_MEASURES = [
 ]
 
 
-def headlines(scope: Scope) -> dict[date, Headline]:
-    """The headline figures of each quarter in scope, by its first day. Four queries."""
-    from .compliance import breaches_over_time, flags_over_time
+def headlines(scope: Scope, *, source=None) -> dict[date, Headline]:
+    """The headline figures of each quarter in scope, by its first day. Four queries. ``source`` is where the
+    breaches and flags are counted: the rows (``figures.compliance``, the default) or the per-return
+    aggregates (``figures.aggregated``)."""
+    from . import compliance
     from .workforce import agency_share_over_time, monthly_spend
+
+    breaches_over_time = (source or compliance).breaches_over_time
+    flags_over_time = (source or compliance).flags_over_time
 
     quarters: dict[str, date] = {}
     day = scope.start
@@ -186,7 +191,7 @@ class QuarterComparison:
         )
 
 
-def compare_quarters(scope: Scope, other: date) -> QuarterComparison:
+def compare_quarters(scope: Scope, other: date, *, source=None) -> QuarterComparison:
     """The quarter ``scope.start`` against the earlier quarter starting on ``other`` (the previous one, or
     the same one a year before), both counted on the units with an accepted return for both. Seven
     queries."""
@@ -199,7 +204,7 @@ def compare_quarters(scope: Scope, other: date) -> QuarterComparison:
         common &= scope.units
     if not common:
         return QuarterComparison(current, before, common, Headline(), Headline())
-    found = headlines(replace(both, units=common))
+    found = headlines(replace(both, units=common), source=source)
     return QuarterComparison(current, before, common, found.get(scope.start, Headline()), found.get(other, Headline()))
 
 

@@ -249,11 +249,13 @@ COOL_OFF_RULES = {
     "COOL-001": "Started within the Pledge's cool-off (another borough of the region) or the DfE's",
     "COOL-002": "Leaving date of the previous permanent post missing",
     "COOL-003": "Started within the DfE's cool-off after leaving this borough",
+    "COOL-004": "Leavers register: started within the cool-off after leaving another borough of the region",
+    "COOL-005": "Leavers register: started within the DfE's cool-off after leaving this borough",
 }
 
 
 def cool_off_register(scope: Scope) -> list[CoolOffEntry]:
-    """Every cool-off finding (COOL-001, COOL-002, COOL-003) of the latest validation of each accepted return
+    """Every cool-off finding (COOL-001 to COOL-005) of the latest validation of each accepted return
     in scope, by borough, quarter and row, with the borough's explanation of it (the submitter's answer to
     the query, matched by the finding's key), not the finding's own instruction. One query."""
     explanation = QueryExplanation.objects.filter(ret=OuterRef("ret"), key=OuterRef("key")).values("text")[:1]

@@ -27,7 +27,7 @@ from returns.models import Assignment, ReportingPeriod, ReportingUnit, Return
 
 SMALL_COUNT = 5  # counts about other boroughs below this (but above 0) are shown as "fewer than 5"
 FLAGS = {
-    "cool_off": ("COOL-001", "COOL-002", "COOL-003"),
+    "cool_off": ("COOL-001", "COOL-002", "COOL-003", "COOL-004", "COOL-005"),
     "low_pqe": ("PQE-001", "PQE-002"),
     "overlap": ("DUP-001", "CROSS-001"),
 }

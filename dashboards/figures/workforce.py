@@ -187,6 +187,12 @@ def pay_rates_by_role(scope: Scope) -> list[PayLine]:
         if core is None:
             continue
         folded[(core, "paye" if engagement == EngagementType.PAYE else "inclusive")][rate] += n
+    return pay_lines(scope, folded)
+
+
+def pay_lines(scope: Scope, folded: dict[tuple[int, str], dict[Decimal, int]]) -> list[PayLine]:
+    """The pay lines of a frequency table: (core role id, cap basis) -> {hourly rate: rows}. One query."""
+    table = rate_table()
     grouped = {key: sorted(counts.items()) for key, counts in folded.items()}
     roles = {r.pk: r for r in RoleCategory.objects.all()}
     region_id = scope.region.pk if scope.region else (scope.borough.region_id if scope.borough else None)

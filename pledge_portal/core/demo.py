@@ -93,6 +93,9 @@ def seed_demo() -> list[DemoUser]:
     from returns.demo import seed_demo_returns
 
     seed_demo_returns()
+    from dashboards.aggregates import rebuild
+
+    rebuild()  # the demo's accepted returns are written directly: their dashboard figures are built here
     return users
 
 

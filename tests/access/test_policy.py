@@ -58,6 +58,7 @@ CASES = [
     Case("period.read", lambda s: s.ret.period, frozenset({AN, ST})),
     Case("period.extend", lambda s: s.ret.period, frozenset({AN})),
     Case("period.lock", lambda s: s.ret.period, frozenset({AN})),
+    Case("leaver.read_matches", lambda s: s.ret.period, frozenset({AN})),
     Case("period.open", lambda s: s.region, frozenset({AN})),
     Case("pack.build", lambda s: s.ret.period, frozenset({AN})),
     Case("pack.download", lambda s: s.pack, frozenset({S, A, AN, ST})),

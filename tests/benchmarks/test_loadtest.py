@@ -144,12 +144,15 @@ class ScriptedHttp:
         self.now += seconds
 
 
-def test_a_job_page_is_polled_as_portal_js_polls_it_and_reloaded_when_done():
+@pytest.mark.parametrize(
+    ("every", "wait_ms"), [("", scenarios.POLL_DEFAULT_MS), (' data-poll-every="300"', 300)], ids=["default", "300"]
+)
+def test_a_job_page_is_polled_as_portal_js_polls_it_and_reloaded_when_done(every, wait_ms):
     form = (
         '<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="t">'
         '<input type="hidden" name="revision" value="3"></form>'
     )
-    polling = '<div data-poll-url="/api/v1/jobs/abc/">Checking</div>'
+    polling = f'<div data-poll-url="/api/v1/jobs/abc/"{every}>Checking</div>'
     http = ScriptedHttp(
         [
             scenarios.Reply(200, form),
@@ -165,7 +168,7 @@ def test_a_job_page_is_polled_as_portal_js_polls_it_and_reloaded_when_done():
         browser, return_id=7, workbook=b"xlsx", clock=lambda: http.now
     )
     assert shown == (0, 2)
-    assert seconds == (scenarios.POLL_FIRST_MS + scenarios.POLL_EVERY_MS) / 1000
+    assert seconds == 2 * wait_ms / 1000
     assert http.asked[-3:] == [
         ("GET", "/api/v1/jobs/abc/"),
         ("GET", "/api/v1/jobs/abc/"),
@@ -201,11 +204,11 @@ def test_the_harness_waits_as_long_as_portal_js_before_each_poll():
     """If portal.js polls on another schedule, the harness must follow it (scenarios.POLL_*), or "upload →
     findings shown" would measure a browser that does not exist."""
     script = (ROOT / "static" / "src" / "portal.js").read_text()
-    delays = [int(ms) for ms in re.findall(r"setTimeout\(poll, (\d+)\)", script)]
-    assert len(delays) >= 2, "portal.js no longer polls as scenarios.wait_for_job emulates: update the harness"
-    first = delays[-1]  # the call outside the function starts it
-    repeat = delays[-2]  # after a state that is not finished
-    assert (first, repeat) == (scenarios.POLL_FIRST_MS, scenarios.POLL_EVERY_MS), "update scenarios.POLL_*"
+    default = re.search(r"Number\(region\.dataset\.pollEvery\) \|\| (\d+)", script)
+    assert default, "portal.js no longer reads data-poll-every as scenarios.wait_for_job emulates: update the harness"
+    assert int(default.group(1)) == scenarios.POLL_DEFAULT_MS, "update scenarios.POLL_DEFAULT_MS"
+    delays = re.findall(r"setTimeout\(poll, (\w+)\)", script)
+    assert delays.count("every") >= 2, "the first poll and each repeat wait data-poll-every: update the harness"
 
 
 def _samples(rows: dict[str, list[float]], errors: dict[str, int] | None = None) -> dict:

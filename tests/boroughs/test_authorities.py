@@ -54,6 +54,16 @@ def test_demo_data_gives_one_user_per_role_and_can_be_loaded_twice(settings):
     held = set(Membership.objects.values_list("role", flat=True)) | {Role.PLATFORM_ADMIN}
     assert held == set(Role.values)
     assert Organisation.objects.filter(kind="agency").count() == 2
+    # The leavers register: Hackney reported a leaver whom Camden's draft engages within the cool-off.
+    from returns.models import Leaver, Return, ValidationRun
+    from returns.validation import run_validation
+
+    draft = Return.objects.get(unit__boroughs__gss_code="E09000007", status=Return.Status.DRAFT)
+    run = ValidationRun.objects.create(ret=draft, revision=draft.revision)
+    run_validation(run)
+    (flagged,) = run.findings.filter(rule_code="COOL-004")
+    assert "SW201099" in flagged.message and "Hackney" not in flagged.message
+    assert Leaver.objects.filter(ret__unit__boroughs__gss_code="E09000012").count() == 2
 
 
 @pytest.mark.django_db

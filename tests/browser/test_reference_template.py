@@ -35,7 +35,7 @@ def test_an_analyst_publishes_a_new_template_version_in_the_browser(page: Page, 
     expect(page.get_by_text("Employed from (first day)")).to_be_visible()  # the preview, as referees see it
     assert_accessible(page)
     page.get_by_role("button", name="Publish version 4").click()
-    expect(page.get_by_text("Version 3 is published")).to_be_visible()
+    expect(page.get_by_text("Version 4 is published")).to_be_visible()
     assert current_template().version == 4
 
 

@@ -63,7 +63,8 @@ def write_the_reference(page: Page) -> None:
     page.locator("#id_would_re_employ__details").fill("Without hesitation")
     page.get_by_label("Referee's name").fill("Rita Referee")
     page.get_by_label("Referee's job title").fill("Team manager")
-    page.get_by_label("Referee's email or phone").fill("rita@camden.example.test")
+    page.get_by_label("Referee's work email address").fill("rita@camden.example.test")
+    page.get_by_label("Referee's work phone number").fill("020 7974 4444")
 
 
 def test_a_reference_from_request_to_a_second_borough_reading_it(page, live_server, people):

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import Count, Sum
 
 from agencies.models import Agency
 from boroughs.models import Borough, Region
@@ -16,7 +16,8 @@ from boroughs.services import load_london_authorities
 from history.synthetic import PREFIX, USER_EMAIL, delete_synthetic, generate
 from pledge_portal.accounts.models import User
 from returns import services
-from returns.models import Assignment, ReportingPeriod, ReportingUnit, Return
+from returns.leavers import kept_since
+from returns.models import Assignment, Leaver, ReportingPeriod, ReportingUnit, Return, WorkforceLine
 from tests.factories import AgencyFactory
 
 TODAY = date(2026, 11, 20)
@@ -137,6 +138,19 @@ def test_cross_borough_cases_are_there_for_the_rules_to_find(db):
     assert Assignment.objects.filter(pqe_years__lt=3).exists()
     rows = Assignment.objects.count()
     assert 0 < Assignment.objects.filter(registration_number__startswith="SW9").count() == rows
+
+    # The leavers register: about 15% of permanent staff a year, kept as the daily purge keeps them, some
+    # of them working as agency staff in the region afterwards.
+    first = ReportingPeriod.objects.order_by("starts_on").values_list("starts_on", flat=True).first()
+    permanent = WorkforceLine.objects.filter(ret__period__starts_on=first).aggregate(n=Sum("permanent_headcount"))["n"]
+    assert 0.12 <= summary.leavers / permanent <= 0.19  # a year of history
+    assert 0 < summary.leavers_kept == Leaver.objects.count() < summary.leavers
+    day_after = services._quarter_end(summary.last_quarter) + timedelta(days=1)
+    assert not Leaver.objects.filter(leaving_date__lt=kept_since(day_after)).exists()
+    assert Leaver.objects.filter(leaving_date__lt=kept_since(day_after) + timedelta(days=31)).exists()
+    assert Leaver.objects.filter(registration_number__startswith="SW9").count() == summary.leavers_kept
+    numbers = Leaver.objects.values("registration_number")
+    assert Assignment.objects.filter(registration_number__in=numbers).exists()
 
 
 def test_the_same_seed_makes_the_same_history(db):

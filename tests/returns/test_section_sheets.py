@@ -282,3 +282,9 @@ def test_the_template_opens_in_excel_shape_with_no_queries_and_no_figures(world,
     ret.workforce.all().delete()
     workbook = openpyxl.load_workbook(io.BytesIO(spreadsheets.template_workbook(ret)))
     assert workbook["Workforce"].max_row == 1 and workbook["Queries"].max_row == 1
+
+
+def test_a_downloaded_queries_sheet_never_holds_more_lines_than_an_upload_reads():
+    from returns import section_sheets
+
+    assert section_sheets.QUERIES_LISTED + 1 <= section_sheets.MAX_ROWS  # its headings and every query listed

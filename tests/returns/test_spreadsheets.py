@@ -182,7 +182,16 @@ def test_template_offers_drop_down_lists_for_coded_fields(world, filled, local_r
 
 def test_template_explains_each_column_and_the_upload_choices(filled):
     workbook = open_book(spreadsheets.template_workbook(filled))
-    assert workbook.sheetnames == ["Assignments", "Workforce", "Spend", "Queries", "Guidance", "About", "Lists"]
+    assert workbook.sheetnames == [
+        "Assignments",
+        "Workforce",
+        "Spend",
+        "Queries",
+        "Leavers",
+        "Guidance",
+        "About",
+        "Lists",
+    ]
     guidance = [c for row in workbook["Guidance"].values for c in row if c]
     assert set(HEADER) <= set(guidance)
     text = " ".join(guidance)

@@ -57,6 +57,8 @@ class Command(BaseCommand):
                 f"{s.cool_offs} starts within the cool-off, {s.low_pqe:,} workers with under 3 years' PQE, "
                 f"{s.bid_up:,} returning workers bid up by another borough\n"
                 f"  {s.references:,} references, {s.shared_referees} with a referee's contact planted to be shared\n"
+                f"  {s.leavers:,} permanent leavers reported; {s.leavers_kept:,} still on the register (the rest "
+                "past the cool-off)\n"
                 f"  {s.seconds:.1f} seconds"
             )
         )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("jobs", "0002_action"),
-        ("returns", "0006_snapshot_signed_off"),
+        ("returns", "0007_leavers_register"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

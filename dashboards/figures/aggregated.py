@@ -1,0 +1,201 @@
+"""The dashboards' row figures read from the per-return aggregates (``dashboards.aggregates``) instead of from
+every assignment row: the same functions, the same answers, in a fixed number of queries over some rows per
+return, whatever the number of assignments.
+
+Each function here has a namesake computed from the rows (``compliance``, ``comparison``, ``workforce``,
+``coverage``), which stays the reference: the tests compare the two on the same data, and a function here
+answers with its namesake whenever the aggregates are stale (``aggregates.stale()``: a return accepted
+without the services, a rate card changed since they were built), after queueing the rebuild. So a figure is
+never read from aggregates older than the data. Figures that were already per return (workforce, spend,
+coverage, completeness) and reference requests are read as before.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import QuerySet, Sum
+
+from . import comparison, compliance, coverage, workforce
+from .comparison import AgencyBoroughLine, Comparison
+from .compliance import UNMATCHED, AgencyLine, BreachLine, FlagLine, reference_turnaround
+from .coverage import QuarterComparison
+from .scope import Scope, quarter_label
+from .workforce import PayLine, pay_lines
+
+REBUILD_LOCK = "dashboards:figures-rebuild-queued"
+REBUILD_LOCK_SECONDS = 60  # at most one rebuild queued a minute, however many pages find the figures stale
+
+
+def ready() -> bool:
+    """Whether the aggregates can be read (once per request: ``cache.once``). When they cannot, the rebuild
+    is queued, and the figures are computed from the rows meanwhile."""
+    from dashboards.aggregates import stale
+    from dashboards.cache import once
+
+    if not once(stale):
+        return True
+    if cache.add(REBUILD_LOCK, 1, REBUILD_LOCK_SECONDS):
+        from dashboards.tasks import rebuild_dashboard_figures
+
+        rebuild_dashboard_figures.delay()
+    return False
+
+
+def _or_from_rows(reference):
+    """Answer with ``reference`` (the same figure computed from the rows) while the aggregates are stale."""
+
+    def wrap(function):
+        @functools.wraps(function)
+        def answer(scope: Scope, *args):
+            if not ready():
+                return reference(scope, *args)
+            return function(scope, *args)
+
+        return answer
+
+    return wrap
+
+
+def _parts(model, scope: Scope) -> QuerySet:
+    """The aggregate rows of ``model`` in scope, chosen as ``scope.accepted_rows`` chooses rows: by the rows'
+    quarter, region, borough (and its sub-region), core role and return's unit."""
+    qs = model.objects.filter(quarter__gte=scope.start, quarter__lte=scope.end)
+    if scope.region is not None:
+        qs = qs.filter(region=scope.region)
+    if scope.sub_region is not None:
+        qs = qs.filter(borough__sub_region=scope.sub_region)
+    if scope.borough is not None:
+        qs = qs.filter(borough=scope.borough)
+    if scope.agency is not None:
+        qs = qs.filter(agency=scope.agency)
+    if scope.role is not None:
+        qs = qs.filter(core_role=scope.role)
+    if scope.units is not None:
+        qs = qs.filter(unit_id__in=scope.units)
+    return qs.order_by()
+
+
+def _counts(scope: Scope) -> QuerySet:
+    """Rows, breaches and sign-offs in scope: per borough and role, or per agency too for an agency's scope."""
+    from dashboards.models import AgencyFigures, BoroughFigures
+
+    return _parts(AgencyFigures if scope.agency is not None else BoroughFigures, scope)
+
+
+_SUMS = {"n": Sum("rows"), "breaches": Sum("breaches"), "signed": Sum("signed_off")}
+
+
+@_or_from_rows(compliance.breaches_by_borough)
+def breaches_by_borough(scope: Scope) -> list[BreachLine]:
+    grouped = _counts(scope).values("borough_id", "borough__name").annotate(**_SUMS).order_by("borough__name")
+    return [BreachLine(g["borough__name"], g["n"], g["breaches"], g["signed"], g["borough_id"]) for g in grouped]
+
+
+@_or_from_rows(compliance.breaches_over_time)
+def breaches_over_time(scope: Scope) -> list[BreachLine]:
+    grouped = _counts(scope).values("quarter").annotate(**_SUMS).order_by("quarter")
+    return [BreachLine(quarter_label(g["quarter"]), g["n"], g["breaches"], g["signed"]) for g in grouped]
+
+
+def _flag_lines(scope: Scope, group: str, label) -> list[FlagLine]:
+    from dashboards.models import BoroughFigures
+
+    grouped = (
+        _parts(BoroughFigures, scope)
+        .values(*group)
+        .annotate(cool_off=Sum("cool_off"), low_pqe=Sum("low_pqe"), overlap=Sum("overlap"))
+        .order_by(group[-1])
+    )
+    return [
+        FlagLine(label(g), g["cool_off"], g["low_pqe"], g["overlap"], g.get("borough_id"))
+        for g in grouped
+        if g["cool_off"] or g["low_pqe"] or g["overlap"]
+    ]
+
+
+def _flags_by_borough(scope: Scope) -> list[FlagLine]:
+    return _flag_lines(scope, ("borough_id", "borough__name"), lambda g: g["borough__name"])
+
+
+def _flags_over_time(scope: Scope) -> list[FlagLine]:
+    return _flag_lines(scope, ("quarter",), lambda g: quarter_label(g["quarter"]))
+
+
+@_or_from_rows(compliance.flags_by_borough)
+def flags_by_borough(scope: Scope) -> list[FlagLine]:
+    """Flags are kept per borough and role, not per agency: an agency's scope is counted from the rows."""
+    return compliance.flags_by_borough(scope) if scope.agency is not None else _flags_by_borough(scope)
+
+
+@_or_from_rows(compliance.flags_over_time)
+def flags_over_time(scope: Scope) -> list[FlagLine]:
+    return compliance.flags_over_time(scope) if scope.agency is not None else _flags_over_time(scope)
+
+
+@_or_from_rows(compliance.agencies_ranked)
+def agencies_ranked(scope: Scope) -> list[AgencyLine]:
+    from dashboards.models import AgencyFigures
+
+    grouped = _parts(AgencyFigures, scope).values("agency_id", "agency__name").annotate(**_SUMS)
+    lines = [
+        AgencyLine(g["agency_id"], g["agency__name"] or UNMATCHED, g["n"], g["breaches"], g["signed"]) for g in grouped
+    ]
+    turnaround = reference_turnaround(scope)
+    for line in lines:
+        if line.agency_id in turnaround:
+            line.references_completed, line.median_turnaround = turnaround[line.agency_id]
+    return sorted(lines, key=lambda a: (-a.assignments, -a.breaches, a.name))
+
+
+@_or_from_rows(comparison.agency_by_borough)
+def agency_by_borough(scope: Scope) -> list[AgencyBoroughLine]:
+    from dashboards.models import AgencyFigures
+
+    grouped = (
+        _parts(AgencyFigures, scope)
+        .values("borough__name", "borough__region__name")
+        .annotate(**_SUMS)
+        .order_by("borough__region__name", "borough__name")
+    )
+    return [
+        AgencyBoroughLine(g["borough__name"], g["borough__region__name"], g["n"], g["breaches"], g["signed"])
+        for g in grouped
+    ]
+
+
+@_or_from_rows(workforce.pay_rates_by_role)
+def pay_rates_by_role(scope: Scope) -> list[PayLine]:
+    """Pay is kept per borough and role, not per agency: an agency's scope is counted from the rows."""
+    from dashboards.models import PayFigures
+
+    if scope.agency is not None:
+        return workforce.pay_rates_by_role(scope)
+    folded: dict[tuple[int, str], dict[Decimal, int]] = defaultdict(lambda: defaultdict(int))
+    grouped = _parts(PayFigures, scope).values_list("core_role_id", "basis", "rate").annotate(n=Sum("rows"))
+    for role_id, basis, rate, n in grouped:
+        folded[(role_id, basis)][rate] += n
+    return pay_lines(scope, folded)
+
+
+_this = sys.modules[__name__]
+
+
+@_or_from_rows(coverage.headlines)
+def headlines(scope: Scope) -> dict[date, coverage.Headline]:
+    return coverage.headlines(scope, source=_this)
+
+
+@_or_from_rows(coverage.compare_quarters)
+def compare_quarters(scope: Scope, other: date) -> QuarterComparison:
+    return coverage.compare_quarters(scope, other, source=_this)
+
+
+@_or_from_rows(comparison.borough_comparison)
+def borough_comparison(scope: Scope, borough) -> list[Comparison]:
+    return comparison.borough_comparison(scope, borough, source=_this)
