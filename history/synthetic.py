@@ -939,6 +939,7 @@ def generate(
         history = _History(regions=shaped, quarters=quarters, user=user, seed=seed, summary=summary)
         history.run({(p.region_id, p.starts_on): p for p in periods}, progress)
         _reset_row_ids()
+        _analyse()  # before the purge below: planned on empty-table statistics its join takes minutes
         # The register as the daily purge (returns.tasks.purge_expired_leavers) leaves it the day after the
         # history's last quarter, which may end before today when demo or real periods follow it.
         Leaver.objects.filter(
