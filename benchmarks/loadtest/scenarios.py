@@ -186,10 +186,11 @@ def upload_and_wait_for_findings(
     (errors, queries).
 
     Whatever pages the portal puts in between are followed as a person would: a page polling a job is left to
-    poll (as portal.js does) and reloaded when the job is done; a return page offering "Check the return" has
-    it pressed."""
+    poll (as portal.js does) and reloaded when the job is done; a finished upload's link to its findings is
+    followed; a return page offering "Check the return" has it pressed."""
     upload = f"/returns/{return_id}/upload/"
     check = f"/returns/{return_id}/check/"
+    findings = f"/returns/{return_id}/findings/"
     browser.get(upload, name="upload page")
     _, fields = form_fields(browser.page.text, has_field="revision")
     fields["mode"] = "replace"
@@ -209,6 +210,8 @@ def upload_and_wait_for_findings(
             every_ms = int(every.group(1)) if every else POLL_DEFAULT_MS
             wait_for_job(browser, html.unescape(poll.group(1)), every_ms=every_ms, started=started, clock=clock)
             browser.get(browser.url, name="page reloaded after the job")
+        elif f'href="{findings}"' in browser.page.text:  # a finished upload's page: "See the findings"
+            browser.get(findings, name="findings page")
         elif not pressed_check and f'action="{check}"' in browser.page.text:
             _, fields = form_fields(browser.page.text, action=check)
             browser.post_form(check, fields, name="check the return")
