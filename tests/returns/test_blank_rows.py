@@ -6,10 +6,11 @@ shows rows renders one whatever optional field is empty (each alone, and all at 
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from pledge_portal.accounts.roles import Role
 from returns import services
-from returns.models import Assignment
+from returns.models import Assignment, Snapshot
 
 from .helpers import draft_return, good_row
 
@@ -55,9 +56,33 @@ def test_every_page_export_and_api_shows_a_row_with_blank_fields(blank, world, c
     for what, url in pages.items():
         response = client.get(url)
         assert response.status_code == 200, f"{what} with {blank} blank: {response.status_code}"
-    approver = client_for(side.users[Role.BOROUGH_APPROVER])
+    approver_user = side.users[Role.BOROUGH_APPROVER]
+    approver = client_for(approver_user)
     breach = approver.get(reverse("returns:row-breach", args=[ret.pk, row.pk]))
     assert breach.status_code == 200, f"sign-off page with {blank} blank"
+    # Changes since sign-off, both ways: the blank row as signed off, then filled in; and a filled-in row
+    # signed off, then blanked.
+    for before, after in ((_row_values(side, blank), good_row(side)), (good_row(side), _row_values(side, blank))):
+        ret.refresh_from_db()
+        row = services.save_assignment(
+            ret=ret, by=submitter, expected_revision=ret.revision, values=before, assignment=row
+        )
+        services._snapshot(ret, submitter)
+        Snapshot.objects.filter(ret=ret).update(signed_off_at=timezone.now(), signed_off_by=approver_user)
+        ret.refresh_from_db()
+        row = services.save_assignment(
+            ret=ret, by=submitter, expected_revision=ret.revision, values=after, assignment=row
+        )
+        for what, url in {
+            "changes": reverse("returns:changes", args=[ret.pk]),
+            "changes CSV": reverse("returns:changes-csv", args=[ret.pk]),
+            "changes API": reverse("api-return-changes", args=[ret.pk]),
+        }.items():
+            response = client.get(url)
+            assert response.status_code == 200, f"{what} with {blank} blank: {response.status_code}"
+        # The blanked or filled-in field is a change (a blank registration number or start date makes the row
+        # another one: removed and added); a field the good row leaves blank too is none.
+        assert (response.json()["rows_changed"] > 0) == (before != after)
     # The check runs over it and reports what is missing, rather than failing.
     services.request_validation(ret=ret, by=submitter)
     assert client.get(pages["findings"]).status_code == 200
