@@ -179,7 +179,9 @@ class WorkforceLine(models.Model):
 class Assignment(models.Model):
     """One agency assignment active in the quarter (DESIGN.md section 4)."""
 
-    ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="assignments")
+    # Indexes cost every row an upload writes: a return's rows are found by (ret, position), an agency's by
+    # (agency, ret), so neither foreign key needs an index of its own.
+    ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="assignments", db_index=False)
     position = models.PositiveIntegerField(help_text="Row number as the borough sees it (1, 2, 3...).")
     borough = models.ForeignKey("boroughs.Borough", on_delete=models.PROTECT, related_name="assignments")
     registration_number = models.CharField("Social Work England registration number", max_length=12, blank=True)
@@ -196,6 +198,7 @@ class Assignment(models.Model):
         on_delete=models.PROTECT,
         related_name="assignments",
         help_text="Set when the agency is known to the portal.",
+        db_index=False,
     )
     agency_name = models.CharField(max_length=200, blank=True, help_text="As the borough reports it.")
     engagement_type = models.CharField(max_length=20, choices=EngagementType.choices, blank=True)
@@ -293,9 +296,10 @@ class Finding(models.Model):
         ERROR = "error", "Error"
         QUERY = "query", "Query"
 
-    run = models.ForeignKey(ValidationRun, on_delete=models.CASCADE, related_name="findings")
+    # A run's findings are found by (run, key); rule codes are matched whole (no LIKE index).
+    run = models.ForeignKey(ValidationRun, on_delete=models.CASCADE, related_name="findings", db_index=False)
     ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="findings")
-    rule_code = models.CharField(max_length=20, db_index=True)
+    rule_code = models.CharField(max_length=20)
     severity = models.CharField(max_length=5, choices=Severity.choices)
     assignment = models.ForeignKey(
         Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
@@ -312,6 +316,7 @@ class Finding(models.Model):
     class Meta:
         ordering = ["severity", "position", "rule_code"]
         constraints = [models.UniqueConstraint(fields=["run", "key"], name="one_finding_per_key_per_run")]
+        indexes = [models.Index(fields=["rule_code"], name="finding_rule_code")]
 
     def __str__(self) -> str:
         return f"{self.rule_code} {self.message}"

@@ -31,6 +31,7 @@ from pledge_portal.core.excel import (
     write_workbook,
 )
 from pledge_portal.core.identity import RegistrationNumberError, parse_registration_number
+from pledge_portal.core.lookups import chunk_size
 from pledge_portal.core.problems import MAX_KEPT
 from pledge_portal.core.text import quote, quoted_list
 from rates.models import BreachSignOff, EngagementType, LocalRole, RoleCategory
@@ -444,6 +445,9 @@ class _Unreadable(ValueError):
     """A cell's value that cannot be read; the message says what to type instead."""
 
 
+_UNREAD = object()
+
+
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _YES = {"yes", "y", "true", "1"}
@@ -491,6 +495,7 @@ class _AssignmentsReader:
             "reference_received": lambda v: self._yes_no(v, blank_ok=True),
             "notice_period_weeks": self._weeks,
         }
+        self.read_before: dict[str, dict] = {field: {} for field in self.readers}
 
     @staticmethod
     def _names(boroughs) -> dict[str, Borough]:
@@ -570,7 +575,7 @@ class _AssignmentsReader:
         problems: list[tuple[int, str]] = [
             (i, f"{SHEET}!{get_column_letter(i + 1)}{number} holds a formula. Type the value itself.")
             for i, cell in enumerate(cells)
-            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("="))
+            if cell.data_type == "f" or (cell.data_type != "n" and isinstance(cell.value, str) and cell.value[:1] == "=")
         ]
         formulas = {i for i, _problem in problems}
         raw = {
@@ -582,10 +587,21 @@ class _AssignmentsReader:
         for field, reader in self.readers.items():
             if self.columns[field] in formulas:
                 continue
-            try:
-                values[field] = reader(raw[field])
-            except _Unreadable as exc:
-                problems.append((self.columns[field], f"{self._ref(field, number)}: {exc}"))
+            value = raw[field]
+            # A column's values repeat (a borough, a role, a rate, a date): each is read once per upload.
+            known = self.read_before[field]
+            key = (type(value), value)
+            answer = known.get(key, _UNREAD)
+            if answer is _UNREAD:
+                try:
+                    answer = reader(value)
+                except _Unreadable as exc:
+                    answer = exc
+                known[key] = answer
+            if isinstance(answer, _Unreadable):
+                problems.append((self.columns[field], f"{self._ref(field, number)}: {answer}"))
+            else:
+                values[field] = answer
         problems += self._resolve_roles(number, values)
         self.problems += [problem for _column, problem in sorted(problems, key=lambda p: p[0])]
         return values
@@ -635,9 +651,10 @@ class _AssignmentsReader:
         """A row keeps a breach sign-off recorded for exactly its worker, role, engagement, start and rate."""
         numbers = sorted({values["registration_number"] for values in rows if values["registration_number"]})
         found: dict[tuple, list[BreachSignOff]] = {}
-        for start in range(0, len(numbers), 500):
+        step = chunk_size()
+        for start in range(0, len(numbers), step):
             for sign_off in BreachSignOff.objects.filter(
-                borough__in=self.boroughs, registration_number__in=numbers[start : start + 500]
+                borough__in=self.boroughs, registration_number__any_of=numbers[start : start + step]
             ):
                 key = (
                     sign_off.registration_number,

@@ -36,7 +36,6 @@ from .rules import Issue, all_rules
 
 Progress = Callable[[int, str], None]
 
-IN_CHUNK = 900  # SQLite allows 999 parameters in a query
 INSERT_BATCH = 500
 PROGRESS_EVERY = 500  # rows between progress reports: each one writes to the database
 
@@ -146,7 +145,7 @@ def load_context(ret: Return) -> ReturnContext:
         ctx.previous_lines = list(previous.workforce.all())
     ctx.overlapping_rows = _overlapping_rows(rows)
     ctx.reported_elsewhere = _reported_elsewhere(ret, rows)
-    ctx.agreed = _agreements(rows)
+    ctx.agreed = _agreements(ret, rows)
     ctx.register_matches = leavers.matches_for_return(ret, rows)
     return ctx
 
@@ -162,15 +161,20 @@ def _attach(rows: list[Assignment], name: str) -> None:
         row._state.fields_cache[name] = found.get(getattr(row, field.attname))
 
 
-def _agreements(rows: list[Assignment]) -> dict[tuple, set[str]]:
+def _numbers_of(ret: Return):
+    """The return's registration numbers as a subquery: a list of thousands of numbers as parameters costs
+    more to build and send than the query takes to run."""
+    return Assignment.objects.filter(ret=ret).exclude(registration_number="").values("registration_number")
+
+
+def _agreements(ret: Return, rows: list[Assignment]) -> dict[tuple, set[str]]:
     """The statutory exceptions recorded for these rows' workers and start dates (one query)."""
     from .models import StatutoryException
 
-    numbers = {r.registration_number for r in rows if r.registration_number}
     agreed: dict[tuple, set[str]] = defaultdict(set)
-    if not numbers:
+    if not any(r.registration_number for r in rows):
         return agreed
-    for e in StatutoryException.objects.filter(registration_number__in=numbers).values_list(
+    for e in StatutoryException.objects.filter(registration_number__in=_numbers_of(ret)).values_list(
         "borough_id", "registration_number", "assignment_start", "rule_code", "agreed_value"
     ):
         agreed[e[:4]].add(e[4])
@@ -201,7 +205,7 @@ def _reported_elsewhere(ret: Return, rows: list[Assignment]) -> dict[int, tuple[
     """For each row, the part of its dates that another reporting unit of the region also reports the same
     worker for, in a return of any status and period.
 
-    One query per 900 registration numbers, plus one. The same assignment appears in each quarter's
+    Two queries: the rows of other units for the return's numbers (a subquery), and each unit's latest return. The same assignment appears in each quarter's
     return of the unit that reports it, so only its latest copy counts (an end date added later replaces
     the blank one before it); a copy left open in a return that the unit has since followed with another,
     without the row, ended with that return's quarter.
@@ -209,33 +213,31 @@ def _reported_elsewhere(ret: Return, rows: list[Assignment]) -> dict[int, tuple[
     ours = [r for r in rows if r.start_date and is_registration_number(r.registration_number)]
     if not ours:
         return {}
-    numbers = sorted({r.registration_number for r in ours})
     earliest = min(r.start_date for r in ours)
     unit_boroughs = list(ret.unit.boroughs.values_list("pk", flat=True))
     latest_copy: dict[tuple, tuple] = {}
-    for start in range(0, len(numbers), IN_CHUNK):
-        theirs = (
-            Assignment.objects.filter(
-                registration_number__in=numbers[start : start + IN_CHUNK],
-                ret__period__region_id=ret.period.region_id,
-                start_date__isnull=False,
-            )
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=earliest))
-            .exclude(ret__unit_id=ret.unit_id)
-            .exclude(borough_id__in=unit_boroughs)
-            .values_list(
-                "registration_number",
-                "start_date",
-                "end_date",
-                "ret__unit_id",
-                "ret__period__starts_on",
-                "ret__period__ends_on",
-            )
+    theirs = (
+        Assignment.objects.filter(
+            registration_number__in=_numbers_of(ret),
+            ret__period__region_id=ret.period.region_id,
+            start_date__isnull=False,
         )
-        for number, starts, ends, unit_id, period_starts, period_ends in theirs:
-            key = (unit_id, number, starts)
-            if key not in latest_copy or latest_copy[key][0] < period_starts:
-                latest_copy[key] = (period_starts, period_ends, ends)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=earliest))
+        .exclude(ret__unit_id=ret.unit_id)
+        .exclude(borough_id__in=unit_boroughs)
+        .values_list(
+            "registration_number",
+            "start_date",
+            "end_date",
+            "ret__unit_id",
+            "ret__period__starts_on",
+            "ret__period__ends_on",
+        )
+    )
+    for number, starts, ends, unit_id, period_starts, period_ends in theirs:
+        key = (unit_id, number, starts)
+        if key not in latest_copy or latest_copy[key][0] < period_starts:
+            latest_copy[key] = (period_starts, period_ends, ends)
     if not latest_copy:
         return {}
     units = {unit_id for unit_id, _, _ in latest_copy}
