@@ -575,7 +575,7 @@ class _AssignmentsReader:
         problems: list[tuple[int, str]] = [
             (i, f"{SHEET}!{get_column_letter(i + 1)}{number} holds a formula. Type the value itself.")
             for i, cell in enumerate(cells)
-            if cell.data_type == "f" or (cell.data_type != "n" and isinstance(cell.value, str) and cell.value[:1] == "=")
+            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value[:1] == "=")
         ]
         formulas = {i for i, _problem in problems}
         raw = {

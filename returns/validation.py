@@ -205,10 +205,10 @@ def _reported_elsewhere(ret: Return, rows: list[Assignment]) -> dict[int, tuple[
     """For each row, the part of its dates that another reporting unit of the region also reports the same
     worker for, in a return of any status and period.
 
-    Two queries: the rows of other units for the return's numbers (a subquery), and each unit's latest return. The same assignment appears in each quarter's
-    return of the unit that reports it, so only its latest copy counts (an end date added later replaces
-    the blank one before it); a copy left open in a return that the unit has since followed with another,
-    without the row, ended with that return's quarter.
+    Two queries: other units' rows for the return's numbers (a subquery), and each unit's latest return.
+    The same assignment appears in each quarter's return of the unit that reports it, so only its latest
+    copy counts (an end date added later replaces the blank one before it); a copy left open in a return
+    that the unit has since followed with another, without the row, ended with that return's quarter.
     """
     ours = [r for r in rows if r.start_date and is_registration_number(r.registration_number)]
     if not ours:
