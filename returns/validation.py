@@ -12,9 +12,8 @@ explanation written for a query still answers it after the return is checked aga
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,7 +23,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from boroughs.models import Region
-from pledge_portal.core import bulk
+from pledge_portal.core import bulk, instances
 from pledge_portal.core.identity import is_registration_number
 from rates.selectors import RateCheck, RateCheckError, check_rate
 from rates.table import rate_table
@@ -51,6 +50,7 @@ class _RateChecks:
         self.table = rate_table()
         self.by_combination: dict[tuple, RateCheck | RateCheckError] = {}
         self.by_question: dict[tuple, RateCheck | RateCheckError] = {}  # RATE-001 and RATE-002 ask alike
+        self.cards_on: dict[date, object] = {}
 
     def check(self, *, role: str, engagement_type: str, on: date, hourly_rate: Decimal) -> RateCheck:
         question = (role, engagement_type, on, hourly_rate)
@@ -62,7 +62,9 @@ class _RateChecks:
         return answer
 
     def _answer(self, role: str, engagement_type: str, on: date, hourly_rate: Decimal) -> RateCheck | RateCheckError:
-        entry = self.table.card_on(self.region.pk, on)
+        if on not in self.cards_on:
+            self.cards_on[on] = self.table.card_on(self.region.pk, on)
+        entry = self.cards_on[on]
         combination = (role, engagement_type, entry.card.pk if entry else on)
         answer = self.by_combination.get(combination)
         if answer is None:
@@ -75,7 +77,10 @@ class _RateChecks:
             self.by_combination[combination] = answer
         if isinstance(answer, RateCheckError):
             return answer
-        return dataclasses.replace(answer, on=on, hourly_rate=hourly_rate)
+        a = answer  # the same answer for this row's date and rate (``dataclasses.replace``, without its introspection)
+        return RateCheck(
+            a.role, a.role_name, a.core_role, a.engagement_type, on, hourly_rate, a.cap, a.rate_card, a.cap_basis
+        )
 
 
 @dataclass
@@ -288,16 +293,15 @@ def findings_for(ctx: ReturnContext, *, progress: Progress | None = None) -> lis
     row_rules = [r for r in rules if r.per_row]
     found: dict[str, Finding] = {}
 
-    def add(rule, issues: Iterable[Issue], row: Assignment | None) -> None:
-        for issue in issues:
-            key = finding_key(rule.code, row=row, issue=issue)
-            if key in found:
-                continue
-            found[key] = Finding(
-                ret=ctx.ret,
+    def add(rule, issue: Issue, row: Assignment | None) -> None:
+        key = finding_key(rule.code, row=row, issue=issue)
+        if key not in found:
+            found[key] = instances.unsaved(
+                Finding,
+                ret_id=ctx.ret.pk,
                 rule_code=rule.code,
                 severity=rule.severity,
-                assignment=row,
+                assignment_id=row.pk if row else None,
                 position=row.position if row else None,
                 field=issue.field[:40],
                 message=issue.message[:500],
@@ -305,14 +309,17 @@ def findings_for(ctx: ReturnContext, *, progress: Progress | None = None) -> lis
             )
 
     total = len(ctx.rows)
+    # Most rules find nothing in most rows: the loop over them is the check's cost, so it is kept bare.
     for done, row in enumerate(ctx.rows, start=1):
         for rule in row_rules:
-            add(rule, rule.check(row, ctx), row)
+            for issue in rule.check(row, ctx):
+                add(rule, issue, row)
         if progress and done % PROGRESS_EVERY == 0 and done < total:
             progress(10 + 75 * done // total, f"Checked {done} of {total} rows")
     for rule in rules:
         if not rule.per_row:
-            add(rule, rule.check(ctx), None)
+            for issue in rule.check(ctx):
+                add(rule, issue, None)
     return list(found.values())
 
 
