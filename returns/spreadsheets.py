@@ -534,15 +534,72 @@ class _AssignmentsReader:
         return rows
 
     def _read_rows(self, rows) -> list[tuple[int, dict]]:
+        """Every row's values, read a column at a time: each distinct value of a column is read once, and a
+        row that holds no formula, no value that cannot be read and no local role (whose core role must be
+        worked out) is made from its column's answers without a step per cell. Other rows are read one by
+        one (``_read_row``), so their problems come in the order of their columns."""
+        rows = list(rows)  # at most MAX_ROWS: sheet_rows refuses more before reading any
+        fields = list(self.readers)
+        answers, unreadable = [], set()
+        for field in fields:
+            column = self.columns[field]
+            values = [cells[column].value if column < len(cells) else None for _number, cells in rows]
+            found = self._read_column(field, values)
+            answers.append(found)
+            if any(isinstance(answer, _Unreadable) for answer in self.read_before[field].values()):
+                unreadable.update(k for k, answer in enumerate(found) if isinstance(answer, _Unreadable))
+        roles, locals_ = answers[fields.index("role")], answers[fields.index("local_role")]
+        one_by_one = unreadable | {
+            k
+            for k, (role, local) in enumerate(zip(roles, locals_, strict=True))
+            if local is not None or type(role) is LocalRole
+        }
+        one_by_one.update(
+            k
+            for k, (_number, cells) in enumerate(rows)
+            for cell in cells
+            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value[:1] == "=")
+        )
+        mapped = list(self.columns.values())
+        blank = [
+            all(
+                value is None or (type(value) is str and not value.strip())
+                for value in (cells[i].value if i < len(cells) else None for i in mapped)
+            )
+            for _number, cells in rows
+        ]
+        empty = dict.fromkeys(Assignment.INPUT_FIELDS)
         read = []
-        for number, cells in rows:
-            values = self._read_row(number, cells)
+        for k, ((number, cells), row_answers) in enumerate(zip(rows, zip(*answers, strict=True), strict=True)):
+            if k in one_by_one:
+                values = self._read_row(number, cells)
+            elif blank[k]:
+                continue
+            else:
+                values = empty.copy()
+                values.update(zip(fields, row_answers, strict=True))
             if values is not None:
                 read.append((number, values))
             if len(self.problems) > MAX_KEPT:  # a file wrong in every cell: count the rest, keep memory flat
                 self.more += len(self.problems) - MAX_KEPT
                 del self.problems[MAX_KEPT:]
         return read
+
+    def _read_column(self, field: str, values: list) -> list:
+        """Each value's reading (or the ``_Unreadable`` it raised), each distinct value read once per upload."""
+        known, reader = self.read_before[field], self.readers[field]
+        found = []
+        for value in values:
+            key = (type(value), value)
+            answer = known.get(key, _UNREAD)
+            if answer is _UNREAD:
+                try:
+                    answer = reader(value)
+                except _Unreadable as exc:
+                    answer = exc
+                known[key] = answer
+            found.append(answer)
+        return found
 
     def _read_header(self, cells) -> None:
         problems_before = len(self.problems)
@@ -584,20 +641,10 @@ class _AssignmentsReader:
         if not problems and all(cell_text(value) == "" for value in raw.values()):
             return None
         values = dict.fromkeys(Assignment.INPUT_FIELDS)
-        for field, reader in self.readers.items():
+        for field in self.readers:
             if self.columns[field] in formulas:
                 continue
-            value = raw[field]
-            # A column's values repeat (a borough, a role, a rate, a date): each is read once per upload.
-            known = self.read_before[field]
-            key = (type(value), value)
-            answer = known.get(key, _UNREAD)
-            if answer is _UNREAD:
-                try:
-                    answer = reader(value)
-                except _Unreadable as exc:
-                    answer = exc
-                known[key] = answer
+            (answer,) = self._read_column(field, [raw[field]])
             if isinstance(answer, _Unreadable):
                 problems.append((self.columns[field], f"{self._ref(field, number)}: {answer}"))
             else:

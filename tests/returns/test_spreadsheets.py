@@ -844,3 +844,57 @@ def test_shared_strings_beyond_what_the_rows_could_use_are_refused_before_the_wo
     with pytest.raises(spreadsheets.UploadRejected) as refused:
         import_upload(ret, submitter, _raw_upload(b"", shared_strings=b"<si><t>a</t></si>" * 200_000))
     assert refused.value.problems[0].startswith("The file holds far more than a workbook of 1,000 rows and 40 columns")
+
+
+def _one_row_at_a_time(self, rows):
+    """The reference: every row read by ``_read_row``, as before values were read a column at a time."""
+    read = []
+    for number, cells in rows:
+        values = self._read_row(number, cells)
+        if values is not None:
+            read.append((number, values))
+    return read
+
+
+def _read_both_ways(ret, content: bytes, monkeypatch) -> tuple:
+    def outcome():
+        try:
+            return spreadsheets.read_rows(ret, upload(content)), None
+        except spreadsheets.UploadRejected as exc:
+            return None, exc.problems
+
+    by_column = outcome()
+    with monkeypatch.context() as patched:
+        patched.setattr(spreadsheets._AssignmentsReader, "_read_rows", _one_row_at_a_time)
+        by_row = outcome()
+    return by_column, by_row
+
+
+def test_reading_by_column_gives_what_reading_row_by_row_gives(world, filled, local_role, monkeypatch):
+    """Rows made from their columns' answers, rows read one by one (a local role, a formula, a value that
+    cannot be read) and blank rows between them: the same rows, or the same problems in the same order."""
+
+    def mixed(ws):
+        ws.append([])  # a blank row between rows
+        ws.append(["Own Borough", "SW000007", "principal-social-worker", None, "Agency A", "umbrella", "01/07/2026"])
+        ws.append(["  ", None, "", None])  # blank but for spaces
+        ws.append(["Own Borough", "SW000008", "social-worker", None, "Agency A", "paye", date(2026, 7, 2)])
+
+    content = edited(spreadsheets.template_workbook(filled), mixed)
+    (rows, problems), reference = _read_both_ways(filled, content, monkeypatch)
+    assert problems is None and (rows, problems) == reference
+    assert len(rows) == 5 and rows[3]["local_role"] == local_role and rows[3]["role"] == local_role.core
+
+    def wrong(ws):
+        ws["G3"] = "soon"  # a date that cannot be read, in a row of good values
+        ws["K2"] = "=1+1"  # a formula
+        ws.append(["Own Borough", "SW000009", "boss", None, "Agency A", "contractor", "31/02/2026"])
+        ws.append(["Own Borough", "SW000010", "social-worker", None, "Agency A", "umbrella", "soon"])
+
+    by_column, by_row = _read_both_ways(filled, edited(content, wrong), monkeypatch)
+    assert by_column == by_row and by_column[0] is None
+    assert [p.split(" ")[0].rstrip(":") for p in by_column[1]][:3] == [
+        "Assignments!K2",
+        "Assignments!G3",
+        "Assignments!C9",
+    ]
