@@ -543,10 +543,10 @@ def _count_part(source, *, max_rows: int, max_columns: int, max_elements: int) -
         end = data.rfind(b"<") if chunk else len(data)
         if end < 0 or len(data) - end > 4 * _CHUNK:
             end = len(data)
-        for match in _TAG.finditer(data, 0, end):
-            kind, letters, digits = match.group(1, 2, 3)
-            if digits is None and kind in (b"c", b"row") and b"r" in match.group(4):
-                reference = _REFERENCE.search(match.group(4))
+        # findall gives each tag's groups as a tuple, with b"" for a group that did not take part.
+        for kind, letters, digits, rest in _TAG.findall(data, 0, end):
+            if not digits and kind in (b"c", b"row") and b"r" in rest:
+                reference = _REFERENCE.search(rest)
                 if reference:
                     letters, digits = reference.group(2, 3)
                     if not digits or (kind == b"c") != bool(letters):
@@ -556,7 +556,7 @@ def _count_part(source, *, max_rows: int, max_columns: int, max_elements: int) -
                 in_row += 1
                 if in_row > widest:
                     widest = in_row
-                if digits is None:
+                if not digits:
                     column += 1
                 else:
                     column = columns.get(letters) or _column_number(letters)
@@ -569,15 +569,15 @@ def _count_part(source, *, max_rows: int, max_columns: int, max_elements: int) -
             elif kind == b"row":
                 rows += 1
                 in_row = column = 0
-                row = int(digits) if digits is not None else row + 1
-                row_digits = digits if digits is not None else str(row).encode()
+                row = int(digits) if digits else row + 1
+                row_digits = digits or str(row).encode()
                 if row > last_row:
                     last_row = row
             elif kind == b"f":
                 counts.formulas += 1
             elif kind == b"mergeCell":
                 counts.merged += 1
-            elif (stated := _DIMENSION.search(match.group(4))) is not None:
+            elif (stated := _DIMENSION.search(rest)) is not None:
                 counts.dimension = stated.group(1).decode("ascii", "replace")
         carry = data[end:]
         if rows > max_rows or cells > max_cells or widest > max_columns or counts.elements > max_elements:
