@@ -17,16 +17,18 @@ import sys
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import QuerySet, Sum
 
 from . import comparison, compliance, coverage, workforce
 from .comparison import AgencyBoroughLine, Comparison
 from .compliance import UNMATCHED, AgencyLine, BreachLine, FlagLine, reference_turnaround
 from .coverage import QuarterComparison
-from .scope import Scope, quarter_label
-from .workforce import PayLine, pay_lines
+from .scope import PENNY, Scope, quarter_label
+from .workforce import QUARTILES, PayLine, Quartiles, interpolated, quantile_positions, quartile_lines
 
 REBUILD_LOCK = "dashboards:figures-rebuild-queued"
 REBUILD_LOCK_SECONDS = 60  # at most one rebuild queued a minute, however many pages find the figures stale
@@ -172,15 +174,54 @@ def agency_by_borough(scope: Scope) -> list[AgencyBoroughLine]:
 @_or_from_rows(workforce.pay_rates_by_role)
 def pay_rates_by_role(scope: Scope) -> list[PayLine]:
     """Pay is kept per borough and role, not per agency: an agency's scope is counted from the rows."""
-    from dashboards.models import PayFigures
-
     if scope.agency is not None:
         return workforce.pay_rates_by_role(scope)
-    folded: dict[tuple[int, str], dict[Decimal, int]] = defaultdict(lambda: defaultdict(int))
-    grouped = _parts(PayFigures, scope).values_list("core_role_id", "basis", "rate").annotate(n=Sum("rows"))
-    for role_id, basis, rate, n in grouped:
-        folded[(role_id, basis)][rate] += n
-    return pay_lines(scope, folded)
+    return quartile_lines(scope, _pay_quartiles(scope))
+
+
+def _pay_quartiles(scope: Scope) -> Quartiles:
+    """Each core role and cap basis's rows and quartiles, exact, in one query: the database sums the frequency
+    table (``PayFigures``) by rate, counts the rows up to each rate in rate order (a window), and sends back
+    only the rates at the positions each quartile lies between (at most six a line), not the thousands of
+    distinct rates. The positions and the interpolation are the reference's (``workforce.quantile_positions``):
+    the rate at position i (from 0) is the one with at most i rows before it and more than i up to it."""
+    from dashboards.models import PayFigures
+
+    by_rate = _parts(PayFigures, scope).values("core_role_id", "basis", "rate").annotate(n=Sum("rows"))
+    sql, params = by_rate.query.sql_with_params()
+    positions = []  # below and above each quartile's position, as SQL over the line's row count
+    for p in QUARTILES:
+        share = Fraction(str(p))
+        below = f"((c.total - 1) * {share.numerator} / {share.denominator})"  # integers: rounded down
+        positions += [below, f"({below} + 1)"]  # above is past the end only when below is the last: not sent
+    wanted = " OR ".join(f"(c.upto - c.n <= {i} AND {i} < c.upto)" for i in positions)
+    line = "PARTITION BY f.core_role_id, f.basis"
+    query = (
+        "SELECT c.core_role_id, c.basis, c.total, c.upto - c.n, c.upto, c.rate FROM ("
+        f"SELECT f.core_role_id, f.basis, f.rate, f.n, CAST(SUM(f.n) OVER ({line} ORDER BY f.rate ROWS UNBOUNDED "
+        f"PRECEDING) AS BIGINT) AS upto, CAST(SUM(f.n) OVER ({line}) AS BIGINT) AS total FROM ({sql}) f"
+        f") c WHERE {wanted}"
+    )
+    pieces: dict[tuple[int, str], list[tuple[int, int, Decimal]]] = defaultdict(list)
+    totals: dict[tuple[int, str], int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for role_id, basis, total, first, upto, rate in cursor.fetchall():
+            pieces[(role_id, basis)].append((first, upto, Decimal(str(rate)).quantize(PENNY)))
+            totals[(role_id, basis)] = total
+
+    quartiles = {}
+    for key, found in pieces.items():
+
+        def value_at(index: int, found=found) -> Decimal:
+            return next(rate for first, upto, rate in found if first <= index < upto)
+
+        values = []
+        for p in QUARTILES:
+            below, above, fraction = quantile_positions(totals[key], p)
+            values.append(interpolated(value_at(below), value_at(above), fraction))
+        quartiles[key] = (totals[key], *values)
+    return quartiles
 
 
 _this = sys.modules[__name__]
