@@ -21,7 +21,10 @@ from fractions import Fraction
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
+
+from agencies.models import Agency
+from boroughs.models import Borough
 
 from . import comparison, compliance, coverage, workforce
 from .comparison import AgencyBoroughLine, Comparison
@@ -93,10 +96,22 @@ def _counts(scope: Scope) -> QuerySet:
 _SUMS = {"n": Sum("rows"), "breaches": Sum("breaches"), "signed": Sum("signed_off")}
 
 
+def _name_of(model, column: str, field: str = "name") -> Subquery:
+    """The name of the ``model`` row an aggregate line points to by ``column``, looked up once per line after
+    the grouping (by ids): joining first would group and sort thousands of rows by their names."""
+    return Subquery(model.objects.filter(pk=OuterRef(column)).order_by().values(field)[:1])
+
+
 @_or_from_rows(compliance.breaches_by_borough)
 def breaches_by_borough(scope: Scope) -> list[BreachLine]:
-    grouped = _counts(scope).values("borough_id", "borough__name").annotate(**_SUMS).order_by("borough__name")
-    return [BreachLine(g["borough__name"], g["n"], g["breaches"], g["signed"], g["borough_id"]) for g in grouped]
+    grouped = (
+        _counts(scope)
+        .values("borough_id")
+        .annotate(**_SUMS)
+        .annotate(name=_name_of(Borough, "borough_id"))
+        .order_by("name")
+    )
+    return [BreachLine(g["name"], g["n"], g["breaches"], g["signed"], g["borough_id"]) for g in grouped]
 
 
 @_or_from_rows(compliance.breaches_over_time)
@@ -110,10 +125,13 @@ def _flag_lines(scope: Scope, group: str, label) -> list[FlagLine]:
 
     grouped = (
         _parts(BoroughFigures, scope)
-        .values(*group)
+        .values(group)
         .annotate(cool_off=Sum("cool_off"), low_pqe=Sum("low_pqe"), overlap=Sum("overlap"))
-        .order_by(group[-1])
     )
+    if group == "borough_id":
+        grouped = grouped.annotate(name=_name_of(Borough, "borough_id")).order_by("name")
+    else:
+        grouped = grouped.order_by(group)
     return [
         FlagLine(label(g), g["cool_off"], g["low_pqe"], g["overlap"], g.get("borough_id"))
         for g in grouped
@@ -122,11 +140,11 @@ def _flag_lines(scope: Scope, group: str, label) -> list[FlagLine]:
 
 
 def _flags_by_borough(scope: Scope) -> list[FlagLine]:
-    return _flag_lines(scope, ("borough_id", "borough__name"), lambda g: g["borough__name"])
+    return _flag_lines(scope, "borough_id", lambda g: g["name"])
 
 
 def _flags_over_time(scope: Scope) -> list[FlagLine]:
-    return _flag_lines(scope, ("quarter",), lambda g: quarter_label(g["quarter"]))
+    return _flag_lines(scope, "quarter", lambda g: quarter_label(g["quarter"]))
 
 
 @_or_from_rows(compliance.flags_by_borough)
@@ -144,10 +162,10 @@ def flags_over_time(scope: Scope) -> list[FlagLine]:
 def agencies_ranked(scope: Scope) -> list[AgencyLine]:
     from dashboards.models import AgencyFigures
 
-    grouped = _parts(AgencyFigures, scope).values("agency_id", "agency__name").annotate(**_SUMS)
-    lines = [
-        AgencyLine(g["agency_id"], g["agency__name"] or UNMATCHED, g["n"], g["breaches"], g["signed"]) for g in grouped
-    ]
+    grouped = (
+        _parts(AgencyFigures, scope).values("agency_id").annotate(**_SUMS).annotate(name=_name_of(Agency, "agency_id"))
+    )
+    lines = [AgencyLine(g["agency_id"], g["name"] or UNMATCHED, g["n"], g["breaches"], g["signed"]) for g in grouped]
     turnaround = reference_turnaround(scope)
     for line in lines:
         if line.agency_id in turnaround:
@@ -161,14 +179,12 @@ def agency_by_borough(scope: Scope) -> list[AgencyBoroughLine]:
 
     grouped = (
         _parts(AgencyFigures, scope)
-        .values("borough__name", "borough__region__name")
+        .values("borough_id")
         .annotate(**_SUMS)
-        .order_by("borough__region__name", "borough__name")
+        .annotate(name=_name_of(Borough, "borough_id"), region=_name_of(Borough, "borough_id", "region__name"))
+        .order_by("region", "name")
     )
-    return [
-        AgencyBoroughLine(g["borough__name"], g["borough__region__name"], g["n"], g["breaches"], g["signed"])
-        for g in grouped
-    ]
+    return [AgencyBoroughLine(g["name"], g["region"], g["n"], g["breaches"], g["signed"]) for g in grouped]
 
 
 @_or_from_rows(workforce.pay_rates_by_role)
