@@ -78,7 +78,8 @@ def coverage_by_quarter(scope: Scope) -> list[Coverage]:
     ):
         expected_in[region_id].add(unit_id)
     reporting: dict[date, set[int]] = defaultdict(set)
-    for starts_on, unit_id in accepted_returns(scope).values_list("period__starts_on", "unit_id").distinct():
+    # Without the returns' ordering, which would add the unit's name to the DISTINCT (a sort of every return).
+    for starts_on, unit_id in accepted_returns(scope).order_by().values_list("period__starts_on", "unit_id").distinct():
         reporting[starts_on].add(unit_id)
     return [
         Coverage(

@@ -82,14 +82,16 @@ def _workforce(scope: Scope) -> QuerySet[WorkforceLine]:
 
 def agency_share_by_unit(scope: Scope) -> list[ShareLine]:
     """Agency FTE / (agency + permanent FTE) per reporting unit, summed over the quarters in scope (so a
-    ratio of totals). Workforce figures are reported per return, so a joint return is one line. 2 queries."""
-    sums = (
-        _workforce(scope)
-        .values("ret__unit_id", "ret__unit__name")
+    ratio of totals). Workforce figures are reported per return, so a joint return is one line. 3 queries."""
+    # Grouped by the unit's id, then named in the database's order: grouping by the joined name sorts every line.
+    sums = {
+        s["ret__unit_id"]: s
+        for s in _workforce(scope)
+        .values("ret__unit_id")
         .annotate(agency=Coalesce(Sum("agency_fte"), Decimal(0)), permanent=Coalesce(Sum("permanent_fte"), Decimal(0)))
-        .order_by("ret__unit__name")
-    )
-    sums = list(sums)
+    }
+    named = ReportingUnit.objects.filter(pk__in=list(sums)).order_by("name", "pk").values_list("pk", "name")
+    sums = [{**sums[pk], "ret__unit__name": name} for pk, name in named]
     members = defaultdict(list)
     through = ReportingUnit.boroughs.through.objects.filter(reportingunit_id__in=[s["ret__unit_id"] for s in sums])
     for unit_id, borough_id in through.values_list("reportingunit_id", "borough_id").order_by("borough_id"):
