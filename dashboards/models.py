@@ -159,4 +159,18 @@ class PayFigures(_ReturnPart):
     rate = models.DecimalField(max_digits=7, decimal_places=2)
 
     class Meta:
-        indexes = [models.Index(fields=["region", "quarter"])]
+        indexes = [
+            models.Index(fields=["region", "quarter"]),
+            # The quartiles read a region's or a borough's rates in order, per role and basis (figures.aggregated):
+            # from one of these alone, already sorted, so the database neither fetches the rows nor sorts them.
+            models.Index(
+                fields=["region", "core_role", "basis", "rate", "quarter"],
+                include=["rows", "borough", "unit"],
+                name="payfigures_rates_in_order",
+            ),
+            models.Index(
+                fields=["borough", "core_role", "basis", "rate", "quarter"],
+                include=["rows", "region", "unit"],
+                name="payfigures_borough_rates",
+            ),
+        ]

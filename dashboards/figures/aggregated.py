@@ -17,16 +17,21 @@ import sys
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from django.core.cache import cache
-from django.db.models import QuerySet, Sum
+from django.db import connection
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
+
+from agencies.models import Agency
+from boroughs.models import Borough
 
 from . import comparison, compliance, coverage, workforce
 from .comparison import AgencyBoroughLine, Comparison
 from .compliance import UNMATCHED, AgencyLine, BreachLine, FlagLine, reference_turnaround
 from .coverage import QuarterComparison
-from .scope import Scope, quarter_label
-from .workforce import PayLine, pay_lines
+from .scope import PENNY, Scope, quarter_label
+from .workforce import QUARTILES, PayLine, Quartiles, interpolated, quantile_positions, quartile_lines
 
 REBUILD_LOCK = "dashboards:figures-rebuild-queued"
 REBUILD_LOCK_SECONDS = 60  # at most one rebuild queued a minute, however many pages find the figures stale
@@ -91,10 +96,22 @@ def _counts(scope: Scope) -> QuerySet:
 _SUMS = {"n": Sum("rows"), "breaches": Sum("breaches"), "signed": Sum("signed_off")}
 
 
+def _name_of(model, column: str, field: str = "name") -> Subquery:
+    """The name of the ``model`` row an aggregate line points to by ``column``, looked up once per line after
+    the grouping (by ids): joining first would group and sort thousands of rows by their names."""
+    return Subquery(model.objects.filter(pk=OuterRef(column)).order_by().values(field)[:1])
+
+
 @_or_from_rows(compliance.breaches_by_borough)
 def breaches_by_borough(scope: Scope) -> list[BreachLine]:
-    grouped = _counts(scope).values("borough_id", "borough__name").annotate(**_SUMS).order_by("borough__name")
-    return [BreachLine(g["borough__name"], g["n"], g["breaches"], g["signed"], g["borough_id"]) for g in grouped]
+    grouped = (
+        _counts(scope)
+        .values("borough_id")
+        .annotate(**_SUMS)
+        .annotate(name=_name_of(Borough, "borough_id"))
+        .order_by("name")
+    )
+    return [BreachLine(g["name"], g["n"], g["breaches"], g["signed"], g["borough_id"]) for g in grouped]
 
 
 @_or_from_rows(compliance.breaches_over_time)
@@ -108,10 +125,13 @@ def _flag_lines(scope: Scope, group: str, label) -> list[FlagLine]:
 
     grouped = (
         _parts(BoroughFigures, scope)
-        .values(*group)
+        .values(group)
         .annotate(cool_off=Sum("cool_off"), low_pqe=Sum("low_pqe"), overlap=Sum("overlap"))
-        .order_by(group[-1])
     )
+    if group == "borough_id":
+        grouped = grouped.annotate(name=_name_of(Borough, "borough_id")).order_by("name")
+    else:
+        grouped = grouped.order_by(group)
     return [
         FlagLine(label(g), g["cool_off"], g["low_pqe"], g["overlap"], g.get("borough_id"))
         for g in grouped
@@ -120,11 +140,11 @@ def _flag_lines(scope: Scope, group: str, label) -> list[FlagLine]:
 
 
 def _flags_by_borough(scope: Scope) -> list[FlagLine]:
-    return _flag_lines(scope, ("borough_id", "borough__name"), lambda g: g["borough__name"])
+    return _flag_lines(scope, "borough_id", lambda g: g["name"])
 
 
 def _flags_over_time(scope: Scope) -> list[FlagLine]:
-    return _flag_lines(scope, ("quarter",), lambda g: quarter_label(g["quarter"]))
+    return _flag_lines(scope, "quarter", lambda g: quarter_label(g["quarter"]))
 
 
 @_or_from_rows(compliance.flags_by_borough)
@@ -142,10 +162,10 @@ def flags_over_time(scope: Scope) -> list[FlagLine]:
 def agencies_ranked(scope: Scope) -> list[AgencyLine]:
     from dashboards.models import AgencyFigures
 
-    grouped = _parts(AgencyFigures, scope).values("agency_id", "agency__name").annotate(**_SUMS)
-    lines = [
-        AgencyLine(g["agency_id"], g["agency__name"] or UNMATCHED, g["n"], g["breaches"], g["signed"]) for g in grouped
-    ]
+    grouped = (
+        _parts(AgencyFigures, scope).values("agency_id").annotate(**_SUMS).annotate(name=_name_of(Agency, "agency_id"))
+    )
+    lines = [AgencyLine(g["agency_id"], g["name"] or UNMATCHED, g["n"], g["breaches"], g["signed"]) for g in grouped]
     turnaround = reference_turnaround(scope)
     for line in lines:
         if line.agency_id in turnaround:
@@ -159,28 +179,65 @@ def agency_by_borough(scope: Scope) -> list[AgencyBoroughLine]:
 
     grouped = (
         _parts(AgencyFigures, scope)
-        .values("borough__name", "borough__region__name")
+        .values("borough_id")
         .annotate(**_SUMS)
-        .order_by("borough__region__name", "borough__name")
+        .annotate(name=_name_of(Borough, "borough_id"), region=_name_of(Borough, "borough_id", "region__name"))
+        .order_by("region", "name")
     )
-    return [
-        AgencyBoroughLine(g["borough__name"], g["borough__region__name"], g["n"], g["breaches"], g["signed"])
-        for g in grouped
-    ]
+    return [AgencyBoroughLine(g["name"], g["region"], g["n"], g["breaches"], g["signed"]) for g in grouped]
 
 
 @_or_from_rows(workforce.pay_rates_by_role)
 def pay_rates_by_role(scope: Scope) -> list[PayLine]:
     """Pay is kept per borough and role, not per agency: an agency's scope is counted from the rows."""
-    from dashboards.models import PayFigures
-
     if scope.agency is not None:
         return workforce.pay_rates_by_role(scope)
-    folded: dict[tuple[int, str], dict[Decimal, int]] = defaultdict(lambda: defaultdict(int))
-    grouped = _parts(PayFigures, scope).values_list("core_role_id", "basis", "rate").annotate(n=Sum("rows"))
-    for role_id, basis, rate, n in grouped:
-        folded[(role_id, basis)][rate] += n
-    return pay_lines(scope, folded)
+    return quartile_lines(scope, _pay_quartiles(scope))
+
+
+def _pay_quartiles(scope: Scope) -> Quartiles:
+    """Each core role and cap basis's rows and quartiles, exact, in one query: the database sums the frequency
+    table (``PayFigures``) by rate, counts the rows up to each rate in rate order (a window), and sends back
+    only the rates at the positions each quartile lies between (at most six a line), not the thousands of
+    distinct rates. The positions and the interpolation are the reference's (``workforce.quantile_positions``):
+    the rate at position i (from 0) is the one with at most i rows before it and more than i up to it."""
+    from dashboards.models import PayFigures
+
+    by_rate = _parts(PayFigures, scope).values("core_role_id", "basis", "rate").annotate(n=Sum("rows"))
+    sql, params = by_rate.query.sql_with_params()
+    positions = []  # below and above each quartile's position, as SQL over the line's row count
+    for p in QUARTILES:
+        share = Fraction(str(p))
+        below = f"((c.total - 1) * {share.numerator} / {share.denominator})"  # integers: rounded down
+        positions += [below, f"({below} + 1)"]  # above is past the end only when below is the last: not sent
+    wanted = " OR ".join(f"(c.upto - c.n <= {i} AND {i} < c.upto)" for i in positions)
+    line = "PARTITION BY f.core_role_id, f.basis"
+    query = (
+        "SELECT c.core_role_id, c.basis, c.total, c.upto - c.n, c.upto, c.rate FROM ("
+        f"SELECT f.core_role_id, f.basis, f.rate, f.n, CAST(SUM(f.n) OVER ({line} ORDER BY f.rate ROWS UNBOUNDED "
+        f"PRECEDING) AS BIGINT) AS upto, CAST(SUM(f.n) OVER ({line}) AS BIGINT) AS total FROM ({sql}) f"
+        f") c WHERE {wanted}"
+    )
+    pieces: dict[tuple[int, str], list[tuple[int, int, Decimal]]] = defaultdict(list)
+    totals: dict[tuple[int, str], int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for role_id, basis, total, first, upto, rate in cursor.fetchall():
+            pieces[(role_id, basis)].append((first, upto, Decimal(str(rate)).quantize(PENNY)))
+            totals[(role_id, basis)] = total
+
+    quartiles = {}
+    for key, found in pieces.items():
+
+        def value_at(index: int, found=found) -> Decimal:
+            return next(rate for first, upto, rate in found if first <= index < upto)
+
+        values = []
+        for p in QUARTILES:
+            below, above, fraction = quantile_positions(totals[key], p)
+            values.append(interpolated(value_at(below), value_at(above), fraction))
+        quartiles[key] = (totals[key], *values)
+    return quartiles
 
 
 _this = sys.modules[__name__]

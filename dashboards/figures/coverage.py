@@ -74,11 +74,16 @@ def coverage_by_quarter(scope: Scope) -> list[Coverage]:
         regions_of[starts_on].add(region_id)
     expected_in: dict[int, set[int]] = defaultdict(set)
     for unit_id, region_id in (
-        _scoped_units(scope).filter(boroughs__pledge_signatory=True).values_list("pk", "region_id").distinct()
+        _scoped_units(scope)
+        .filter(boroughs__pledge_signatory=True)
+        .order_by()  # not by name, which the DISTINCT would then sort by
+        .values_list("pk", "region_id")
+        .distinct()
     ):
         expected_in[region_id].add(unit_id)
     reporting: dict[date, set[int]] = defaultdict(set)
-    for starts_on, unit_id in accepted_returns(scope).values_list("period__starts_on", "unit_id").distinct():
+    # Not in the returns' order, by the unit's name, which the DISTINCT would then sort every return by.
+    for starts_on, unit_id in accepted_returns(scope).order_by().values_list("period__starts_on", "unit_id").distinct():
         reporting[starts_on].add(unit_id)
     return [
         Coverage(

@@ -82,14 +82,16 @@ def _workforce(scope: Scope) -> QuerySet[WorkforceLine]:
 
 def agency_share_by_unit(scope: Scope) -> list[ShareLine]:
     """Agency FTE / (agency + permanent FTE) per reporting unit, summed over the quarters in scope (so a
-    ratio of totals). Workforce figures are reported per return, so a joint return is one line. 2 queries."""
-    sums = (
-        _workforce(scope)
-        .values("ret__unit_id", "ret__unit__name")
+    ratio of totals). Workforce figures are reported per return, so a joint return is one line. 3 queries."""
+    # Grouped by the unit's id, then named in the database's order: grouping by the joined name sorts every line.
+    sums = {
+        s["ret__unit_id"]: s
+        for s in _workforce(scope)
+        .values("ret__unit_id")
         .annotate(agency=Coalesce(Sum("agency_fte"), Decimal(0)), permanent=Coalesce(Sum("permanent_fte"), Decimal(0)))
-        .order_by("ret__unit__name")
-    )
-    sums = list(sums)
+    }
+    named = ReportingUnit.objects.filter(pk__in=list(sums)).order_by("name", "pk").values_list("pk", "name")
+    sums = [{**sums[pk], "ret__unit__name": name} for pk, name in named]
     members = defaultdict(list)
     through = ReportingUnit.boroughs.through.objects.filter(reportingunit_id__in=[s["ret__unit_id"] for s in sums])
     for unit_id, borough_id in through.values_list("reportingunit_id", "borough_id").order_by("borough_id"):
@@ -128,13 +130,26 @@ def agency_share_over_time(scope: Scope) -> list[ShareLine]:
 # --- Pay rates against caps -----------------------------------------------------------------------------
 
 
-def _quantile(counts: list[tuple[Decimal, int]], p: float) -> Decimal:
-    """The p-quantile of sorted (value, count) pairs, interpolating between the values either side of
-    position p * (n - 1): the "inclusive" method of ``statistics.quantiles``."""
-    n = sum(c for _, c in counts)
+QUARTILES = (0.25, 0.5, 0.75)  # lower quartile, median, upper quartile
+# (core role id, cap basis) -> (rows, lower quartile, median, upper quartile)
+Quartiles = dict[tuple[int, str], tuple[int, Decimal, Decimal, Decimal]]
+
+
+def quantile_positions(n: int, p: float) -> tuple[int, int, Decimal]:
+    """Where the p-quantile of ``n`` sorted values lies, by the "inclusive" method of ``statistics.quantiles``:
+    the indexes (from 0) of the values either side of position p * (n - 1), and how far it is between them."""
     position = Decimal(str(p)) * (n - 1)
     below = int(position)
-    fraction = position - below
+    return below, min(below + 1, n - 1), position - below
+
+
+def interpolated(low: Decimal, high: Decimal, fraction: Decimal) -> Decimal:
+    return (low + (high - low) * fraction).quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def _quantile(counts: list[tuple[Decimal, int]], p: float) -> Decimal:
+    """The p-quantile of sorted (value, count) pairs (``quantile_positions``)."""
+    below, above, fraction = quantile_positions(sum(c for _, c in counts), p)
 
     def value_at(index: int) -> Decimal:
         seen = 0
@@ -144,9 +159,7 @@ def _quantile(counts: list[tuple[Decimal, int]], p: float) -> Decimal:
                 return value
         return counts[-1][0]
 
-    low = value_at(below)
-    high = value_at(min(below + 1, n - 1))
-    return (low + (high - low) * fraction).quantize(PENNY, rounding=ROUND_HALF_UP)
+    return interpolated(value_at(below), value_at(above), fraction)
 
 
 @dataclass
@@ -192,23 +205,34 @@ def pay_rates_by_role(scope: Scope) -> list[PayLine]:
 
 def pay_lines(scope: Scope, folded: dict[tuple[int, str], dict[Decimal, int]]) -> list[PayLine]:
     """The pay lines of a frequency table: (core role id, cap basis) -> {hourly rate: rows}. One query."""
+    quartiles = {}
+    for key, by_rate in folded.items():
+        counts = sorted(by_rate.items())
+        quartiles[key] = (sum(c for _, c in counts), *(_quantile(counts, p) for p in QUARTILES))
+    return quartile_lines(scope, quartiles)
+
+
+def quartile_lines(scope: Scope, quartiles: Quartiles) -> list[PayLine]:
+    """The pay lines of each role and basis's rows and quartiles, in the roles' order, each with its cap. One
+    query."""
     table = rate_table()
-    grouped = {key: sorted(counts.items()) for key, counts in folded.items()}
     roles = {r.pk: r for r in RoleCategory.objects.all()}
     region_id = scope.region.pk if scope.region else (scope.borough.region_id if scope.borough else None)
     entry = table.card_on(region_id, scope.end) if region_id else None
     lines = []
-    for (role_id, kind), counts in sorted(grouped.items(), key=lambda item: (roles[item[0][0]].order, item[0][1])):
+    for (role_id, kind), (rows, lower, median, upper) in sorted(
+        quartiles.items(), key=lambda item: (roles[item[0][0]].order, item[0][1])
+    ):
         caps = entry.lines.get((role_id, None)) if entry else None
         cap = None if caps is None else (caps[0] if kind == "inclusive" else caps[1])
         lines.append(
             PayLine(
                 role=roles[role_id].name,
                 basis=kind,
-                rows=sum(c for _, c in counts),
-                lower_quartile=_quantile(counts, 0.25),
-                median=_quantile(counts, 0.5),
-                upper_quartile=_quantile(counts, 0.75),
+                rows=rows,
+                lower_quartile=lower,
+                median=median,
+                upper_quartile=upper,
                 cap=cap,
                 cap_on=scope.end,
             )

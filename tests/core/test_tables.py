@@ -182,3 +182,26 @@ def test_a_table_with_no_rows_says_so_under_its_title():
 def test_an_unknown_kind_is_refused_when_the_column_is_made():
     with pytest.raises(ValueError, match="pounds"):
         Column("Spend", "pounds")
+
+
+def test_a_page_table_escapes_its_cells_and_marks_row_headers_and_numbers():
+    table = Table(
+        "Agencies",
+        [Column("Agency"), Column("Rows", "count"), Column("Note")],
+        [["<b>Bold</b> & Co", 1234, 'say "hi"'], ["Plain", None, ""]],
+        links=["/a/?x=1&y=<2>", None],
+    )
+
+    html = render_to_string("includes/table.html", {"table": table})
+
+    assert (
+        '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
+        '<a class="govuk-link" href="/a/?x=1&amp;y=&lt;2&gt;">&lt;b&gt;Bold&lt;/b&gt; &amp; Co</a></th>'
+        '<td class="govuk-table__cell govuk-table__cell--numeric">1,234</td>'
+        '<td class="govuk-table__cell">say &quot;hi&quot;</td></tr>'
+    ) in html
+    assert (
+        '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">Plain</th>'
+        '<td class="govuk-table__cell govuk-table__cell--numeric">—</td><td class="govuk-table__cell">—</td></tr>'
+    ) in html
+    assert "<b>" not in html

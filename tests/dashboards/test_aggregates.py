@@ -4,7 +4,7 @@ to date when a return is accepted, reopened or checked again, and when the rate 
 reads no assignment rows, in as many queries however many there are."""
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import connection
@@ -176,6 +176,63 @@ def test_every_figure_from_the_aggregates_equals_the_figure_from_the_rows(world)
                 _assert_read_from_aggregates(stored, scope)
                 checked += 1
     assert checked == 9 * len(PAIRS) + 6 * len(AGENCY_PAIRS)
+
+
+def test_pay_quartiles_from_the_aggregates_are_exact_for_every_size_of_line_and_ties(world):
+    """The quartiles the database picks (a running count over the rates) against the reference's and against
+    ``statistics.quantiles``, on lines of one row to over twenty, whose rates repeat within a return and
+    across boroughs and quarters, so every position and fraction between two rates comes up."""
+    import random
+    import statistics
+
+    side = region_with_card(world.own)
+    other = more_boroughs(side, 1)[0]
+    draw = random.Random(13)
+    pool = [Decimal("29.99"), Decimal("30.00"), Decimal("31.50"), Decimal("44.10"), Decimal("52.37")]
+    rates: dict[tuple, list[Decimal]] = {}  # (borough, quarter, role, engagement) -> its rates
+    for borough in (side.borough, other):
+        for quarter in (Q0, Q1, Q2, Q3):
+            rows = []
+            for role_code, engagement in [
+                ("social-worker", "umbrella"),
+                ("social-worker", "paye"),
+                ("team-manager", "limited-company"),
+            ]:
+                for _ in range(draw.randint(0, 4)):
+                    rate = draw.choice(pool) if draw.random() < 0.6 else Decimal(draw.randint(2500, 6000)) / 100
+                    rows.append(Row(str(rate), engagement=engagement, role=role_code, start=quarter))
+                    rates.setdefault((borough, quarter, role_code, engagement), []).append(rate)
+            accepted_return(side, borough, quarter, rows)
+    assert aggregated.ready()
+
+    sizes = set()
+    for start, end in [(q, q) for q in (Q0, Q1, Q2, Q3)] + [(Q0, Q1), (Q1, Q3), ALL]:
+        for borough in (None, side.borough, other):
+            scope = Scope(start, end, region=side.region, borough=borough)
+            lines = aggregated.pay_rates_by_role(scope)
+            assert lines == figures.pay_rates_by_role(scope), scope
+            for line in lines:
+                code = "social-worker" if line.role == "Social worker" else "team-manager"
+                values = sorted(
+                    rate
+                    for (b, quarter, role_code, engagement), found in rates.items()
+                    if (borough is None or b == borough)
+                    and start <= quarter <= end
+                    and role_code == code
+                    and (engagement == "paye") == (line.basis == "paye")
+                    for rate in found
+                )
+                assert line.rows == len(values)
+                sizes.add(len(values))
+                if len(values) == 1:
+                    assert line.lower_quartile == line.median == line.upper_quartile == values[0]
+                    continue
+                expected = [
+                    q.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+                    for q in statistics.quantiles(values, n=4, method="inclusive")
+                ]
+                assert [line.lower_quartile, line.median, line.upper_quartile] == expected, (scope, values)
+    assert {1, 2, 3, 4, 5, 6, 7, 8, 9} <= sizes and max(sizes) > 20
 
 
 def test_the_figures_are_not_empty_and_leave_out_what_is_not_accepted(world):
