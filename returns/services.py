@@ -20,7 +20,7 @@ from django.utils import timezone
 from boroughs.models import Borough, Region
 from pledge_portal import access
 from pledge_portal.audit import services as audit
-from pledge_portal.core import bulk
+from pledge_portal.core import bulk, collector
 from pledge_portal.core.identity import RegistrationNumberError, parse_registration_number
 from rates import services as rate_services
 from rates.models import RoleCategory
@@ -576,6 +576,7 @@ def _check_rows(rows: list[dict], mode: str) -> None:
         raise RepeatedAssignments(rows, repeats)
 
 
+@collector.paused()
 def _load_rows(ret: Return, by, *, rows: list[dict], mode: str, source: str) -> dict:
     """The rows of a return already locked for change, replaced or merged (see ``load_assignments``)."""
     prepared = []

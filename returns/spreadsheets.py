@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from agencies.models import Agency
 from boroughs.models import Borough
+from pledge_portal.core import collector
 from pledge_portal.core.excel import (
     DATE,
     MONEY,
@@ -417,6 +418,7 @@ def read_rows(ret: Return, uploaded_file) -> list[dict]:
     return rows
 
 
+@collector.paused()
 def read_upload(ret: Return, uploaded_file, *, sections: bool = True) -> tuple[list[dict], section_sheets.Sections]:
     """An uploaded template's rows and its other sheets (``section_sheets.Sections``). Writes nothing.
 

@@ -23,7 +23,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from boroughs.models import Region
-from pledge_portal.core import bulk, instances
+from pledge_portal.core import bulk, collector, instances
 from pledge_portal.core.identity import is_registration_number
 from rates.selectors import RateCheck, RateCheckError, check_rate
 from rates.table import rate_table
@@ -323,6 +323,7 @@ def findings_for(ctx: ReturnContext, *, progress: Progress | None = None) -> lis
     return list(found.values())
 
 
+@collector.paused()
 def run_validation(validation_run: ValidationRun, *, progress: Progress | None = None) -> None:
     """Check the return as it is now and replace ``validation_run``'s findings with what the rules find.
 

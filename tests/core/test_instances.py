@@ -93,3 +93,32 @@ def test_any_of_matches_as_in_does(world):
     assert found == {"SW202"}
     assert not ret.assignments.filter(registration_number__any_of=[]).exists()
     assert isinstance(Assignment._meta.get_field("registration_number"), models.CharField)
+
+
+def test_the_collector_is_paused_within_nested_steps_and_restored_after():
+    import gc
+
+    from pledge_portal.core import collector
+
+    assert gc.isenabled()
+    with collector.paused():
+        assert not gc.isenabled()
+        with collector.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer step is still running
+    assert gc.isenabled()
+
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        with collector.paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    try:
+        with collector.paused():
+            raise ValueError("a step that fails")
+    except ValueError:
+        pass
+    assert gc.isenabled()
