@@ -11,6 +11,10 @@
 
 Sizes come from the environment (``WEB_WORKERS``, ``WEB_THREADS``, ``RATES_WORKERS``, ``WEB_TIMEOUT``) with
 defaults for a small server (unset or empty: the default); ``--bind`` and the rest of the command line apply.
+
+Priority: when the server's cores are all busy, the rate check comes first. The pages pool's workers lower
+their own CPU priority by ``WEB_NICE`` (default 5; 0 leaves it) when they start, as the Celery worker's
+processes do (``pledge_portal.celery``), so a rate check waits for a core only behind other rate checks.
 """
 
 import os
@@ -31,6 +35,12 @@ else:
     worker_class = "sync"
     workers = int(os.environ.get("RATES_WORKERS") or 2)
     timeout = 10
+
+
+def post_fork(server, worker):
+    if pool == "pages":
+        os.nice(int(os.environ.get("WEB_NICE") or 5))
+
 
 keepalive = 5
 graceful_timeout = 20
