@@ -30,7 +30,7 @@ from . import comparison, compliance, coverage, workforce
 from .comparison import AgencyBoroughLine, Comparison
 from .compliance import UNMATCHED, AgencyLine, BreachLine, FlagLine, reference_turnaround
 from .coverage import QuarterComparison
-from .scope import PENNY, Scope, quarter_label
+from .scope import PENNY, Scope, narrowed, quarter_label
 from .workforce import QUARTILES, PayLine, Quartiles, interpolated, quantile_positions, quartile_lines
 
 REBUILD_LOCK = "dashboards:figures-rebuild-queued"
@@ -71,19 +71,7 @@ def _parts(model, scope: Scope) -> QuerySet:
     """The aggregate rows of ``model`` in scope, chosen as ``scope.accepted_rows`` chooses rows: by the rows'
     quarter, region, borough (and its sub-region), core role and return's unit."""
     qs = model.objects.filter(quarter__gte=scope.start, quarter__lte=scope.end)
-    if scope.region is not None:
-        qs = qs.filter(region=scope.region)
-    if scope.sub_region is not None:
-        qs = qs.filter(borough__sub_region=scope.sub_region)
-    if scope.borough is not None:
-        qs = qs.filter(borough=scope.borough)
-    if scope.agency is not None:
-        qs = qs.filter(agency=scope.agency)
-    if scope.role is not None:
-        qs = qs.filter(core_role=scope.role)
-    if scope.units is not None:
-        qs = qs.filter(unit_id__in=scope.units)
-    return qs.order_by()
+    return narrowed(qs, scope, region="region", unit="unit_id").order_by()
 
 
 def _counts(scope: Scope) -> QuerySet:

@@ -25,7 +25,7 @@ from django.db.models.functions import TruncDate
 from pledge_portal.core.working_days import working_days_between
 from returns.models import Finding, ValidationRun
 
-from .scope import FLAGS, OVER, SIGNED, Scope, accepted_rows, quarter_label, rows_with_caps, shift_quarters
+from .scope import FLAGS, OVER, SIGNED, Scope, accepted_rows, narrowed, quarter_label, rows_with_caps, shift_quarters
 
 # --- Breaches -------------------------------------------------------------------------------------------
 
@@ -172,15 +172,7 @@ def reference_requests(scope: Scope):
     qs = ReferenceRequest.objects.filter(
         requested_at__date__gte=scope.start, requested_at__date__lt=shift_quarters(scope.end, 1)
     )
-    if scope.region is not None:
-        qs = qs.filter(borough__region=scope.region)
-    if scope.sub_region is not None:
-        qs = qs.filter(borough__sub_region=scope.sub_region)
-    if scope.borough is not None:
-        qs = qs.filter(borough=scope.borough)
-    if scope.agency is not None:
-        qs = qs.filter(agency=scope.agency)
-    return qs
+    return narrowed(qs, scope, region="borough__region", role=False)
 
 
 def reference_turnaround(scope: Scope, *, by: str = "agency") -> dict[int, tuple[int, Decimal]]:

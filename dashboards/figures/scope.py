@@ -67,6 +67,25 @@ def suppressed(count: int | None) -> str:
 # --- What a scope selects ------------------------------------------------------------------------------
 
 
+def narrowed(qs: QuerySet, scope: Scope, *, region: str, unit: str | None = None, role: bool = True) -> QuerySet:
+    """``qs`` (rows that each have a ``borough`` and an ``agency``) narrowed to the scope's region (reached by
+    the lookup ``region``), sub-region, borough and agency, its core role (``core_role``, a column or an
+    annotation) unless ``role`` is False, and its units (reached by ``unit``) when the rows have one."""
+    if scope.region is not None:
+        qs = qs.filter(**{region: scope.region})
+    if scope.sub_region is not None:
+        qs = qs.filter(borough__sub_region=scope.sub_region)
+    if scope.borough is not None:
+        qs = qs.filter(borough=scope.borough)
+    if scope.agency is not None:
+        qs = qs.filter(agency=scope.agency)
+    if role and scope.role is not None:
+        qs = qs.filter(core_role=scope.role.pk)
+    if unit is not None and scope.units is not None:
+        qs = qs.filter(**{f"{unit}__in": scope.units})
+    return qs
+
+
 def accepted_returns(scope: Scope) -> QuerySet[Return]:
     qs = Return.objects.filter(
         status=Return.Status.ACCEPTED, period__starts_on__gte=scope.start, period__starts_on__lte=scope.end
@@ -96,19 +115,7 @@ def accepted_rows(scope: Scope) -> QuerySet[Assignment]:
         ret__period__starts_on__gte=scope.start,
         ret__period__starts_on__lte=scope.end,
     ).annotate(core_role=Coalesce("local_role__core_id", "role_id"))
-    if scope.region is not None:
-        qs = qs.filter(ret__period__region=scope.region)
-    if scope.sub_region is not None:
-        qs = qs.filter(borough__sub_region=scope.sub_region)
-    if scope.borough is not None:
-        qs = qs.filter(borough=scope.borough)
-    if scope.agency is not None:
-        qs = qs.filter(agency=scope.agency)
-    if scope.role is not None:
-        qs = qs.filter(core_role=scope.role.pk)
-    if scope.units is not None:
-        qs = qs.filter(ret__unit_id__in=scope.units)
-    return qs
+    return narrowed(qs, scope, region="ret__period__region", unit="ret__unit_id")
 
 
 _CAP_SQL: dict[tuple, str] = {}
