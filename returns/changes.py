@@ -49,16 +49,7 @@ ROW_FIELDS = (
     ("notice_period_weeks", "Notice period (weeks)", "number"),
     ("breach_sign_off_id", "Breach of the cap signed off", "sign_off"),
 )
-WORKFORCE_LABELS = {
-    "permanent_headcount": "Permanent headcount",
-    "permanent_fte": "Permanent FTE",
-    "agency_headcount": "Agency headcount",
-    "agency_fte": "Agency FTE",
-    "vacancies_fte": "Vacancies (FTE)",
-    "starters": "Permanent starters",
-    "leavers": "Permanent leavers",
-}
-assert set(WORKFORCE_LABELS) == set(WorkforceLine.FIGURES)
+WORKFORCE_LABELS = WorkforceLine.FIGURE_LABELS
 
 
 @dataclass(frozen=True)

@@ -153,15 +153,7 @@ class WorkforceForm(forms.Form):
     def __init__(self, *args, ret: Return, **kwargs):
         super().__init__(*args, **kwargs)
         self.lines = list(ret.workforce.select_related("role"))
-        labels = {
-            "permanent_headcount": "Permanent headcount",
-            "permanent_fte": "Permanent FTE",
-            "agency_headcount": "Agency headcount",
-            "agency_fte": "Agency FTE",
-            "vacancies_fte": "Vacancies (FTE)",
-            "starters": "Permanent starters",
-            "leavers": "Permanent leavers",
-        }
+        labels = WorkforceLine.FIGURE_LABELS
         for line in self.lines:
             for name in WorkforceLine.FIGURES:
                 decimal = name.endswith("fte")

@@ -163,15 +163,17 @@ class WorkforceLine(models.Model):
         ordering = ["role__order"]
         constraints = [models.UniqueConstraint(fields=["ret", "role"], name="one_workforce_line_per_role")]
 
-    FIGURES = (
-        "permanent_headcount",
-        "permanent_fte",
-        "agency_headcount",
-        "agency_fte",
-        "vacancies_fte",
-        "starters",
-        "leavers",
-    )
+    # Each figure's label, as the page, the workbook's Workforce sheet and the changes since sign-off show it.
+    FIGURE_LABELS = {
+        "permanent_headcount": "Permanent headcount",
+        "permanent_fte": "Permanent FTE",
+        "agency_headcount": "Agency headcount",
+        "agency_fte": "Agency FTE",
+        "vacancies_fte": "Vacancies (FTE)",
+        "starters": "Permanent starters",
+        "leavers": "Permanent leavers",
+    }
+    FIGURES = tuple(FIGURE_LABELS)
 
     def __str__(self) -> str:
         return f"{self.role_id} workforce in {self.ret_id}"

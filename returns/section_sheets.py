@@ -34,15 +34,7 @@ MAX_COLUMNS = 16
 MAX_ROWS = 2_000  # a sheet's most lines (headings, roles, figures, queries listed, leavers); more is refused unread
 MAX_EXPLANATION = 5_000  # as the page's and the API's explanation
 
-FIGURE_HEADERS = {
-    "permanent_headcount": "Permanent headcount",
-    "permanent_fte": "Permanent FTE",
-    "agency_headcount": "Agency headcount",
-    "agency_fte": "Agency FTE",
-    "vacancies_fte": "Vacancies (FTE)",
-    "starters": "Permanent starters",
-    "leavers": "Permanent leavers",
-}
+FIGURE_HEADERS = WorkforceLine.FIGURE_LABELS
 WORKFORCE_HEADERS = ["Role", "Role name", *FIGURE_HEADERS.values()]
 SPEND_FIELDS = {
     "agency_spend_month_1": "Agency spend in month 1 (£)",
