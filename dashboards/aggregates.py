@@ -156,12 +156,7 @@ def _build_region(region_id: int, ids: list[int], about: dict, runs: list[int]) 
     _insert(
         AgencyFigures,
         {
-            "figures": "ret_id",
-            "quarter": "r_quarter",
-            "region": "r_region",
-            "unit": "r_unit",
-            "borough": "borough_id",
-            "core_role": "core",
+            **_PART_COLUMNS,
             "agency": "agency_id",
             "rows": "n",
             "breaches": "n_breaches",
@@ -186,12 +181,7 @@ def _build_region(region_id: int, ids: list[int], about: dict, runs: list[int]) 
     _insert(
         PayFigures,
         {
-            "figures": "ret_id",
-            "quarter": "r_quarter",
-            "region": "r_region",
-            "unit": "r_unit",
-            "borough": "borough_id",
-            "core_role": "core",
+            **_PART_COLUMNS,
             "basis": "r_basis",
             "rate": "hourly_pay_rate",
             "rows": "n",
@@ -238,6 +228,18 @@ def _build_region(region_id: int, ids: list[int], about: dict, runs: list[int]) 
                 line = boroughs[key] = BoroughFigures(**_where(about, key[0]), borough_id=key[1], core_role_id=key[2])
             setattr(line, f["kind"], f["n"])
     BoroughFigures.objects.bulk_create(boroughs.values(), batch_size=BATCH)
+
+
+# Each long aggregate's columns that say which return, quarter, region, unit, borough and core role a row is of,
+# and the grouped query's names for them.
+_PART_COLUMNS = {
+    "figures": "ret_id",
+    "quarter": "r_quarter",
+    "region": "r_region",
+    "unit": "r_unit",
+    "borough": "borough_id",
+    "core_role": "core",
+}
 
 
 def _insert(model, columns: dict[str, str], rows: QuerySet) -> None:

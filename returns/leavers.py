@@ -84,6 +84,12 @@ def match(
     return found
 
 
+def numbers_of(ret: Return):
+    """The return's registration numbers as a subquery: a list of thousands of numbers as parameters costs
+    more to build and send than the query takes to run."""
+    return Assignment.objects.filter(ret=ret).exclude(registration_number="").values("registration_number")
+
+
 def leavings_by_number(
     region_id: int, numbers, *, earliest_start: date, latest_start: date, months: int
 ) -> dict[str, list]:
@@ -110,7 +116,7 @@ def matches_for_return(ret: Return, rows: list[Assignment]) -> dict[int, Registe
         return {}
     period = ret.period
     pledge, dfe = windows(period)
-    numbers = Assignment.objects.filter(ret=ret).exclude(registration_number="").values("registration_number")
+    numbers = numbers_of(ret)
     leavings = leavings_by_number(
         period.region_id,
         numbers,

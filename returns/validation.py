@@ -166,12 +166,6 @@ def _attach(rows: list[Assignment], name: str) -> None:
         row._state.fields_cache[name] = found.get(getattr(row, field.attname))
 
 
-def _numbers_of(ret: Return):
-    """The return's registration numbers as a subquery: a list of thousands of numbers as parameters costs
-    more to build and send than the query takes to run."""
-    return Assignment.objects.filter(ret=ret).exclude(registration_number="").values("registration_number")
-
-
 def _agreements(ret: Return, rows: list[Assignment]) -> dict[tuple, set[str]]:
     """The statutory exceptions recorded for these rows' workers and start dates (one query)."""
     from .models import StatutoryException
@@ -179,7 +173,7 @@ def _agreements(ret: Return, rows: list[Assignment]) -> dict[tuple, set[str]]:
     agreed: dict[tuple, set[str]] = defaultdict(set)
     if not any(r.registration_number for r in rows):
         return agreed
-    for e in StatutoryException.objects.filter(registration_number__in=_numbers_of(ret)).values_list(
+    for e in StatutoryException.objects.filter(registration_number__in=leavers.numbers_of(ret)).values_list(
         "borough_id", "registration_number", "assignment_start", "rule_code", "agreed_value"
     ):
         agreed[e[:4]].add(e[4])
@@ -223,7 +217,7 @@ def _reported_elsewhere(ret: Return, rows: list[Assignment]) -> dict[int, tuple[
     latest_copy: dict[tuple, tuple] = {}
     theirs = (
         Assignment.objects.filter(
-            registration_number__in=_numbers_of(ret),
+            registration_number__in=leavers.numbers_of(ret),
             ret__period__region_id=ret.period.region_id,
             start_date__isnull=False,
         )
