@@ -25,6 +25,7 @@ from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from agencies.models import Agency
 from boroughs.models import Borough
+from dashboards.cache import once
 
 from . import comparison, compliance, coverage, workforce
 from .comparison import AgencyBoroughLine, Comparison
@@ -74,11 +75,11 @@ def _parts(model, scope: Scope) -> QuerySet:
     return narrowed(qs, scope, region="region", unit="unit_id").order_by()
 
 
-def _counts(scope: Scope) -> QuerySet:
-    """Rows, breaches and sign-offs in scope: per borough and role, or per agency too for an agency's scope."""
-    from dashboards.models import AgencyFigures, BoroughFigures
+def _agency_counts(scope: Scope) -> QuerySet:
+    """Rows, breaches and sign-offs of an agency's scope, per borough, role and agency."""
+    from dashboards.models import AgencyFigures
 
-    return _parts(AgencyFigures if scope.agency is not None else BoroughFigures, scope)
+    return _parts(AgencyFigures, scope)
 
 
 _SUMS = {"n": Sum("rows"), "breaches": Sum("breaches"), "signed": Sum("signed_off")}
@@ -90,10 +91,43 @@ def _name_of(model, column: str, field: str = "name") -> Subquery:
     return Subquery(model.objects.filter(pk=OuterRef(column)).order_by().values(field)[:1])
 
 
+# What ``BoroughFigures`` sums, in the order ``_borough_totals`` gives them.
+_BOROUGH_SUMS = ("rows", "breaches", "signed_off", "cool_off", "low_pqe", "overlap")
+_QUARTER, _BOROUGH = 0, 1
+
+
+def borough_quarter_sums(scope: Scope) -> list[tuple]:
+    """``BoroughFigures`` in scope summed per quarter and borough: (quarter, borough id, *``_BOROUGH_SUMS``).
+    One query, which the breaches and flags figures of a page share (``cache.once``): some 1,300 lines for
+    a region over ten years."""
+    from dashboards.models import BoroughFigures
+
+    sums = {f"n_{column}": Sum(column) for column in _BOROUGH_SUMS}
+    return list(_parts(BoroughFigures, scope).values_list("quarter", "borough_id").annotate(**sums))
+
+
+def _borough_totals(scope: Scope, by: int) -> dict:
+    """The shared sums added up per quarter (``by=_QUARTER``) or per borough (``_BOROUGH``)."""
+    totals: dict = {}
+    for line in once(borough_quarter_sums, scope):
+        sums = totals.setdefault(line[by], [0] * len(_BOROUGH_SUMS))
+        for i, value in enumerate(line[2:]):
+            sums[i] += value
+    return totals
+
+
+def _by_name(borough_ids) -> list[tuple[int, str]]:
+    """(id, name) of these boroughs, in the order of their names. One query."""
+    return list(Borough.objects.filter(pk__in=list(borough_ids)).order_by("name").values_list("pk", "name"))
+
+
 @_or_from_rows(compliance.breaches_by_borough)
 def breaches_by_borough(scope: Scope) -> list[BreachLine]:
+    if scope.agency is None:
+        totals = _borough_totals(scope, _BOROUGH)
+        return [BreachLine(name, *totals[pk][:3], pk) for pk, name in _by_name(totals)]
     grouped = (
-        _counts(scope)
+        _agency_counts(scope)
         .values("borough_id")
         .annotate(**_SUMS)
         .annotate(name=_name_of(Borough, "borough_id"))
@@ -104,35 +138,23 @@ def breaches_by_borough(scope: Scope) -> list[BreachLine]:
 
 @_or_from_rows(compliance.breaches_over_time)
 def breaches_over_time(scope: Scope) -> list[BreachLine]:
-    grouped = _counts(scope).values("quarter").annotate(**_SUMS).order_by("quarter")
+    if scope.agency is None:
+        totals = _borough_totals(scope, _QUARTER)
+        return [BreachLine(quarter_label(quarter), *totals[quarter][:3]) for quarter in sorted(totals)]
+    grouped = _agency_counts(scope).values("quarter").annotate(**_SUMS).order_by("quarter")
     return [BreachLine(quarter_label(g["quarter"]), g["n"], g["breaches"], g["signed"]) for g in grouped]
 
 
-def _flag_lines(scope: Scope, group: str, label) -> list[FlagLine]:
-    from dashboards.models import BoroughFigures
-
-    grouped = (
-        _parts(BoroughFigures, scope)
-        .values(group)
-        .annotate(cool_off=Sum("cool_off"), low_pqe=Sum("low_pqe"), overlap=Sum("overlap"))
-    )
-    if group == "borough_id":
-        grouped = grouped.annotate(name=_name_of(Borough, "borough_id")).order_by("name")
-    else:
-        grouped = grouped.order_by(group)
-    return [
-        FlagLine(label(g), g["cool_off"], g["low_pqe"], g["overlap"], g.get("borough_id"))
-        for g in grouped
-        if g["cool_off"] or g["low_pqe"] or g["overlap"]
-    ]
-
-
 def _flags_by_borough(scope: Scope) -> list[FlagLine]:
-    return _flag_lines(scope, "borough_id", lambda g: g["name"])
+    totals = _borough_totals(scope, _BOROUGH)
+    lines = [FlagLine(name, *totals[pk][3:], borough_id=pk) for pk, name in _by_name(totals)]
+    return [line for line in lines if line.cool_off or line.low_pqe or line.overlap]
 
 
 def _flags_over_time(scope: Scope) -> list[FlagLine]:
-    return _flag_lines(scope, "quarter", lambda g: quarter_label(g["quarter"]))
+    totals = _borough_totals(scope, _QUARTER)
+    lines = [FlagLine(quarter_label(quarter), *totals[quarter][3:]) for quarter in sorted(totals)]
+    return [line for line in lines if line.cool_off or line.low_pqe or line.overlap]
 
 
 @_or_from_rows(compliance.flags_by_borough)

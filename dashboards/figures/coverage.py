@@ -18,7 +18,8 @@ from decimal import Decimal
 from pledge_portal.core.tables import Column, Table
 from returns.models import ReportingPeriod, ReportingUnit
 
-from .scope import Scope, _units, accepted_returns, quarter_label, quarter_start, shift_quarters
+from .scope import Scope, _units, quarter_label, quarter_start, shift_quarters
+from .workforce import shared_return_sums
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,8 @@ def coverage_by_quarter(scope: Scope) -> list[Coverage]:
     ):
         expected_in[region_id].add(unit_id)
     reporting: dict[date, set[int]] = defaultdict(set)
-    # Not in the returns' order, by the unit's name, which the DISTINCT would then sort every return by.
-    for starts_on, unit_id in accepted_returns(scope).order_by().values_list("period__starts_on", "unit_id").distinct():
-        reporting[starts_on].add(unit_id)
+    for r in shared_return_sums(scope):  # the page's share and spend figures read the same query
+        reporting[r.quarter].add(r.unit_id)
     return [
         Coverage(
             quarter,

@@ -12,15 +12,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import (
     Count,
     Q,
-    QuerySet,
     Sum,
 )
-from django.db.models.functions import Coalesce
 
 from boroughs.models import SubRegion
+from dashboards.cache import once
 from rates.models import EngagementType, RoleCategory
 from rates.table import rate_table
-from returns.models import ReportingPeriod, ReportingUnit, WorkforceLine
+from returns.models import ReportingPeriod, ReportingUnit
 from returns.selectors import completeness_for
 
 from .scope import BASIS_LABELS, PENNY, Scope, accepted_returns, accepted_rows, quarter_label
@@ -73,57 +72,85 @@ class ShareLine:
     borough_ids: list[int] | None = None  # the unit's boroughs (for drill-down links)
 
 
-def _workforce(scope: Scope) -> QuerySet[WorkforceLine]:
-    qs = WorkforceLine.objects.filter(ret__in=accepted_returns(scope))
-    if scope.role is not None:
-        qs = qs.filter(role=scope.role)
-    return qs.order_by()
+@dataclass(frozen=True)
+class ReturnSums:
+    """One accepted return in scope, as the share, spend and coverage figures read it."""
+
+    quarter: date
+    unit_id: int
+    lines: int  # its workforce lines (of the scope's role, when it has one)
+    agency_fte: Decimal  # summed over those lines (blank figures count as 0)
+    permanent_fte: Decimal
+    spend: tuple[Decimal | None, Decimal | None, Decimal | None]  # the quarter's three months, as reported
+
+
+def return_sums(scope: Scope) -> list[ReturnSums]:
+    """Every accepted return in scope with its workforce lines summed and its spend: one query, which the
+    share, spend and coverage figures of a page share (``cache.once``) instead of one query each."""
+    role = Q(workforce__role=scope.role) if scope.role is not None else Q()
+    sums = (
+        accepted_returns(scope)
+        .values_list(
+            "pk",
+            "period__starts_on",
+            "unit_id",
+            "agency_spend_month_1",
+            "agency_spend_month_2",
+            "agency_spend_month_3",
+        )
+        .annotate(
+            lines=Count("workforce", filter=role),
+            agency=Sum("workforce__agency_fte", filter=role),
+            permanent=Sum("workforce__permanent_fte", filter=role),
+        )
+        .order_by()
+    )
+    return [
+        ReturnSums(quarter, unit_id, lines, agency or Decimal(0), permanent or Decimal(0), (m1, m2, m3))
+        for _, quarter, unit_id, m1, m2, m3, lines, agency, permanent in sums
+    ]
+
+
+def shared_return_sums(scope: Scope) -> list[ReturnSums]:
+    """``return_sums(scope)``, queried once per request."""
+    return once(return_sums, scope)
+
+
+def _shares(by: dict) -> dict:
+    """(agency FTE, permanent FTE) summed per key of ``by`` (key -> returns with workforce lines)."""
+    return {
+        key: (sum((r.agency_fte for r in returns), Decimal(0)), sum((r.permanent_fte for r in returns), Decimal(0)))
+        for key, returns in by.items()
+    }
 
 
 def agency_share_by_unit(scope: Scope) -> list[ShareLine]:
     """Agency FTE / (agency + permanent FTE) per reporting unit, summed over the quarters in scope (so a
-    ratio of totals). Workforce figures are reported per return, so a joint return is one line. 3 queries."""
-    # Grouped by the unit's id, then named in the database's order: grouping by the joined name sorts every line.
-    sums = {
-        s["ret__unit_id"]: s
-        for s in _workforce(scope)
-        .values("ret__unit_id")
-        .annotate(agency=Coalesce(Sum("agency_fte"), Decimal(0)), permanent=Coalesce(Sum("permanent_fte"), Decimal(0)))
-    }
+    ratio of totals). Workforce figures are reported per return, so a joint return is one line. 3 queries
+    (one shared with the page's other share, spend and coverage figures)."""
+    by_unit = defaultdict(list)
+    for r in shared_return_sums(scope):
+        if r.lines:
+            by_unit[r.unit_id].append(r)
+    sums = _shares(by_unit)
     named = ReportingUnit.objects.filter(pk__in=list(sums)).order_by("name", "pk").values_list("pk", "name")
-    sums = [{**sums[pk], "ret__unit__name": name} for pk, name in named]
     members = defaultdict(list)
-    through = ReportingUnit.boroughs.through.objects.filter(reportingunit_id__in=[s["ret__unit_id"] for s in sums])
+    through = ReportingUnit.boroughs.through.objects.filter(reportingunit_id__in=list(sums))
     for unit_id, borough_id in through.values_list("reportingunit_id", "borough_id").order_by("borough_id"):
         members[unit_id].append(borough_id)
-    return [
-        ShareLine(
-            s["ret__unit__name"],
-            _fte(s["agency"]),
-            _fte(s["permanent"]),
-            _share(s["agency"], s["permanent"]),
-            members[s["ret__unit_id"]],
-        )
-        for s in sums
-    ]
+    return [ShareLine(name, _fte(sums[pk][0]), _fte(sums[pk][1]), _share(*sums[pk]), members[pk]) for pk, name in named]
 
 
 def agency_share_over_time(scope: Scope) -> list[ShareLine]:
-    """The same share for all units in scope together, per quarter. One query."""
-    sums = (
-        _workforce(scope)
-        .values("ret__period__starts_on")
-        .annotate(agency=Coalesce(Sum("agency_fte"), Decimal(0)), permanent=Coalesce(Sum("permanent_fte"), Decimal(0)))
-        .order_by("ret__period__starts_on")
-    )
+    """The same share for all units in scope together, per quarter. One query (shared)."""
+    by_quarter = defaultdict(list)
+    for r in shared_return_sums(scope):
+        if r.lines:
+            by_quarter[r.quarter].append(r)
+    sums = _shares(by_quarter)
     return [
-        ShareLine(
-            quarter_label(s["ret__period__starts_on"]),
-            _fte(s["agency"]),
-            _fte(s["permanent"]),
-            _share(s["agency"], s["permanent"]),
-        )
-        for s in sums
+        ShareLine(quarter_label(quarter), _fte(sums[quarter][0]), _fte(sums[quarter][1]), _share(*sums[quarter]))
+        for quarter in sorted(sums)
     ]
 
 
@@ -256,26 +283,16 @@ class SpendLine:
 
 def monthly_spend(scope: Scope) -> list[SpendLine]:
     """Agency spend per month, summed over the accepted returns in scope (spend is reported per return,
-    not per role, so the role filter does not apply). One query."""
-    sums = (
-        accepted_returns(scope)
-        .values("period__starts_on")
-        .annotate(
-            m1=Sum("agency_spend_month_1"),
-            m2=Sum("agency_spend_month_2"),
-            m3=Sum("agency_spend_month_3"),
-            n1=Count("pk", filter=Q(agency_spend_month_1__isnull=False)),
-            n2=Count("pk", filter=Q(agency_spend_month_2__isnull=False)),
-            n3=Count("pk", filter=Q(agency_spend_month_3__isnull=False)),
-        )
-        .order_by("period__starts_on")
-    )
+    not per role, so the role filter does not apply). One query (shared)."""
+    by_quarter = defaultdict(list)
+    for r in shared_return_sums(scope):
+        by_quarter[r.quarter].append(r)
     lines = []
-    for s in sums:
-        first = s["period__starts_on"]
+    for first in sorted(by_quarter):
         for i in range(3):
             month = first.month + i
             day = date(first.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-            if s[f"n{i + 1}"]:
-                lines.append(SpendLine(day, Decimal(s[f"m{i + 1}"]).quantize(PENNY), s[f"n{i + 1}"]))
+            reported = [r.spend[i] for r in by_quarter[first] if r.spend[i] is not None]
+            if reported:
+                lines.append(SpendLine(day, sum(reported, Decimal(0)).quantize(PENNY), len(reported)))
     return lines
