@@ -12,6 +12,7 @@ unused entries stay. Whatever the cache holds, the figures themselves come from 
 import hashlib
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -59,6 +60,33 @@ def once(function, *args):
     if key not in memo:
         memo[key] = function(*args)
     return memo[key]
+
+
+def once_within(function, scope, keep):
+    """``function(scope)`` (a list of lines) computed once within a ``one_version`` block, as ``once`` does;
+    and for a scope *within* one already computed in the block (the same filters, its quarters among that
+    one's, its units a subset: a page's quarter comparison within the page's range), that one's lines for
+    which ``keep(line, scope)`` holds, without a query."""
+    memo = _this_request.get()
+    if memo is None:
+        return function(scope)
+    key = (function, scope)
+    if key not in memo:
+        wider = next((k[1] for k in memo if k[0] is function and len(k) == 2 and _within(scope, k[1])), None)
+        if wider is None:
+            memo[key] = function(scope)
+        else:
+            memo[key] = [line for line in memo[(function, wider)] if keep(line, scope)]
+    return memo[key]
+
+
+def _within(scope, wider) -> bool:
+    return (
+        wider.units is None
+        and wider.start <= scope.start
+        and scope.end <= wider.end
+        and replace(wider, start=scope.start, end=scope.end, units=scope.units) == scope
+    )
 
 
 def _part(value) -> str:

@@ -25,14 +25,14 @@ from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from agencies.models import Agency
 from boroughs.models import Borough
-from dashboards.cache import once
+from dashboards.cache import once, once_within
 
 from . import comparison, compliance, coverage, workforce
 from .comparison import AgencyBoroughLine, Comparison
 from .compliance import UNMATCHED, AgencyLine, BreachLine, FlagLine, reference_turnaround
 from .coverage import QuarterComparison
 from .scope import PENNY, Scope, narrowed, quarter_label
-from .workforce import QUARTILES, PayLine, Quartiles, interpolated, quantile_positions, quartile_lines
+from .workforce import QUARTILES, PayLine, Quartiles, in_scope, interpolated, quantile_positions, quartile_lines
 
 REBUILD_LOCK = "dashboards:figures-rebuild-queued"
 REBUILD_LOCK_SECONDS = 60  # at most one rebuild queued a minute, however many pages find the figures stale
@@ -42,7 +42,6 @@ def ready() -> bool:
     """Whether the aggregates can be read (once per request: ``cache.once``). When they cannot, the rebuild
     is queued, and the figures are computed from the rows meanwhile."""
     from dashboards.aggregates import stale
-    from dashboards.cache import once
 
     if not once(stale):
         return True
@@ -93,25 +92,25 @@ def _name_of(model, column: str, field: str = "name") -> Subquery:
 
 # What ``BoroughFigures`` sums, in the order ``_borough_totals`` gives them.
 _BOROUGH_SUMS = ("rows", "breaches", "signed_off", "cool_off", "low_pqe", "overlap")
-_QUARTER, _BOROUGH = 0, 1
+_QUARTER, _BOROUGH = 0, 2
 
 
 def borough_quarter_sums(scope: Scope) -> list[tuple]:
-    """``BoroughFigures`` in scope summed per quarter and borough: (quarter, borough id, *``_BOROUGH_SUMS``).
-    One query, which the breaches and flags figures of a page share (``cache.once``): some 1,300 lines for
-    a region over ten years."""
+    """``BoroughFigures`` in scope summed per quarter, unit and borough: (quarter, unit id, borough id,
+    *``_BOROUGH_SUMS``). One query, which the breaches and flags figures of a page share: some 1,300 lines
+    for a region over ten years."""
     from dashboards.models import BoroughFigures
 
     sums = {f"n_{column}": Sum(column) for column in _BOROUGH_SUMS}
-    return list(_parts(BoroughFigures, scope).values_list("quarter", "borough_id").annotate(**sums))
+    return list(_parts(BoroughFigures, scope).values_list("quarter", "unit_id", "borough_id").annotate(**sums))
 
 
 def _borough_totals(scope: Scope, by: int) -> dict:
     """The shared sums added up per quarter (``by=_QUARTER``) or per borough (``_BOROUGH``)."""
     totals: dict = {}
-    for line in once(borough_quarter_sums, scope):
+    for line in once_within(borough_quarter_sums, scope, in_scope):
         sums = totals.setdefault(line[by], [0] * len(_BOROUGH_SUMS))
-        for i, value in enumerate(line[2:]):
+        for i, value in enumerate(line[3:]):
             sums[i] += value
     return totals
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.db.models import (
     Count,
@@ -16,7 +17,7 @@ from django.db.models import (
 )
 
 from boroughs.models import SubRegion
-from dashboards.cache import once
+from dashboards.cache import once_within
 from rates.models import EngagementType, RoleCategory
 from rates.table import rate_table
 from returns.models import ReportingPeriod, ReportingUnit
@@ -72,8 +73,7 @@ class ShareLine:
     borough_ids: list[int] | None = None  # the unit's boroughs (for drill-down links)
 
 
-@dataclass(frozen=True)
-class ReturnSums:
+class ReturnSums(NamedTuple):
     """One accepted return in scope, as the share, spend and coverage figures read it."""
 
     quarter: date
@@ -112,8 +112,14 @@ def return_sums(scope: Scope) -> list[ReturnSums]:
 
 
 def shared_return_sums(scope: Scope) -> list[ReturnSums]:
-    """``return_sums(scope)``, queried once per request."""
-    return once(return_sums, scope)
+    """``return_sums(scope)``, queried once per request (and not at all for a scope within the page's)."""
+    return once_within(return_sums, scope, in_scope)
+
+
+def in_scope(line, scope: Scope) -> bool:
+    """Whether a line of a quarter and a unit (``ReturnSums``, ``aggregated.borough_quarter_sums``'s) is in
+    ``scope``, given that it is in a scope that ``scope`` is within."""
+    return scope.start <= line[0] <= scope.end and (scope.units is None or line[1] in scope.units)
 
 
 def _shares(by: dict) -> dict:

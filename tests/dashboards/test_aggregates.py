@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboards import aggregates, figures
+from dashboards.cache import one_version
 from dashboards.figures import Scope, aggregated
 from dashboards.models import AgencyFigures, BoroughFigures, PayFigures, ReturnFigures
 from pledge_portal.accounts.roles import Role
@@ -176,6 +177,25 @@ def test_every_figure_from_the_aggregates_equals_the_figure_from_the_rows(world)
                 _assert_read_from_aggregates(stored, scope)
                 checked += 1
     assert checked == 9 * len(PAIRS) + 6 * len(AGENCY_PAIRS)
+
+
+def test_a_scope_within_the_pages_reads_the_pages_figures_without_a_query(world):
+    side = region_with_card(world.own)
+    made = _varied(side)
+    wide = Scope(*ALL, region=side.region)
+    within = [Scope(Q2, Q3, region=side.region), Scope(Q1, Q2, region=side.region, units=frozenset({made["joint"].pk}))]
+    other_role = Scope(Q2, Q3, region=side.region, role=role("team-manager"))  # not within: its own query
+    expected = {s: (aggregated.headlines(s), figures.coverage_by_quarter(s)) for s in [*within, other_role]}
+
+    with one_version():
+        aggregated.headlines(wide), figures.coverage_by_quarter(wide)
+        for scope in within:
+            with CaptureQueriesContext(connection) as queries:
+                assert (aggregated.headlines(scope), figures.coverage_by_quarter(scope)) == expected[scope]
+            shared = ("dashboards_boroughfigures", "returns_workforceline", "returns_return")
+            assert not [q["sql"] for q in queries if any(table in q["sql"] for table in shared)]
+        assert (aggregated.headlines(other_role), figures.coverage_by_quarter(other_role)) == expected[other_role]
+    assert expected[within[0]][0] and expected[other_role][0] != expected[within[0]][0]
 
 
 def test_pay_quartiles_from_the_aggregates_are_exact_for_every_size_of_line_and_ties(world):
