@@ -20,18 +20,28 @@ and the tests compare every figure read here with the same figure computed from 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import operator
 from collections import defaultdict
+from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from rates.models import EngagementType
-from returns.models import Assignment, Finding, Return, ValidationRun
+from returns.models import Assignment, Finding, ReportingPeriod, Return, ValidationRun
 
 from .figures.scope import FLAGS, cap_sql
-from .models import AgencyFigures, BoroughFigures, PayFigures, ReturnFigures
+from .models import (
+    AgencyFigures,
+    BoroughFigures,
+    PayFigures,
+    RegionAgencyFigures,
+    RegionPayFigures,
+    ReturnFigures,
+)
 
 BATCH = 2000  # rows per INSERT
 RETURNS_PER_BUILD = 500  # returns summed per pass when rebuilding many, so memory stays bounded
@@ -78,11 +88,57 @@ def rebuild(*, everything: bool = False, progress=None) -> dict[str, int]:
     return {"built": len(ids), "removed": removed}
 
 
+@transaction.atomic
 def forget(ret_ids) -> int:
-    """Delete the figures of these returns (ids, or a query of them)."""
+    """Delete the figures of these returns (ids, or a query of them), and add up their regions' quarters again."""
+    quarters = _quarters_of(ret_ids)
+    removed = _forget(ret_ids)
+    roll_up(quarters)
+    return removed
+
+
+def _forget(ret_ids) -> int:
     for model in (BoroughFigures, AgencyFigures, PayFigures):
         model.objects.filter(figures__in=ret_ids)._raw_delete(model.objects.db)
     return ReturnFigures.objects.filter(ret_id__in=ret_ids)._raw_delete(ReturnFigures.objects.db)
+
+
+def _quarters_of(ret_ids) -> set[tuple[int, date]]:
+    """The (region id, quarter) of each of these returns."""
+    return set(Return.objects.filter(pk__in=ret_ids).values_list("period__region_id", "period__starts_on").distinct())
+
+
+# Each whole-region aggregate, the parts it adds up, what it is grouped by besides the region, quarter and core
+# role, and what it sums.
+_ROLL_UPS = [
+    (RegionAgencyFigures, AgencyFigures, ("agency_id",), ("rows", "breaches", "signed_off")),
+    (RegionPayFigures, PayFigures, ("basis", "rate"), ("rows",)),
+]
+
+
+@transaction.atomic
+def roll_up(quarters: set[tuple[int, date]]) -> None:
+    """Add up the parts of these (region id, quarter)s into the whole-region aggregates again. Each region's
+    quarter is locked first (its reporting period's row), so two returns of one quarter accepted at once take
+    turns, and the second adds up the first's parts too. Two statements per aggregate, whatever the number of
+    quarters."""
+    if not quarters:
+        return
+    ordered = sorted(quarters)
+    periods = functools.reduce(operator.or_, (Q(region_id=r, starts_on=q) for r, q in ordered))
+    list(ReportingPeriod.objects.select_for_update().filter(periods).order_by("pk").values_list("pk", flat=True))
+    where = functools.reduce(operator.or_, (Q(region_id=r, quarter=q) for r, q in ordered))
+    for whole, parts, keys, sums in _ROLL_UPS:
+        whole.objects.filter(where)._raw_delete(whole.objects.db)
+        grouped = (
+            parts.objects.filter(where)
+            .values("region_id", "quarter", "core_role_id", *keys)
+            .annotate(**{f"n_{column}": Sum(column) for column in sums})
+            .order_by()
+        )
+        columns = {"region": "region_id", "quarter": "quarter", "core_role": "core_role_id"}
+        columns |= {key.removesuffix("_id"): key for key in keys} | {column: f"n_{column}" for column in sums}
+        _insert(whole, columns, grouped)
 
 
 @transaction.atomic
@@ -96,7 +152,7 @@ def build(returns: QuerySet[Return]) -> None:
             "pk", "unit_id", "period__starts_on", "period__region_id"
         )
     }
-    forget(list(about))
+    _forget(list(about))
     if not about:
         return
     latest = _latest_runs(list(about))
@@ -108,6 +164,7 @@ def build(returns: QuerySet[Return]) -> None:
         by_region[r["period__region_id"]].append(pk)
     for region_id, ids in by_region.items():
         _build_region(region_id, ids, about, [latest[pk] for pk in ids if pk in latest])
+    roll_up({(r["period__region_id"], r["period__starts_on"]) for r in about.values()})
 
 
 def _latest_runs(ret_ids: list[int]) -> dict[int, int]:

@@ -101,17 +101,13 @@ class ReturnFigures(models.Model):
         return f"Figures of return {self.ret_id}"
 
 
-class _ReturnPart(models.Model):
-    """What every aggregate row says about where it belongs: its return, and (copied from it, so a figure
-    reads one table) its quarter, region and reporting unit; the rows' borough and core role (the local
-    role's core type when there is one; blank when the row has neither)."""
+class _Counted(models.Model):
+    """Where an aggregate row's count belongs: its quarter, region and core role (the local role's core type
+    when there is one; blank when the row has neither)."""
 
     # Only the indexes the dashboards read by (each table's Meta): every index is written for every row.
-    figures = models.ForeignKey(ReturnFigures, on_delete=models.CASCADE, related_name="+")
-    quarter = models.DateField()
     region = models.ForeignKey("boroughs.Region", on_delete=models.CASCADE, related_name="+", db_index=False)
-    unit = models.ForeignKey("returns.ReportingUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
-    borough = models.ForeignKey("boroughs.Borough", on_delete=models.CASCADE, related_name="+", db_index=False)
+    quarter = models.DateField()
     core_role = models.ForeignKey(
         "rates.RoleCategory", null=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
@@ -120,8 +116,41 @@ class _ReturnPart(models.Model):
     class Meta:
         abstract = True
 
+
+class _ReturnPart(_Counted):
+    """What every per-return aggregate row says about where it belongs: its return, and (copied from it, so a
+    figure reads one table) its quarter, region and reporting unit; the rows' borough and core role."""
+
+    figures = models.ForeignKey(ReturnFigures, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("returns.ReportingUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    borough = models.ForeignKey("boroughs.Borough", on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        abstract = True
+
     def __str__(self) -> str:
         return f"{type(self).__name__} of return {self.figures_id}, borough {self.borough_id}"
+
+
+class _AgencyCounts(models.Model):
+    """Per agency (blank: not known to the portal): rows over the cap and those signed off."""
+
+    agency = models.ForeignKey("agencies.Agency", null=True, on_delete=models.CASCADE, related_name="+", db_index=False)
+    breaches = models.PositiveIntegerField(default=0)
+    signed_off = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class _PayRate(models.Model):
+    """Per cap basis and hourly pay rate (a frequency table: ``rows`` have it)."""
+
+    basis = models.CharField(max_length=10)  # "inclusive" or "paye"
+    rate = models.DecimalField(max_digits=7, decimal_places=2)
+
+    class Meta:
+        abstract = True
 
 
 class BoroughFigures(_ReturnPart):
@@ -138,25 +167,18 @@ class BoroughFigures(_ReturnPart):
         indexes = [models.Index(fields=["region", "quarter"])]
 
 
-class AgencyFigures(_ReturnPart):
+class AgencyFigures(_AgencyCounts, _ReturnPart):
     """Per accepted return, borough, core role and agency (blank: not known to the portal): rows, rows over
     the cap and those signed off."""
-
-    agency = models.ForeignKey("agencies.Agency", null=True, on_delete=models.CASCADE, related_name="+", db_index=False)
-    breaches = models.PositiveIntegerField(default=0)
-    signed_off = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["region", "quarter"]), models.Index(fields=["agency", "quarter"])]
 
 
-class PayFigures(_ReturnPart):
+class PayFigures(_PayRate, _ReturnPart):
     """Per accepted return, borough, core role, cap basis and hourly pay rate: how many rows have it (the
     frequency table the quartiles are read from). Rows without a rate, engagement type or role are left out,
     as the pay figures leave them out."""
-
-    basis = models.CharField(max_length=10)  # "inclusive" or "paye"
-    rate = models.DecimalField(max_digits=7, decimal_places=2)
 
     class Meta:
         indexes = [
@@ -173,4 +195,46 @@ class PayFigures(_ReturnPart):
                 include=["rows", "region", "unit"],
                 name="payfigures_borough_rates",
             ),
+        ]
+
+
+# --- Whole regions: the parts above added up per region and quarter (docs/decisions/0013) --------------
+
+
+class _RegionPart(_Counted):
+    """What a return's parts add up to for a whole region and quarter, per core role: the figures of a region's
+    page without a sub-region (the long tables by agency and by pay rate), read from fewer lines than one per
+    return and borough. Kept by ``dashboards.aggregates.roll_up`` in the transaction that changes the parts, so
+    they never disagree."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} of region {self.region_id}, {self.quarter}"
+
+
+class RegionAgencyFigures(_AgencyCounts, _RegionPart):
+    """``AgencyFigures`` added up per region, quarter, core role and agency."""
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["region", "quarter"],
+                include=["core_role", "agency", "rows", "breaches", "signed_off"],
+                name="regionagency_quarters",
+            )
+        ]
+
+
+class RegionPayFigures(_PayRate, _RegionPart):
+    """``PayFigures`` added up per region, quarter, core role, cap basis and rate."""
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["region", "core_role", "basis", "rate", "quarter"],
+                include=["rows"],
+                name="regionpay_rates_in_order",
+            )
         ]

@@ -187,9 +187,13 @@ class DashboardView(ActionRequiredMixin, View):
 def _borough_link(borough_ids: list[int] | None, visible: set[int], query: str = "") -> str | None:
     """The borough's dashboard, with the quarters and role chosen on the region's (``Filters.drill_query``)."""
     if borough_ids and len(borough_ids) == 1 and borough_ids[0] in visible:
-        url = reverse("dashboards:borough", kwargs={"pk": borough_ids[0]})
+        url = once(_borough_url, borough_ids[0])  # a page links each borough from several tables
         return f"{url}?{query}" if query else url
     return None
+
+
+def _borough_url(pk: int) -> str:
+    return reverse("dashboards:borough", kwargs={"pk": pk})
 
 
 def _region_quarters(region: Region) -> list[date]:

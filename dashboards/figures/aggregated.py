@@ -69,9 +69,16 @@ def _or_from_rows(reference):
 
 def _parts(model, scope: Scope) -> QuerySet:
     """The aggregate rows of ``model`` in scope, chosen as ``scope.accepted_rows`` chooses rows: by the rows'
-    quarter, region, borough (and its sub-region), core role and return's unit."""
+    quarter, region, borough (and its sub-region), core role and return's unit. A scope of whole regions reads
+    the parts added up per region and quarter (``models.RegionAgencyFigures``, ``RegionPayFigures``), where
+    there are such: the same sums from fewer lines."""
+    from dashboards.models import AgencyFigures, PayFigures, RegionAgencyFigures, RegionPayFigures
+
+    whole = scope.sub_region is None and scope.borough is None and scope.agency is None and scope.units is None
+    if whole and model in (AgencyFigures, PayFigures):
+        model = RegionAgencyFigures if model is AgencyFigures else RegionPayFigures
     qs = model.objects.filter(quarter__gte=scope.start, quarter__lte=scope.end)
-    return narrowed(qs, scope, region="region", unit="unit_id").order_by()
+    return narrowed(qs, scope, region="region", unit=None if whole else "unit_id").order_by()
 
 
 def _agency_counts(scope: Scope) -> QuerySet:
@@ -106,13 +113,15 @@ def borough_quarter_sums(scope: Scope) -> list[tuple]:
 
 
 def _borough_totals(scope: Scope, by: int) -> dict:
-    """The shared sums added up per quarter (``by=_QUARTER``) or per borough (``_BOROUGH``)."""
-    totals: dict = {}
+    """The shared sums added up per quarter (``by=_QUARTER``) or per borough (``_BOROUGH``), once a page."""
+    return once(_add_up, scope, by)
+
+
+def _add_up(scope: Scope, by: int) -> dict:
+    grouped: dict = defaultdict(list)
     for line in once_within(borough_quarter_sums, scope, in_scope):
-        sums = totals.setdefault(line[by], [0] * len(_BOROUGH_SUMS))
-        for i, value in enumerate(line[3:]):
-            sums[i] += value
-    return totals
+        grouped[line[by]].append(line[3:])
+    return {key: [sum(column) for column in zip(*lines, strict=True)] for key, lines in grouped.items()}
 
 
 def _by_name(borough_ids) -> list[tuple[int, str]]:
