@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from boroughs.models import Borough, SubRegion
@@ -188,3 +189,12 @@ def more_boroughs(side, count: int, *, sub_region: SubRegion | None = None) -> l
         BoroughFactory(name=f"Extra Borough {i}", region=side.region, sub_region=sub_region or side.borough.sub_region)
         for i in range(count)
     ]
+
+
+def added_up(model, keys, sums) -> list[tuple]:
+    """An aggregate's lines added up per region, quarter and core role and ``keys``: a whole-region aggregate
+    equals its parts' when both are added up so."""
+    grouped = model.objects.values("region_id", "quarter", "core_role_id", *keys).annotate(
+        **{f"n_{c}": Sum(c) for c in sums}
+    )
+    return sorted((tuple(line.values()) for line in grouped.order_by()), key=str)  # blank role or agency: None

@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +33,7 @@ from tests.dashboards.dashboard_data import (
     Q2,
     Row,
     accepted_return,
+    added_up,
     flag,
     more_boroughs,
     period,
@@ -206,28 +206,21 @@ def test_a_scope_within_the_pages_reads_the_pages_figures_without_a_query(world)
     assert expected[within[0]][0] and expected[other_role][0] != expected[within[0]][0]
 
 
-def _added_up(model, keys, sums):
-    grouped = model.objects.values("region_id", "quarter", "core_role_id", *keys).annotate(
-        **{f"n_{c}": Sum(c) for c in sums}
-    )
-    return sorted((tuple(line.values()) for line in grouped.order_by()), key=str)  # blank role or agency: None
-
-
 def test_the_whole_region_figures_are_the_parts_added_up_after_accepting_reopening_and_rebuilding(world):
     side = region_with_card(world.own)
     made = _varied(side)  # accepts through the services, rebuilds, and reopens one return
     agency = (("agency_id",), ("rows", "breaches", "signed_off"))
     pay = (("basis", "rate"), ("rows",))
-    assert _added_up(RegionAgencyFigures, *agency) == _added_up(AgencyFigures, *agency)
-    assert _added_up(RegionPayFigures, *pay) == _added_up(PayFigures, *pay)
+    assert added_up(RegionAgencyFigures, *agency) == added_up(AgencyFigures, *agency)
+    assert added_up(RegionPayFigures, *pay) == added_up(PayFigures, *pay)
     assert RegionAgencyFigures.objects.count() < AgencyFigures.objects.count()  # added up, not copied
 
     joint_q2 = Return.objects.get(unit=made["joint"], period__starts_on=Q2)
     services.reopen_return(ret=joint_q2, by=side.users[Role.REGIONAL_ANALYST], comment="Row 2 is wrong")
-    assert _added_up(RegionPayFigures, *pay) == _added_up(PayFigures, *pay)
+    assert added_up(RegionPayFigures, *pay) == added_up(PayFigures, *pay)
     aggregates.rebuild(everything=True)
-    assert _added_up(RegionAgencyFigures, *agency) == _added_up(AgencyFigures, *agency)
-    assert _added_up(RegionPayFigures, *pay) == _added_up(PayFigures, *pay)
+    assert added_up(RegionAgencyFigures, *agency) == added_up(AgencyFigures, *agency)
+    assert added_up(RegionPayFigures, *pay) == added_up(PayFigures, *pay)
 
 
 def test_pay_quartiles_from_the_aggregates_are_exact_for_every_size_of_line_and_ties(world):
