@@ -9,15 +9,16 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
+
+from pledge_portal.core.throttling import SlidingWindowThrottle
 
 from .models import EngagementType, RateCard, RateCardLine
 from .money import MoneyError, parse_money, pounds
 from .selectors import RateCheckError, check_rate, current_card, default_region, rate_cards_visible_to
 
 
-class RatesAnonThrottle(AnonRateThrottle):
+class RatesAnonThrottle(SlidingWindowThrottle):
     scope = "rates_anon"
 
     def get_rate(self):
