@@ -83,7 +83,14 @@ class _FromRows:
 
 
 def _sizes() -> dict[str, int]:
-    from dashboards.models import AgencyFigures, BoroughFigures, PayFigures, ReturnFigures
+    from dashboards.models import (
+        AgencyFigures,
+        BoroughFigures,
+        PayFigures,
+        RegionAgencyFigures,
+        RegionPayFigures,
+        ReturnFigures,
+    )
     from history.synthetic import USER_EMAIL
     from returns.models import Assignment
 
@@ -93,6 +100,8 @@ def _sizes() -> dict[str, int]:
         "borough and role figures": BoroughFigures.objects.count(),
         "agency figures": AgencyFigures.objects.count(),
         "pay-rate figures": PayFigures.objects.count(),
+        "whole-region agency figures": RegionAgencyFigures.objects.count(),
+        "whole-region pay-rate figures": RegionPayFigures.objects.count(),
     }
 
 
