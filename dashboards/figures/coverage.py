@@ -18,7 +18,7 @@ from decimal import Decimal
 from pledge_portal.core.tables import Column, Table
 from returns.models import ReportingPeriod, ReportingUnit
 
-from .scope import Scope, _units, quarter_label, quarter_start, shift_quarters
+from .scope import Scope, _units, accepted_returns, quarter_label, quarter_start, shift_quarters
 from .workforce import shared_return_sums
 
 
@@ -82,9 +82,13 @@ def coverage_by_quarter(scope: Scope) -> list[Coverage]:
         .distinct()
     ):
         expected_in[region_id].add(unit_id)
+    if scope.agency is None:  # the page's share and spend figures read the same query
+        pairs = ((r.quarter, r.unit_id) for r in shared_return_sums(scope))
+    else:  # an agency's pages show no workforce or spend, and span every region: the pairs alone
+        pairs = accepted_returns(scope).order_by().values_list("period__starts_on", "unit_id").distinct()
     reporting: dict[date, set[int]] = defaultdict(set)
-    for r in shared_return_sums(scope):  # the page's share and spend figures read the same query
-        reporting[r.quarter].add(r.unit_id)
+    for quarter, unit_id in pairs:
+        reporting[quarter].add(unit_id)
     return [
         Coverage(
             quarter,
