@@ -26,6 +26,7 @@ from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from agencies.models import Agency
 from boroughs.models import Borough
 from dashboards.cache import once, once_within
+from pledge_portal.core.rows import plain_rows
 
 from . import comparison, compliance, coverage, workforce
 from .comparison import AgencyBoroughLine, Comparison
@@ -109,7 +110,7 @@ def borough_quarter_sums(scope: Scope) -> list[tuple]:
     from dashboards.models import BoroughFigures
 
     sums = {f"n_{column}": Sum(column) for column in _BOROUGH_SUMS}
-    return list(_parts(BoroughFigures, scope).values_list("quarter", "unit_id", "borough_id").annotate(**sums))
+    return plain_rows(_parts(BoroughFigures, scope).values_list("quarter", "unit_id", "borough_id").annotate(**sums))
 
 
 def _borough_totals(scope: Scope, by: int) -> dict:

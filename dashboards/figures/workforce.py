@@ -18,6 +18,7 @@ from django.db.models import (
 
 from boroughs.models import SubRegion
 from dashboards.cache import once_within
+from pledge_portal.core.rows import plain_rows
 from rates.models import EngagementType, RoleCategory
 from rates.table import rate_table
 from returns.models import ReportingPeriod, ReportingUnit
@@ -107,7 +108,7 @@ def return_sums(scope: Scope) -> list[ReturnSums]:
     )
     return [
         ReturnSums(quarter, unit_id, lines, agency or Decimal(0), permanent or Decimal(0), (m1, m2, m3))
-        for _, quarter, unit_id, m1, m2, m3, lines, agency, permanent in sums
+        for _, quarter, unit_id, m1, m2, m3, lines, agency, permanent in plain_rows(sums)
     ]
 
 

@@ -1,4 +1,5 @@
-"""core.instances and core.lookups: what the upload's check makes and asks in bulk is what the ORM would."""
+"""core.instances, core.lookups and core.rows: what the upload's check and the dashboards make and ask in bulk is
+what the ORM would."""
 
 from datetime import date
 from decimal import Decimal
@@ -7,6 +8,7 @@ from django.db import models
 from django.db.models import signals
 
 from pledge_portal.core import bulk, instances
+from pledge_portal.core.rows import plain_rows
 from returns.models import Assignment, Finding, ValidationRun
 from tests.returns.helpers import draft_return
 
@@ -122,3 +124,18 @@ def test_the_collector_is_paused_within_nested_steps_and_restored_after():
     except ValueError:
         pass
     assert gc.isenabled()
+
+
+def test_plain_rows_are_the_rows_django_gives(world):
+    ret = draft_return(world.own)
+    _stored(ret, world)
+    grouped = (
+        Assignment.objects.filter(ret=ret)
+        .values_list("ret_id", "start_date", "registration_number")
+        .annotate(n=models.Count("pk"), pay=models.Sum("hourly_pay_rate"), charge=models.Sum("hourly_charge_rate"))
+        .order_by("position")
+    )
+    rows = plain_rows(grouped)
+    assert rows == list(grouped)
+    assert rows[0][1:] == (date(2026, 7, 1), "SW101", 1, Decimal("38.45"), None)  # a date, a sum, a blank sum
+    assert [type(value) for value in rows[0]] == [int, date, str, int, Decimal, type(None)]
