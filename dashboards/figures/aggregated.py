@@ -125,16 +125,22 @@ def _add_up(scope: Scope, by: int) -> dict:
     return {key: [sum(column) for column in zip(*lines, strict=True)] for key, lines in grouped.items()}
 
 
-def _by_name(borough_ids) -> list[tuple[int, str]]:
-    """(id, name) of these boroughs, in the order of their names. One query."""
-    return list(Borough.objects.filter(pk__in=list(borough_ids)).order_by("name").values_list("pk", "name"))
+def _by_name(scope: Scope) -> list[tuple[int, str]]:
+    """(id, name) of the boroughs with figures in scope, in the order of their names: one query a page, which
+    the breaches and the flags by borough share."""
+    return once(_borough_names, scope)
+
+
+def _borough_names(scope: Scope) -> list[tuple[int, str]]:
+    ids = list(_borough_totals(scope, _BOROUGH))
+    return list(Borough.objects.filter(pk__in=ids).order_by("name").values_list("pk", "name"))
 
 
 @_or_from_rows(compliance.breaches_by_borough)
 def breaches_by_borough(scope: Scope) -> list[BreachLine]:
     if scope.agency is None:
         totals = _borough_totals(scope, _BOROUGH)
-        return [BreachLine(name, *totals[pk][:3], pk) for pk, name in _by_name(totals)]
+        return [BreachLine(name, *totals[pk][:3], pk) for pk, name in _by_name(scope)]
     grouped = (
         _agency_counts(scope)
         .values("borough_id")
@@ -156,7 +162,7 @@ def breaches_over_time(scope: Scope) -> list[BreachLine]:
 
 def _flags_by_borough(scope: Scope) -> list[FlagLine]:
     totals = _borough_totals(scope, _BOROUGH)
-    lines = [FlagLine(name, *totals[pk][3:], borough_id=pk) for pk, name in _by_name(totals)]
+    lines = [FlagLine(name, *totals[pk][3:], borough_id=pk) for pk, name in _by_name(scope)]
     return [line for line in lines if line.cool_off or line.low_pqe or line.overlap]
 
 
